@@ -1,0 +1,145 @@
+package models
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+// Migration is one versioned schema change.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the schema changes for an engine ("sqlite"), oldest first.
+func Migrations(engine string) ([]Migration, error) {
+	dir := path.Join("migrations", engine)
+	entries, err := fs.ReadDir(migrationFiles, dir)
+	if err != nil {
+		return nil, fmt.Errorf("no migrations for engine %q: %w", engine, err)
+	}
+	var out []Migration
+	for _, e := range entries {
+		name := e.Name()
+		num, rest, ok := strings.Cut(strings.TrimSuffix(name, ".sql"), "_")
+		if !ok {
+			return nil, fmt.Errorf("migration file %s: name must be NNNN_what.sql", name)
+		}
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return nil, fmt.Errorf("migration file %s: name must be NNNN_what.sql", name)
+		}
+		body, err := fs.ReadFile(migrationFiles, path.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: rest, SQL: string(body)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i, m := range out {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migrations for %s: version %d missing", engine, i+1)
+		}
+	}
+	return out, nil
+}
+
+// LatestVersion is the schema version this build of onair writes.
+func LatestVersion() int {
+	ms, err := Migrations("sqlite")
+	if err != nil {
+		panic(err) // embedded at build time: a broken set is a build bug
+	}
+	return len(ms)
+}
+
+// SchemaVersion returns the version the database is at (0 for an empty database).
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.WithContext(ctx).Raw(
+		`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).Scan(&n).Error
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	var v *int
+	if err := s.db.WithContext(ctx).Raw(`SELECT max(version) FROM schema_version`).Scan(&v).Error; err != nil {
+		return 0, err
+	}
+	if v == nil {
+		return 0, nil
+	}
+	return *v, nil
+}
+
+// Migrate brings the schema up to the latest version, each step in its own write transaction,
+// so that two processes starting together never apply a step twice and a failed step leaves the
+// database at the previous version with no data lost.
+func (s *Store) Migrate(ctx context.Context) error {
+	return s.MigrateTo(ctx, 0)
+}
+
+// MigrateTo migrates up to version target (0 means the latest). Tests use it to build a database
+// as an older onair made it.
+func (s *Store) MigrateTo(ctx context.Context, target int) error {
+	ms, err := Migrations("sqlite")
+	if err != nil {
+		return err
+	}
+	if target == 0 {
+		target = len(ms)
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`).Error; err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	current, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > len(ms) {
+		return fmt.Errorf("this database is at schema %d, made by a newer onair; this onair knows schema %d: upgrade onair", current, len(ms))
+	}
+	for _, m := range ms {
+		if m.Version > target {
+			break
+		}
+		tx := db.Begin()
+		if tx.Error != nil {
+			return fmt.Errorf("migrate to %d: %w", m.Version, tx.Error)
+		}
+		var done int
+		if err := tx.Raw(`SELECT count(*) FROM schema_version WHERE version = ?`, m.Version).Scan(&done).Error; err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to %d: %w", m.Version, err)
+		}
+		if done > 0 {
+			tx.Rollback()
+			continue
+		}
+		if err := tx.Exec(m.SQL).Error; err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to schema %d (%s): %w", m.Version, m.Name, err)
+		}
+		if err := tx.Exec(`INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.Version, m.Name, NewTime(time.Now())).Error; err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to %d: %w", m.Version, err)
+		}
+		if err := tx.Commit().Error; err != nil {
+			return fmt.Errorf("migrate to %d: %w", m.Version, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+// Package models owns onair's domain: campaigns, channels, broadcasts, the posts planned around
+// them and the attempts made to send them; their states and rules; the database schema (a public
+// contract, see docs/cms-integration.md), its migrations, and the queries, gathered in one Store.
+//
+// It knows nothing of HTTP, networks or templates.
+package models
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Broadcast statuses. A CMS may write any of them; the planner reads them.
+const (
+	BroadcastScheduled = "scheduled"
+	BroadcastLive      = "live"
+	BroadcastEnded     = "ended"
+	BroadcastCancelled = "cancelled"
+)
+
+// BroadcastStatuses lists the statuses a broadcast row may hold.
+var BroadcastStatuses = []string{BroadcastScheduled, BroadcastLive, BroadcastEnded, BroadcastCancelled}
+
+// Post kinds, in the order they go out.
+const (
+	KindTeaser   = "teaser"
+	KindReminder = "reminder"
+	KindLive     = "live"
+	KindReplay   = "replay"
+)
+
+// Post statuses (see DESIGN.md for the transitions).
+const (
+	PostPlanned   = "planned"   // waits for its due time
+	PostHeld      = "held"      // a replay post waiting for its replay URL
+	PostInvalid   = "invalid"   // cannot go out as it is (text too long...): the error says why
+	PostSending   = "sending"   // claimed by a dispatcher
+	PostSent      = "sent"      // the network accepted it
+	PostFailed    = "failed"    // the network refused it for good
+	PostSkipped   = "skipped"   // its window passed before it could go out, or a person skipped it
+	PostCancelled = "cancelled" // its broadcast was cancelled or re-planned without this step
+	PostUnknown   = "unknown"   // a send was interrupted and the network cannot tell: a person must check
+)
+
+// PostStatuses lists every post status.
+var PostStatuses = []string{PostPlanned, PostHeld, PostInvalid, PostSending, PostSent, PostFailed,
+	PostSkipped, PostCancelled, PostUnknown}
+
+// Pending reports whether a post in this status has not gone out and may still be re-planned.
+func Pending(status string) bool {
+	return status == PostPlanned || status == PostHeld || status == PostInvalid
+}
+
+// Channel statuses.
+const (
+	ChannelActive    = "active"
+	ChannelPaused    = "paused"
+	ChannelNeedsAuth = "needs-auth"
+)
+
+// Campaign is a series of broadcasts that share channels, a language, a time zone and a cadence.
+type Campaign struct {
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	TimeZone     string    `json:"time_zone" gorm:"column:time_zone"`
+	Lang         string    `json:"lang"`
+	Teasers      string    `json:"teasers"`      // offsets before the start, e.g. "7d,3d,1d"
+	Reminders    string    `json:"reminders"`    // offsets before the start, e.g. "1h,10m"
+	ReplayAfter  string    `json:"replay_after"` // offsets after the end, e.g. "30m,1d"
+	Hashtags     string    `json:"hashtags"`     // space-separated, each with its '#'
+	TemplatesDir string    `json:"templates_dir"`
+	CreatedAt    Time      `json:"created_at" gorm:"autoCreateTime:false"`
+	UpdatedAt    Time      `json:"updated_at" gorm:"autoUpdateTime:false"`
+	Channels     []Channel `json:"channels,omitempty" gorm:"many2many:campaign_channels"`
+}
+
+// Location returns the campaign's time zone.
+func (c *Campaign) Location() (*time.Location, error) {
+	return LoadLocation(c.TimeZone)
+}
+
+// HashtagList splits Hashtags into tags, each starting with '#'.
+func (c *Campaign) HashtagList() []string {
+	return SplitHashtags(c.Hashtags)
+}
+
+// SplitHashtags reads "#a #b", "#a,#b" or "a b" as ["#a", "#b"].
+func SplitHashtags(s string) []string {
+	var tags []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		if !strings.HasPrefix(f, "#") {
+			f = "#" + f
+		}
+		if f != "#" {
+			tags = append(tags, f)
+		}
+	}
+	return tags
+}
+
+// LoadLocation loads an IANA zone name, with an error a marketer can act on.
+func LoadLocation(name string) (*time.Location, error) {
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q not known; use an IANA name such as Europe/Paris, America/New_York or UTC", name)
+	}
+	return loc, nil
+}
+
+// Channel is one account on one network that posts go out through.
+type Channel struct {
+	ID           int64  `json:"id"`
+	Name         string `json:"name"`
+	Network      string `json:"network"`
+	Settings     string `json:"settings"` // JSON object of non-secret settings (API URL, file, limits)
+	Status       string `json:"status"`
+	StatusReason string `json:"status_reason"`
+	CreatedAt    Time   `json:"created_at" gorm:"autoCreateTime:false"`
+	UpdatedAt    Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
+}
+
+// Broadcast is one live video. Its row is the CMS's way in: see docs/cms-integration.md.
+type Broadcast struct {
+	ID              int64   `json:"id"`
+	ExternalRef     *string `json:"external_ref"`
+	CampaignID      *int64  `json:"campaign_id"`
+	CampaignName    *string `json:"campaign,omitempty" gorm:"column:campaign"`
+	Title           string  `json:"title"`
+	Description     string  `json:"description"`
+	StartsAt        Time    `json:"starts_at"`
+	DurationMinutes int     `json:"duration_minutes"`
+	WatchURL        string  `json:"watch_url" gorm:"column:watch_url"`
+	ReplayURL       string  `json:"replay_url" gorm:"column:replay_url"`
+	Status          string  `json:"status"`
+	Revision        int64   `json:"revision"`
+	PlannedRevision int64   `json:"planned_revision"`
+	Error           string  `json:"error"`
+	PlannedAt       Time    `json:"planned_at"`
+	CreatedAt       Time    `json:"created_at" gorm:"autoCreateTime:false"`
+	UpdatedAt       Time    `json:"updated_at" gorm:"autoUpdateTime:false"`
+}
+
+// Duration is how long the broadcast lasts (one hour when the row does not say).
+func (b *Broadcast) Duration() time.Duration {
+	if b.DurationMinutes <= 0 {
+		return time.Hour
+	}
+	return time.Duration(b.DurationMinutes) * time.Minute
+}
+
+// EndsAt is when the broadcast is expected to end.
+func (b *Broadcast) EndsAt() time.Time {
+	return b.StartsAt.Time.Add(b.Duration())
+}
+
+// Post is one message, on one channel, at one step of a broadcast's cadence.
+type Post struct {
+	ID             int64  `json:"id"`
+	BroadcastID    int64  `json:"broadcast_id"`
+	ChannelID      int64  `json:"channel_id"`
+	Kind           string `json:"kind"`
+	Step           string `json:"step"` // the cadence step: "7d", "1h", "0" (live), "30m" (replay)
+	DueAt          Time   `json:"due_at"`
+	Text           string `json:"text"`
+	Length         int    `json:"length"`
+	MaxLength      int    `json:"max_length"`
+	Status         string `json:"status"`
+	Error          string `json:"error"`
+	Edited         bool   `json:"edited"`
+	IdempotencyKey string `json:"idempotency_key"`
+	Attempts       int    `json:"attempts"`
+	NextAttemptAt  Time   `json:"next_attempt_at"`
+	SentAt         Time   `json:"sent_at"`
+	RemoteID       string `json:"remote_id" gorm:"column:remote_id"`
+	RemoteURL      string `json:"remote_url" gorm:"column:remote_url"`
+	CreatedAt      Time   `json:"created_at" gorm:"autoCreateTime:false"`
+	UpdatedAt      Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
+}
+
+// Attempt is one try at sending a post.
+type Attempt struct {
+	ID         int64  `json:"id"`
+	PostID     int64  `json:"post_id"`
+	StartedAt  Time   `json:"started_at"`
+	DurationMS int64  `json:"duration_ms" gorm:"column:duration_ms"`
+	Result     string `json:"result"`
+	Error      string `json:"error"`
+	Worker     string `json:"worker"`
+}

@@ -1,0 +1,439 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a row asked for by id or name does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is onair's database: every query the rest of the program makes goes through it.
+type Store struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	Now func() time.Time // the clock; time.Now when nil
+}
+
+// SQLiteDSN turns a file path into the DSN onair opens SQLite with: WAL so readers never block
+// the writer, a busy timeout and immediate write transactions so that onair and a CMS writing the
+// same file wait for each other instead of failing with "database is locked", full sync so a
+// "sent" mark survives power loss, and foreign keys on.
+func SQLiteDSN(path string) string {
+	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + p + "?_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_synchronous=FULL&_foreign_keys=on"
+}
+
+// Open opens (creating it if needed) the SQLite database at path and migrates it to the latest
+// schema.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+		return nil, fmt.Errorf("PostgreSQL is not supported by this version of onair yet; use a SQLite file path such as ./onair.db")
+	}
+	db, err := gorm.Open(sqlite.Open(SQLiteDSN(path)), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db, now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// OpenUnmigrated opens the database without touching its schema (tests of migrations use it).
+func OpenUnmigrated(path string) (*Store, error) {
+	db, err := gorm.Open(sqlite.Open(SQLiteDSN(path)), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, now: time.Now}, nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// DB exposes the GORM handle for the scheduler's own queries in tests.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Tx runs fn in one write transaction.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		return fn(&Store{db: db, now: s.now})
+	})
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return err
+}
+
+// NewIdempotencyKey returns a fresh random key for a post. It never changes afterwards: the
+// networks that deduplicate see the same key on every retry of that post.
+func NewIdempotencyKey() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return "onair-" + hex.EncodeToString(b[:])
+}
+
+// --- channels ---
+
+// CreateChannel stores a new channel.
+func (s *Store) CreateChannel(ctx context.Context, ch *Channel) error {
+	now := NewTime(s.now())
+	ch.CreatedAt, ch.UpdatedAt = now, now
+	if ch.Status == "" {
+		ch.Status = ChannelActive
+	}
+	if ch.Settings == "" {
+		ch.Settings = "{}"
+	}
+	if err := s.db.WithContext(ctx).Create(ch).Error; err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("a channel named %q already exists; pick another --name or see `onair channel list`", ch.Name)
+		}
+		return fmt.Errorf("create channel: %w", err)
+	}
+	return nil
+}
+
+// Channels lists every channel by name.
+func (s *Store) Channels(ctx context.Context) ([]Channel, error) {
+	var out []Channel
+	err := s.db.WithContext(ctx).Order("name").Find(&out).Error
+	return out, err
+}
+
+// ChannelByName finds a channel.
+func (s *Store) ChannelByName(ctx context.Context, name string) (*Channel, error) {
+	var ch Channel
+	err := s.db.WithContext(ctx).Where("name = ?", name).Take(&ch).Error
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("channel %q", name))
+	}
+	return &ch, nil
+}
+
+// ChannelsByID loads channels by id.
+func (s *Store) ChannelsByID(ctx context.Context, ids []int64) (map[int64]Channel, error) {
+	var list []Channel
+	out := map[int64]Channel{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&list).Error; err != nil {
+		return nil, err
+	}
+	for _, c := range list {
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
+// --- campaigns ---
+
+// CreateCampaign stores a campaign and links it to the named channels.
+func (s *Store) CreateCampaign(ctx context.Context, c *Campaign, channelNames []string) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		var chans []Channel
+		for _, n := range channelNames {
+			ch, err := tx.ChannelByName(ctx, n)
+			if err != nil {
+				if errors.Is(err, ErrNotFound) {
+					return fmt.Errorf("channel %q does not exist; add it with `onair channel add console --name %s` or see `onair channel list`", n, n)
+				}
+				return err
+			}
+			chans = append(chans, *ch)
+		}
+		now := NewTime(tx.now())
+		c.CreatedAt, c.UpdatedAt = now, now
+		c.Channels = nil
+		if err := tx.db.WithContext(ctx).Omit("Channels").Create(c).Error; err != nil {
+			if isUnique(err) {
+				return fmt.Errorf("a campaign named %q already exists; see `onair campaign list`", c.Name)
+			}
+			return fmt.Errorf("create campaign: %w", err)
+		}
+		for _, ch := range chans {
+			if err := tx.db.WithContext(ctx).Exec(
+				`INSERT INTO campaign_channels (campaign_id, channel_id) VALUES (?, ?)`, c.ID, ch.ID).Error; err != nil {
+				return fmt.Errorf("link channel %s: %w", ch.Name, err)
+			}
+		}
+		c.Channels = chans
+		return nil
+	})
+}
+
+// Campaigns lists every campaign with its channels.
+func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
+	var out []Campaign
+	err := s.db.WithContext(ctx).Preload("Channels", func(db *gorm.DB) *gorm.DB { return db.Order("name") }).
+		Order("name").Find(&out).Error
+	return out, err
+}
+
+// CampaignByID loads a campaign with its channels.
+func (s *Store) CampaignByID(ctx context.Context, id int64) (*Campaign, error) {
+	var c Campaign
+	err := s.db.WithContext(ctx).Preload("Channels", func(db *gorm.DB) *gorm.DB { return db.Order("name") }).
+		Take(&c, id).Error
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("campaign %d", id))
+	}
+	return &c, nil
+}
+
+// CampaignByName loads a campaign with its channels; names compare case-insensitively.
+func (s *Store) CampaignByName(ctx context.Context, name string) (*Campaign, error) {
+	var c Campaign
+	err := s.db.WithContext(ctx).Preload("Channels", func(db *gorm.DB) *gorm.DB { return db.Order("name") }).
+		Where("name = ? COLLATE NOCASE", strings.TrimSpace(name)).Take(&c).Error
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("campaign %q", name))
+	}
+	return &c, nil
+}
+
+// CampaignNames lists campaign names, for error messages that suggest what exists.
+func (s *Store) CampaignNames(ctx context.Context) ([]string, error) {
+	var names []string
+	err := s.db.WithContext(ctx).Model(&Campaign{}).Order("name").Pluck("name", &names).Error
+	return names, err
+}
+
+// --- broadcasts ---
+
+// CreateBroadcast stores a new broadcast; the trigger gives it revision 1, so it gets planned.
+func (s *Store) CreateBroadcast(ctx context.Context, b *Broadcast) error {
+	now := NewTime(s.now())
+	b.CreatedAt, b.UpdatedAt = now, now
+	if b.Status == "" {
+		b.Status = BroadcastScheduled
+	}
+	if err := s.db.WithContext(ctx).Omit("Revision", "PlannedRevision").Create(b).Error; err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("a broadcast with external ref %q already exists", deref(b.ExternalRef))
+		}
+		return fmt.Errorf("create broadcast: %w", err)
+	}
+	return s.db.WithContext(ctx).Take(b, b.ID).Error
+}
+
+// BroadcastByID loads one broadcast.
+func (s *Store) BroadcastByID(ctx context.Context, id int64) (*Broadcast, error) {
+	var b Broadcast
+	if err := s.db.WithContext(ctx).Take(&b, id).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("broadcast %d", id))
+	}
+	return &b, nil
+}
+
+// BroadcastFilter narrows ListBroadcasts.
+type BroadcastFilter struct {
+	CampaignID int64
+	Status     string
+	Limit      int // 0: no limit
+	Offset     int
+}
+
+// ListBroadcasts lists broadcasts by start time.
+func (s *Store) ListBroadcasts(ctx context.Context, f BroadcastFilter) ([]Broadcast, error) {
+	q := s.db.WithContext(ctx).Model(&Broadcast{})
+	if f.CampaignID != 0 {
+		q = q.Where("campaign_id = ?", f.CampaignID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit).Offset(f.Offset)
+	}
+	var out []Broadcast
+	err := q.Order("starts_at, id").Find(&out).Error
+	return out, err
+}
+
+// UpdateBroadcast writes the given columns of a broadcast (the trigger bumps its revision when
+// the plan depends on them).
+func (s *Store) UpdateBroadcast(ctx context.Context, id int64, cols map[string]any) error {
+	cols["updated_at"] = NewTime(s.now())
+	res := s.db.WithContext(ctx).Model(&Broadcast{}).Where("id = ?", id).Updates(cols)
+	if res.Error != nil {
+		return fmt.Errorf("update broadcast %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("broadcast %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// BroadcastIDsToPlan returns broadcasts whose revision differs from their planned revision:
+// new or changed rows, whoever wrote them.
+func (s *Store) BroadcastIDsToPlan(ctx context.Context, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&Broadcast{}).Where("revision <> planned_revision").
+		Order("id").Limit(limit).Pluck("id", &ids).Error
+	return ids, err
+}
+
+// AckPlan records that revision was planned, with the plan's error ("" when it went well). It
+// does nothing if the row changed again meanwhile: the reconciler will plan it once more.
+func (s *Store) AckPlan(ctx context.Context, id, revision int64, planErr string) (bool, error) {
+	res := s.db.WithContext(ctx).Exec(
+		`UPDATE broadcasts SET planned_revision = ?, error = ?, planned_at = ? WHERE id = ? AND revision = ?`,
+		revision, planErr, NewTime(s.now()), id, revision)
+	return res.RowsAffected == 1, res.Error
+}
+
+// --- posts ---
+
+// PostsOfBroadcast lists a broadcast's posts in due order.
+func (s *Store) PostsOfBroadcast(ctx context.Context, broadcastID int64) ([]Post, error) {
+	var out []Post
+	err := s.db.WithContext(ctx).Where("broadcast_id = ?", broadcastID).
+		Order("due_at, channel_id, id").Find(&out).Error
+	return out, err
+}
+
+// PostFilter narrows ListPosts.
+type PostFilter struct {
+	BroadcastID int64
+	ChannelID   int64
+	Status      string
+	Limit       int
+}
+
+// ListPosts lists posts in due order.
+func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]Post, error) {
+	q := s.db.WithContext(ctx).Model(&Post{})
+	if f.BroadcastID != 0 {
+		q = q.Where("broadcast_id = ?", f.BroadcastID)
+	}
+	if f.ChannelID != 0 {
+		q = q.Where("channel_id = ?", f.ChannelID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	var out []Post
+	err := q.Order("due_at, channel_id, id").Find(&out).Error
+	return out, err
+}
+
+// PostByID loads one post.
+func (s *Store) PostByID(ctx context.Context, id int64) (*Post, error) {
+	var p Post
+	if err := s.db.WithContext(ctx).Take(&p, id).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("post %d", id))
+	}
+	return &p, nil
+}
+
+// CreatePost inserts a planned post.
+func (s *Store) CreatePost(ctx context.Context, p *Post) error {
+	now := NewTime(s.now())
+	p.CreatedAt, p.UpdatedAt = now, now
+	if p.IdempotencyKey == "" {
+		p.IdempotencyKey = NewIdempotencyKey()
+	}
+	return s.db.WithContext(ctx).Create(p).Error
+}
+
+// UpdatePost writes the given columns of a post, only while the post is still in one of the
+// statuses given (so a re-plan never overwrites a post a dispatcher has just claimed). It
+// reports whether the post was updated.
+func (s *Store) UpdatePost(ctx context.Context, id int64, whileIn []string, cols map[string]any) (bool, error) {
+	cols["updated_at"] = NewTime(s.now())
+	q := s.db.WithContext(ctx).Model(&Post{}).Where("id = ?", id)
+	if len(whileIn) > 0 {
+		q = q.Where("status IN ?", whileIn)
+	}
+	res := q.Updates(cols)
+	return res.RowsAffected == 1, res.Error
+}
+
+// CountPostsByStatus counts a broadcast's posts in each status.
+func (s *Store) CountPostsByStatus(ctx context.Context, broadcastIDs []int64) (map[int64]map[string]int, error) {
+	type row struct {
+		BroadcastID int64
+		Status      string
+		N           int
+	}
+	var rows []row
+	out := map[int64]map[string]int{}
+	if len(broadcastIDs) == 0 {
+		return out, nil
+	}
+	err := s.db.WithContext(ctx).Model(&Post{}).Select("broadcast_id, status, count(*) AS n").
+		Where("broadcast_id IN ?", broadcastIDs).Group("broadcast_id, status").Scan(&rows).Error
+	for _, r := range rows {
+		if out[r.BroadcastID] == nil {
+			out[r.BroadcastID] = map[string]int{}
+		}
+		out[r.BroadcastID][r.Status] = r.N
+	}
+	return out, err
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// ValidWatchURL checks a watch or replay URL: absolute http(s).
+func ValidWatchURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("URL %q is not a full web address; write it like https://x.com/i/broadcasts/1ABC", s)
+	}
+	return nil
+}
