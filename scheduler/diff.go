@@ -1,0 +1,177 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
+	"github.com/onairhq/onair/templates"
+)
+
+// change is one write the plan makes: a new post, or new values for an existing pending one.
+type change struct {
+	create  *models.Post
+	id      int64
+	cols    map[string]any
+	cancel  bool
+	tooLong string // "teaser 7d on brand-x: ..." when the text does not fit
+	newStat string
+	noop    bool // nothing to write: kept so the plan's error can still name the post
+}
+
+func (c change) status() string { return c.newStat }
+
+func (c change) apply(ctx context.Context, tx *models.Store, res *PlanResult) error {
+	if c.noop {
+		res.Unchanged++
+		return nil
+	}
+	if c.create != nil {
+		if err := tx.CreatePost(ctx, c.create); err != nil {
+			return fmt.Errorf("create %s %s post: %w", c.create.Kind, c.create.Step, err)
+		}
+		res.Created++
+		return nil
+	}
+	// A post a dispatcher claimed meanwhile is no longer pending: leave it alone.
+	ok, err := tx.UpdatePost(ctx, c.id, []string{models.PostPlanned, models.PostHeld, models.PostInvalid, models.PostCancelled}, c.cols)
+	if err != nil {
+		return fmt.Errorf("update post %d: %w", c.id, err)
+	}
+	if ok {
+		if c.cancel {
+			res.Cancelled++
+		} else {
+			res.Updated++
+		}
+	}
+	return nil
+}
+
+// invalidateAll marks every pending post invalid with reason: the row cannot be planned, so what
+// was planned from an earlier version of it must not go out.
+func invalidateAll(existing []models.Post, reason string) []change {
+	var out []change
+	for _, p := range existing {
+		if !models.Pending(p.Status) || (p.Status == models.PostInvalid && p.Error == reason) {
+			continue
+		}
+		out = append(out, change{id: p.ID, newStat: models.PostInvalid,
+			cols: map[string]any{"status": models.PostInvalid, "error": reason}})
+	}
+	return out
+}
+
+// diff compares the wanted steps with the posts that exist and returns the writes to make.
+func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step, existing []models.Post, now time.Time) ([]change, error) {
+	byKey := make(map[string]models.Post, len(existing))
+	for _, post := range existing {
+		byKey[postKey(post.ChannelID, post.Kind, post.Step)] = post
+	}
+	var set *templates.Set
+	if len(steps) > 0 {
+		var err error
+		if set, err = p.templateSet(camp); err != nil {
+			return nil, &RowError{Msg: fmt.Sprintf("campaign %q templates: %v", camp.Name, err)}
+		}
+	}
+	loc, _ := camp.Location()
+	wanted := make(map[string]bool, len(steps))
+	var out []change
+	for _, s := range steps {
+		wanted[s.key()] = true
+		old, exists := byKey[s.key()]
+		if exists && !models.Pending(old.Status) && old.Status != models.PostCancelled {
+			continue // sent, sending, failed, skipped, unknown: history, never re-planned
+		}
+		if !exists && s.due.Before(now) {
+			continue // a step already in the past is not created
+		}
+		if exists && old.Status == models.PostCancelled && s.due.Before(now) {
+			continue // a cancelled step whose time has passed stays cancelled
+		}
+		text, err := set.Render(templates.Data{
+			Kind: s.kind, Step: s.label, Index: s.index,
+			Title: b.Title, Description: b.Description, Campaign: camp.Name,
+			Start: b.StartsAt.Time, End: b.EndsAt(), Due: s.due, Location: loc, Lang: camp.Lang,
+			WatchURL: b.WatchURL, ReplayURL: b.ReplayURL, Hashtags: camp.HashtagList(),
+			Network: s.channel.Network,
+		})
+		if err != nil {
+			return nil, &RowError{Msg: fmt.Sprintf("%s %s post: %v", s.kind, s.label, err)}
+		}
+		if exists && old.Edited {
+			text = old.Text
+		}
+		n, max, lerr := Measure(s.channel, text)
+		status, errText, tooLong := models.PostPlanned, "", ""
+		var tl *posting.TooLong
+		switch {
+		case errors.As(lerr, &tl):
+			status = models.PostInvalid
+			tooLong = fmt.Sprintf("%s %s on %s: %v", s.kind, s.label, s.channel.Name, lerr)
+			errText = fmt.Sprintf("%v; shorten it with `onair post edit` or change the %s template", lerr, s.kind)
+		case lerr != nil:
+			return nil, lerr
+		case s.kind == models.KindReplay && b.ReplayURL == "":
+			status = models.PostHeld
+			errText = "waiting for the replay URL: `onair broadcast replay " + fmt.Sprint(b.ID) + " URL` or the replay_url column"
+		}
+		if !exists {
+			out = append(out, change{newStat: status, tooLong: tooLong, create: &models.Post{
+				BroadcastID: b.ID, ChannelID: s.channel.ID, Kind: s.kind, Step: s.label,
+				DueAt: models.NewTime(s.due), Text: text, Length: n, MaxLength: max,
+				Status: status, Error: errText,
+			}})
+			continue
+		}
+		if old.Status != models.PostCancelled && !old.DueAt.Time.Equal(s.due) && s.due.Before(now) {
+			// Re-planning moved this step into the past: it would go out late and wrong.
+			out = append(out, cancelChange(old, "the broadcast was rescheduled and this step's time has passed"))
+			continue
+		}
+		cols := map[string]any{}
+		if !old.DueAt.Time.Equal(s.due) {
+			cols["due_at"] = models.NewTime(s.due)
+		}
+		if old.Text != text {
+			cols["text"] = text
+		}
+		if old.Length != n {
+			cols["length"] = n
+		}
+		if old.MaxLength != max {
+			cols["max_length"] = max
+		}
+		if old.Status != status {
+			cols["status"] = status
+		}
+		if old.Error != errText {
+			cols["error"] = errText
+		}
+		if len(cols) > 0 {
+			out = append(out, change{id: old.ID, cols: cols, newStat: status, tooLong: tooLong})
+		} else if status == models.PostInvalid {
+			out = append(out, change{id: old.ID, noop: true, newStat: status, tooLong: tooLong})
+		}
+	}
+	for _, post := range existing {
+		if wanted[postKey(post.ChannelID, post.Kind, post.Step)] || !models.Pending(post.Status) {
+			continue
+		}
+		reason := "no longer in the plan (the campaign's cadence or channels changed)"
+		if b.Status == models.BroadcastCancelled {
+			reason = "the broadcast was cancelled"
+		}
+		out = append(out, cancelChange(post, reason))
+	}
+	return out, nil
+}
+
+func cancelChange(p models.Post, reason string) change {
+	return change{id: p.ID, cancel: true, newStat: models.PostCancelled,
+		cols: map[string]any{"status": models.PostCancelled, "error": reason}}
+}

@@ -1,0 +1,301 @@
+// Package scheduler turns broadcasts into posts and posts into messages sent on time: the planner
+// (broadcast -> posts), the reconciler (notices changed broadcasts, CMS writes included) and, from
+// the daemon on, the dispatcher.
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
+	"github.com/onairhq/onair/templates"
+)
+
+// Planner expands broadcasts into posts and keeps them in step with their broadcast.
+type Planner struct {
+	store *models.Store
+	now   func() time.Time
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	cache map[string]cachedSet
+}
+
+type cachedSet struct {
+	set    *templates.Set
+	err    error
+	loaded time.Time
+}
+
+// templateTTL bounds how long a loaded template set is reused, so a daemon picks up a marketer's
+// edits to a campaign's template directory without a restart.
+const templateTTL = 10 * time.Second
+
+// NewPlanner returns a planner over store. now is the clock (time.Now when nil).
+func NewPlanner(store *models.Store, now func() time.Time, log *slog.Logger) *Planner {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Planner{store: store, now: now, log: log, cache: map[string]cachedSet{}}
+}
+
+// PlanResult says what a plan changed.
+type PlanResult struct {
+	BroadcastID int64  `json:"broadcast_id"`
+	Revision    int64  `json:"revision"`
+	Created     int    `json:"created"`
+	Updated     int    `json:"updated"`
+	Cancelled   int    `json:"cancelled"`
+	Unchanged   int    `json:"unchanged"`
+	Invalid     int    `json:"invalid"`
+	Error       string `json:"error,omitempty"` // what is wrong with the broadcast row or its posts
+}
+
+// Changed reports whether the plan touched any post.
+func (r PlanResult) Changed() bool { return r.Created+r.Updated+r.Cancelled > 0 }
+
+// RowError is a problem with a broadcast's data (not with the database): it is recorded in the
+// row's error column, and the broadcast gets no posts until it is fixed.
+type RowError struct{ Msg string }
+
+func (e *RowError) Error() string { return e.Msg }
+
+func rowErr(format string, args ...any) error { return &RowError{Msg: fmt.Sprintf(format, args...)} }
+
+// step is one post the plan wants.
+type step struct {
+	channel models.Channel
+	kind    string
+	label   string
+	due     time.Time
+	index   int
+}
+
+func (s step) key() string { return postKey(s.channel.ID, s.kind, s.label) }
+
+func postKey(channelID int64, kind, label string) string {
+	return fmt.Sprintf("%d/%s/%s", channelID, kind, label)
+}
+
+// Plan brings one broadcast's posts in line with its row: new steps are created, pending posts
+// follow the new time and text (hand-edited text is kept), steps no longer wanted are cancelled,
+// and posts already sent or being sent are never touched. Planning twice changes nothing.
+func (p *Planner) Plan(ctx context.Context, broadcastID int64) (PlanResult, error) {
+	b, err := p.store.BroadcastByID(ctx, broadcastID)
+	if err != nil {
+		return PlanResult{}, err
+	}
+	res := PlanResult{BroadcastID: b.ID, Revision: b.Revision}
+	now := p.now()
+
+	camp, steps, err := p.steps(ctx, b)
+	var rowError *RowError
+	if err != nil && !errors.As(err, &rowError) {
+		return res, err
+	}
+	existing, err := p.store.PostsOfBroadcast(ctx, b.ID)
+	if err != nil {
+		return res, fmt.Errorf("load posts of broadcast %d: %w", b.ID, err)
+	}
+	var changes []change
+	if rowError != nil {
+		res.Error = rowError.Msg
+		changes = invalidateAll(existing, "the broadcast row has an error: "+rowError.Msg)
+	} else {
+		changes, err = p.diff(b, camp, steps, existing, now)
+		if err != nil {
+			if !errors.As(err, &rowError) {
+				return res, err
+			}
+			res.Error = rowError.Msg
+			changes = invalidateAll(existing, "the broadcast cannot be planned: "+rowError.Msg)
+		}
+	}
+	var tooLong []string
+	for _, c := range changes {
+		if c.status() == models.PostInvalid && c.tooLong != "" {
+			tooLong = append(tooLong, c.tooLong)
+		}
+	}
+	if res.Error == "" && len(tooLong) > 0 {
+		res.Error = fmt.Sprintf("%d post(s) too long, shorten them with `onair post edit` or the template: %s",
+			len(tooLong), strings.Join(tooLong, "; "))
+	}
+	err = p.store.Tx(ctx, func(tx *models.Store) error {
+		for _, c := range changes {
+			if err := c.apply(ctx, tx, &res); err != nil {
+				return err
+			}
+		}
+		_, err := tx.AckPlan(ctx, b.ID, b.Revision, res.Error)
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("save plan of broadcast %d: %w", b.ID, err)
+	}
+	for _, c := range changes {
+		if c.status() == models.PostInvalid {
+			res.Invalid++
+		}
+	}
+	return res, nil
+}
+
+// steps resolves the broadcast's campaign and lists the posts its cadence wants, or a RowError
+// saying what is wrong with the row.
+func (p *Planner) steps(ctx context.Context, b *models.Broadcast) (*models.Campaign, []step, error) {
+	camp, err := p.campaign(ctx, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	if strings.TrimSpace(b.Title) == "" {
+		return camp, nil, rowErr("the broadcast has no title; set one with `onair broadcast edit %d --title ...` or in the title column", b.ID)
+	}
+	if b.StartsAt.Invalid != "" {
+		_, perr := models.ParseTime(b.StartsAt.Invalid)
+		return camp, nil, rowErr("starts_at: %v", perr)
+	}
+	if b.StartsAt.IsZero() {
+		return camp, nil, rowErr("the broadcast has no start time; set starts_at (RFC 3339, \"YYYY-MM-DD HH:MM:SS\" in UTC, or Unix seconds)")
+	}
+	if !validStatus(b.Status) {
+		return camp, nil, rowErr("status %q not known; use one of %s", b.Status, strings.Join(models.BroadcastStatuses, ", "))
+	}
+	for _, u := range []string{b.WatchURL, b.ReplayURL} {
+		if err := models.ValidWatchURL(u); err != nil {
+			return camp, nil, &RowError{Msg: err.Error()}
+		}
+	}
+	if b.Status == models.BroadcastCancelled {
+		return camp, nil, nil
+	}
+	loc, err := camp.Location()
+	if err != nil {
+		return camp, nil, rowErr("campaign %q: %v", camp.Name, err)
+	}
+	type group struct {
+		kind, list string
+		after      bool
+	}
+	start, end := b.StartsAt.Time, b.EndsAt()
+	var out []step
+	for _, ch := range camp.Channels {
+		for _, g := range []group{
+			{models.KindTeaser, camp.Teasers, false},
+			{models.KindReminder, camp.Reminders, false},
+			{models.KindReplay, camp.ReplayAfter, true},
+		} {
+			offs, err := models.ParseOffsets(g.list)
+			if err != nil {
+				return camp, nil, rowErr("campaign %q %ss: %v", camp.Name, g.kind, err)
+			}
+			var group []step
+			for _, o := range offs {
+				s := step{channel: ch, kind: g.kind, label: o.Label}
+				if g.after {
+					s.due = o.After(end, loc)
+				} else {
+					s.due = o.Before(start, loc)
+				}
+				group = append(group, s)
+			}
+			sort.SliceStable(group, func(i, j int) bool { return group[i].due.Before(group[j].due) })
+			for i := range group {
+				group[i].index = i
+			}
+			out = append(out, group...)
+		}
+		out = append(out, step{channel: ch, kind: models.KindLive, label: "0", due: start})
+	}
+	return camp, out, nil
+}
+
+func validStatus(s string) bool {
+	for _, v := range models.BroadcastStatuses {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// campaign resolves the row's campaign, by id or, for a CMS that knows campaigns by name, by name.
+func (p *Planner) campaign(ctx context.Context, b *models.Broadcast) (*models.Campaign, error) {
+	var (
+		c   *models.Campaign
+		err error
+	)
+	switch {
+	case b.CampaignID != nil:
+		c, err = p.store.CampaignByID(ctx, *b.CampaignID)
+	case b.CampaignName != nil && strings.TrimSpace(*b.CampaignName) != "":
+		c, err = p.store.CampaignByName(ctx, *b.CampaignName)
+	default:
+		return nil, rowErr("the broadcast has no campaign; set campaign_id or campaign (the campaign's name)")
+	}
+	if errors.Is(err, models.ErrNotFound) {
+		names, _ := p.store.CampaignNames(ctx)
+		known := "none yet: create one with `onair campaign add`"
+		if len(names) > 0 {
+			known = strings.Join(names, ", ")
+		}
+		return nil, rowErr("%v; known campaigns: %s", err, known)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Channels) == 0 {
+		return c, rowErr("campaign %q has no channel to post to; add one with `onair campaign edit %q --channels NAME`", c.Name, c.Name)
+	}
+	return c, nil
+}
+
+// templateSet returns the campaign's templates, cached for templateTTL.
+func (p *Planner) templateSet(c *models.Campaign) (*templates.Set, error) {
+	key := c.Lang + "\x00" + c.TemplatesDir
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cs, ok := p.cache[key]; ok && p.now().Sub(cs.loaded) < templateTTL && p.now().Sub(cs.loaded) >= 0 {
+		return cs.set, cs.err
+	}
+	set, err := templates.Load(c.Lang, c.TemplatesDir)
+	p.cache[key] = cachedSet{set: set, err: err, loaded: p.now()}
+	return set, err
+}
+
+// ChannelLimit returns the text limit of a channel: its network's default, or what its settings
+// say (a Mastodon instance may allow more than 500 characters).
+func ChannelLimit(ch models.Channel) posting.Limit {
+	l := posting.DefaultLimit(ch.Network)
+	var s struct {
+		MaxLength int `json:"max_length"`
+		URLWeight int `json:"url_weight"`
+	}
+	if json.Unmarshal([]byte(ch.Settings), &s) == nil {
+		if s.MaxLength > 0 {
+			l.Max = s.MaxLength
+		}
+		if s.URLWeight > 0 {
+			l.URLWeight = s.URLWeight
+		}
+	}
+	return l
+}
+
+// Measure counts text as the channel's network does and says whether it fits.
+func Measure(ch models.Channel, text string) (n, max int, err error) {
+	l := ChannelLimit(ch)
+	n, err = posting.Check(ch.Network, l, text)
+	return n, l.Max, err
+}
