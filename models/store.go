@@ -437,3 +437,46 @@ func ValidWatchURL(s string) error {
 	}
 	return nil
 }
+
+// UpdateCampaign saves a campaign's settings and, when channelNames is not nil, replaces its
+// channels; then it bumps the revision of the campaign's broadcasts that are not cancelled, so
+// they are re-planned. It returns how many broadcasts were bumped.
+func (s *Store) UpdateCampaign(ctx context.Context, c *Campaign, channelNames []string) (int, error) {
+	var n int
+	err := s.Tx(ctx, func(tx *Store) error {
+		c.UpdatedAt = NewTime(tx.now())
+		err := tx.db.WithContext(ctx).Model(&Campaign{}).Where("id = ?", c.ID).Updates(map[string]any{
+			"time_zone": c.TimeZone, "lang": c.Lang, "teasers": c.Teasers, "reminders": c.Reminders,
+			"replay_after": c.ReplayAfter, "hashtags": c.Hashtags, "templates_dir": c.TemplatesDir,
+			"updated_at": c.UpdatedAt,
+		}).Error
+		if err != nil {
+			return fmt.Errorf("update campaign: %w", err)
+		}
+		if channelNames != nil {
+			var ids []int64
+			for _, name := range channelNames {
+				ch, err := tx.ChannelByName(ctx, name)
+				if errors.Is(err, ErrNotFound) {
+					return fmt.Errorf("channel %q does not exist; see `onair channel list`", name)
+				} else if err != nil {
+					return err
+				}
+				ids = append(ids, ch.ID)
+			}
+			if err := tx.db.WithContext(ctx).Exec(`DELETE FROM campaign_channels WHERE campaign_id = ?`, c.ID).Error; err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if err := tx.db.WithContext(ctx).Exec(`INSERT INTO campaign_channels (campaign_id, channel_id) VALUES (?, ?)`, c.ID, id).Error; err != nil {
+					return err
+				}
+			}
+		}
+		res := tx.db.WithContext(ctx).Exec(`UPDATE broadcasts SET revision = revision + 1 WHERE campaign_id = ? AND status <> ?`,
+			c.ID, BroadcastCancelled)
+		n = int(res.RowsAffected)
+		return res.Error
+	})
+	return n, err
+}

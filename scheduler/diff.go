@@ -118,7 +118,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			return nil, lerr
 		case s.kind == models.KindReplay && b.ReplayURL == "":
 			status = models.PostHeld
-			errText = "waiting for the replay URL: `onair broadcast replay " + fmt.Sprint(b.ID) + " URL` or the replay_url column"
+			errText = "waiting for the replay URL: `onair broadcast edit " + fmt.Sprint(b.ID) + " --replay-url URL`, or the replay_url column"
 		}
 		if !exists {
 			out = append(out, change{newStat: status, tooLong: tooLong, create: &models.Post{

@@ -1,0 +1,500 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/onairhq/onair/models"
+)
+
+func (a *app) broadcastCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "broadcast", Short: "Add, list, change and cancel broadcasts"}
+	cmd.AddCommand(a.broadcastAddCmd(), a.broadcastListCmd(), a.broadcastShowCmd(), a.broadcastEditCmd(),
+		a.broadcastRescheduleCmd(), a.broadcastCancelCmd())
+	return cmd
+}
+
+// broadcastFlags are the fields add and edit share.
+type broadcastFlags struct {
+	campaign, title, description, at, duration, watchURL, replayURL, ref, tz string
+}
+
+// zone is where typed times are read: --tz, else the campaign's zone.
+func (f *broadcastFlags) zone(c *models.Campaign) (*time.Location, error) {
+	if f.tz != "" {
+		return models.LoadLocation(f.tz)
+	}
+	return c.Location()
+}
+
+func (a *app) broadcastAddCmd() *cobra.Command {
+	var f broadcastFlags
+	cmd := &cobra.Command{
+		Use:   "add --campaign NAME --title TITLE --at TIME",
+		Short: "Add a broadcast; its posts are planned at once",
+		Example: `  onair broadcast add --campaign "Spring launch" --title "Lancement de la collection" \
+        --at "2027-03-30 18:00" --duration 45m --watch-url https://x.com/i/broadcasts/1ABC`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if f.campaign == "" {
+				return errors.New("which campaign? add --campaign NAME (see `onair campaign list`)")
+			}
+			if strings.TrimSpace(f.title) == "" {
+				return errors.New("a broadcast needs a title: --title \"Lancement de la collection\"")
+			}
+			if f.at == "" {
+				return errors.New("when does it start? add --at \"2027-03-30 18:00\" (or \"+2h\")")
+			}
+			if err := a.openExisting(ctx); err != nil {
+				return err
+			}
+			c, err := a.findCampaign(ctx, f.campaign)
+			if err != nil {
+				return err
+			}
+			loc, err := f.zone(c)
+			if err != nil {
+				return err
+			}
+			start, err := parseWhen(f.at, loc, a.now())
+			if err != nil {
+				return fmt.Errorf("start time: %v", err)
+			}
+			if !start.After(a.now()) {
+				return fmt.Errorf("start time %s is %s, in the past; give a time to come", showTime(start, loc), until(a.now(), start))
+			}
+			minutes := 60
+			if f.duration != "" {
+				if minutes, err = parseDuration(f.duration); err != nil {
+					return err
+				}
+			}
+			for _, u := range []string{f.watchURL, f.replayURL} {
+				if err := models.ValidWatchURL(u); err != nil {
+					return err
+				}
+			}
+			b := &models.Broadcast{CampaignID: &c.ID, Title: strings.TrimSpace(f.title), Description: f.description,
+				StartsAt: models.NewTime(start), DurationMinutes: minutes, WatchURL: f.watchURL, ReplayURL: f.replayURL}
+			if f.ref != "" {
+				b.ExternalRef = &f.ref
+			}
+			if err := a.store.CreateBroadcast(ctx, b); err != nil {
+				return err
+			}
+			if f.watchURL == "" {
+				fmt.Fprintln(a.errOut, "note: no --watch-url: posts will not say where to watch. Add it with `onair broadcast edit", b.ID, "--watch-url URL`.")
+			}
+			fmt.Fprintf(a.out, "Broadcast %d added: %q, %s.\n\n", b.ID, b.Title, showTime(start, loc))
+			return a.replanAndShow(ctx, b.ID)
+		},
+	}
+	cmd.Flags().StringVar(&f.campaign, "campaign", "", "campaign name or id (required)")
+	cmd.Flags().StringVar(&f.title, "title", "", "title, shown in every post (required)")
+	cmd.Flags().StringVar(&f.at, "at", "", `start time: "2027-03-30 18:00" in the campaign's zone, RFC 3339, or "+2h" (required)`)
+	cmd.Flags().StringVar(&f.duration, "duration", "", "expected length: 45m, 1h30m or minutes (default 1h)")
+	cmd.Flags().StringVar(&f.watchURL, "watch-url", "", "where to watch the live")
+	cmd.Flags().StringVar(&f.replayURL, "replay-url", "", "the replay, if already known")
+	cmd.Flags().StringVar(&f.description, "description", "", "description, available to templates")
+	cmd.Flags().StringVar(&f.ref, "ref", "", "your own reference (external_ref), e.g. your CMS's id")
+	cmd.Flags().StringVar(&f.tz, "tz", "", "read --at in this zone instead of the campaign's")
+	return cmd
+}
+
+// replanAndShow plans a broadcast now and prints its plan.
+func (a *app) replanAndShow(ctx context.Context, id int64) error {
+	if _, err := a.planner.Plan(ctx, id); err != nil {
+		return err
+	}
+	return a.printPlan(ctx, id)
+}
+
+// parseID reads a numeric id argument.
+func parseID(what, s string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%s id %q is not a number; see `onair %s list` for ids", what, s, what)
+	}
+	return id, nil
+}
+
+// loadBroadcast finds a broadcast by its id argument, with its campaign (nil if the row has none).
+func (a *app) loadBroadcast(ctx context.Context, arg string) (*models.Broadcast, *models.Campaign, error) {
+	id, err := parseID("broadcast", arg)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := a.store.BroadcastByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, fmt.Errorf("broadcast %d does not exist; see `onair broadcast list`", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var c *models.Campaign
+	if b.CampaignID != nil {
+		c, _ = a.store.CampaignByID(ctx, *b.CampaignID)
+	}
+	return b, c, nil
+}
+
+func campaignLoc(c *models.Campaign) *time.Location {
+	if c == nil {
+		return time.UTC
+	}
+	loc, err := c.Location()
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// broadcastView is a broadcast as list and show print it in JSON.
+type broadcastView struct {
+	models.Broadcast
+	Campaign string         `json:"campaign"`
+	TimeZone string         `json:"time_zone"`
+	Posts    map[string]int `json:"posts"`
+}
+
+func postSummary(counts map[string]int) string {
+	var parts []string
+	for _, st := range models.PostStatuses {
+		if n := counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	if len(parts) == 0 {
+		return "no posts"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (a *app) broadcastListCmd() *cobra.Command {
+	var (
+		asJSON           bool
+		campaign, status string
+		limit            int
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List broadcasts by start time",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if err := a.openExisting(ctx); err != nil {
+				return err
+			}
+			if _, err := a.planner.Reconcile(ctx); err != nil {
+				return err
+			}
+			filter := models.BroadcastFilter{Status: status, Limit: limit}
+			if campaign != "" {
+				c, err := a.findCampaign(ctx, campaign)
+				if err != nil {
+					return err
+				}
+				filter.CampaignID = c.ID
+			}
+			list, err := a.store.ListBroadcasts(ctx, filter)
+			if err != nil {
+				return err
+			}
+			camps, err := a.store.Campaigns(ctx)
+			if err != nil {
+				return err
+			}
+			byID := map[int64]models.Campaign{}
+			for _, c := range camps {
+				byID[c.ID] = c
+			}
+			ids := make([]int64, len(list))
+			for i, b := range list {
+				ids[i] = b.ID
+			}
+			counts, err := a.store.CountPostsByStatus(ctx, ids)
+			if err != nil {
+				return err
+			}
+			views := make([]broadcastView, 0, len(list))
+			for _, b := range list {
+				v := broadcastView{Broadcast: b, Posts: counts[b.ID], TimeZone: "UTC"}
+				if v.Posts == nil {
+					v.Posts = map[string]int{}
+				}
+				if b.CampaignID != nil {
+					if c, ok := byID[*b.CampaignID]; ok {
+						v.Campaign, v.TimeZone = c.Name, c.TimeZone
+					}
+				} else if b.CampaignName != nil {
+					v.Campaign = *b.CampaignName
+				}
+				views = append(views, v)
+			}
+			if asJSON {
+				return printJSON(a.out, views)
+			}
+			if len(views) == 0 {
+				fmt.Fprintln(a.out, "No broadcast. Add one: onair broadcast add --campaign NAME --title \"...\" --at \"YYYY-MM-DD HH:MM\"")
+				return nil
+			}
+			tw := newTable(a.out)
+			fmt.Fprintln(tw, "ID\tSTART\tTITLE\tCAMPAIGN\tSTATUS\tPOSTS")
+			for _, v := range views {
+				loc, _ := models.LoadLocation(v.TimeZone)
+				posts := postSummary(v.Posts)
+				if v.Error != "" {
+					posts = "! " + short(v.Error, 60)
+				}
+				start := showTime(v.StartsAt.Time, loc)
+				if v.StartsAt.Invalid != "" {
+					start = fmt.Sprintf("%q?", v.StartsAt.Invalid)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, start, short(v.Title, 40), v.Campaign, v.Status, posts)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&campaign, "campaign", "", "only this campaign's broadcasts")
+	cmd.Flags().StringVar(&status, "status", "", "only broadcasts in this status (scheduled, live, ended, cancelled)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many")
+	return cmd
+}
+
+func (a *app) broadcastShowCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a broadcast",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if err := a.openExisting(ctx); err != nil {
+				return err
+			}
+			b, c, err := a.loadBroadcast(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			counts, err := a.store.CountPostsByStatus(ctx, []int64{b.ID})
+			if err != nil {
+				return err
+			}
+			v := broadcastView{Broadcast: *b, Posts: counts[b.ID], TimeZone: "UTC"}
+			if v.Posts == nil {
+				v.Posts = map[string]int{}
+			}
+			if c != nil {
+				v.Campaign, v.TimeZone = c.Name, c.TimeZone
+			}
+			if asJSON {
+				return printJSON(a.out, v)
+			}
+			loc := campaignLoc(c)
+			tw := newTable(a.out)
+			fmt.Fprintf(tw, "Broadcast\t%d\n", b.ID)
+			fmt.Fprintf(tw, "Title\t%s\n", b.Title)
+			fmt.Fprintf(tw, "Campaign\t%s\n", v.Campaign)
+			fmt.Fprintf(tw, "Starts\t%s (%s)\n", showTime(b.StartsAt.Time, loc), until(a.now(), b.StartsAt.Time))
+			fmt.Fprintf(tw, "Ends\t%s (%d min)\n", showTime(b.EndsAt(), loc), int(b.Duration().Minutes()))
+			fmt.Fprintf(tw, "Status\t%s\n", b.Status)
+			fmt.Fprintf(tw, "Watch URL\t%s\n", orDash(b.WatchURL))
+			fmt.Fprintf(tw, "Replay URL\t%s\n", orDash(b.ReplayURL))
+			if b.ExternalRef != nil {
+				fmt.Fprintf(tw, "External ref\t%s\n", *b.ExternalRef)
+			}
+			fmt.Fprintf(tw, "Posts\t%s\n", postSummary(v.Posts))
+			if b.Error != "" {
+				fmt.Fprintf(tw, "Error\t%s\n", b.Error)
+			}
+			tw.Flush()
+			fmt.Fprintf(a.out, "\nThe timeline: onair plan show %d\n", b.ID)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (a *app) broadcastEditCmd() *cobra.Command {
+	var f broadcastFlags
+	cmd := &cobra.Command{
+		Use:     "edit ID [--title ...] [--at ...] [--duration ...] [--watch-url ...] [--replay-url ...]",
+		Short:   "Change a broadcast; its pending posts are re-planned",
+		Example: `  onair broadcast edit 1 --title "Lancement de la collection été" --watch-url https://x.com/i/broadcasts/1XYZ`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.editBroadcast(cmd, args[0], &f)
+		},
+	}
+	cmd.Flags().StringVar(&f.title, "title", "", "new title")
+	cmd.Flags().StringVar(&f.description, "description", "", "new description")
+	cmd.Flags().StringVar(&f.at, "at", "", "new start time")
+	cmd.Flags().StringVar(&f.duration, "duration", "", "new expected length")
+	cmd.Flags().StringVar(&f.watchURL, "watch-url", "", "new watch URL")
+	cmd.Flags().StringVar(&f.replayURL, "replay-url", "", "the replay's URL")
+	cmd.Flags().StringVar(&f.tz, "tz", "", "read --at in this zone instead of the campaign's")
+	return cmd
+}
+
+func (a *app) broadcastRescheduleCmd() *cobra.Command {
+	var f broadcastFlags
+	cmd := &cobra.Command{
+		Use:     "reschedule ID --at TIME",
+		Short:   "Move a broadcast; its pending posts follow",
+		Example: `  onair broadcast reschedule 1 --at "2027-03-31 19:00"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.at == "" {
+				return errors.New("to when? add --at \"2027-03-31 19:00\" (or \"+1d\")")
+			}
+			return a.editBroadcast(cmd, args[0], &f)
+		},
+	}
+	cmd.Flags().StringVar(&f.at, "at", "", "new start time (required)")
+	cmd.Flags().StringVar(&f.tz, "tz", "", "read --at in this zone instead of the campaign's")
+	return cmd
+}
+
+// editBroadcast writes the flags that were set, re-plans and prints the plan.
+func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) error {
+	ctx := cmd.Context()
+	if err := a.openExisting(ctx); err != nil {
+		return err
+	}
+	b, c, err := a.loadBroadcast(ctx, arg)
+	if err != nil {
+		return err
+	}
+	cols := map[string]any{}
+	changed := cmd.Flags().Changed
+	if changed("title") {
+		if strings.TrimSpace(f.title) == "" {
+			return errors.New("the title cannot be empty")
+		}
+		cols["title"] = strings.TrimSpace(f.title)
+	}
+	if changed("description") {
+		cols["description"] = f.description
+	}
+	if changed("at") {
+		if c == nil {
+			return fmt.Errorf("broadcast %d has no campaign; fix its campaign first", b.ID)
+		}
+		loc, err := f.zone(c)
+		if err != nil {
+			return err
+		}
+		start, err := parseWhen(f.at, loc, a.now())
+		if err != nil {
+			return fmt.Errorf("start time: %v", err)
+		}
+		if !start.After(a.now()) {
+			return fmt.Errorf("start time %s is %s, in the past; give a time to come", showTime(start, loc), until(a.now(), start))
+		}
+		cols["starts_at"] = models.NewTime(start)
+	}
+	if changed("duration") {
+		m, err := parseDuration(f.duration)
+		if err != nil {
+			return err
+		}
+		cols["duration_minutes"] = m
+	}
+	for flag, col := range map[string]string{"watch-url": "watch_url", "replay-url": "replay_url"} {
+		if changed(flag) {
+			v, _ := cmd.Flags().GetString(flag)
+			if err := models.ValidWatchURL(v); err != nil {
+				return err
+			}
+			cols[col] = v
+		}
+	}
+	if len(cols) == 0 {
+		return errors.New("nothing to change; give at least one of --title, --at, --duration, --watch-url, --replay-url, --description")
+	}
+	if b.Status == models.BroadcastCancelled {
+		fmt.Fprintf(a.errOut, "note: broadcast %d is cancelled; its posts stay cancelled.\n", b.ID)
+	}
+	if err := a.store.UpdateBroadcast(ctx, b.ID, cols); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Broadcast %d updated.\n\n", b.ID)
+	return a.replanAndShow(ctx, b.ID)
+}
+
+func (a *app) broadcastCancelCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "cancel ID",
+		Short: "Cancel a broadcast: its pending posts are cancelled (posts already sent stay)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if err := a.openExisting(ctx); err != nil {
+				return err
+			}
+			b, _, err := a.loadBroadcast(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if b.Status == models.BroadcastCancelled {
+				fmt.Fprintf(a.out, "Broadcast %d is already cancelled.\n", b.ID)
+				return nil
+			}
+			if err := a.store.UpdateBroadcast(ctx, b.ID, map[string]any{"status": models.BroadcastCancelled}); err != nil {
+				return err
+			}
+			res, err := a.planner.Plan(ctx, b.ID)
+			if err != nil {
+				return err
+			}
+			posts, _ := a.store.PostsOfBroadcast(ctx, b.ID)
+			sent := 0
+			for _, p := range posts {
+				if p.Status == models.PostSent {
+					sent++
+				}
+			}
+			fmt.Fprintf(a.out, "Broadcast %d %q cancelled: %s cancelled", b.ID, b.Title, plural(res.Cancelled, "pending post", "pending posts"))
+			if sent > 0 {
+				fmt.Fprintf(a.out, " (%s already sent stay as they are)", plural(sent, "post", "posts"))
+			}
+			fmt.Fprintln(a.out, ".")
+			return nil
+		},
+	}
+}
+
+// sortPosts orders posts as the plan reads: by due time, then kind, step and channel.
+func sortPosts(posts []models.Post, channelName func(int64) string) {
+	kindOrder := map[string]int{models.KindTeaser: 0, models.KindReminder: 1, models.KindLive: 2, models.KindReplay: 3}
+	sort.SliceStable(posts, func(i, j int) bool {
+		a, b := posts[i], posts[j]
+		if !a.DueAt.Equal(b.DueAt.Time) {
+			return a.DueAt.Before(b.DueAt.Time)
+		}
+		if a.Kind != b.Kind {
+			return kindOrder[a.Kind] < kindOrder[b.Kind]
+		}
+		if a.Step != b.Step {
+			return a.Step < b.Step
+		}
+		return channelName(a.ChannelID) < channelName(b.ChannelID)
+	})
+}
