@@ -138,8 +138,8 @@ func (a *app) campaignAddCmd() *cobra.Command {
 func (a *app) campaignEditCmd() *cobra.Command {
 	var f campaignFlags
 	cmd := &cobra.Command{
-		Use:   "edit NAME|ID",
-		Short: "Change a campaign; its scheduled broadcasts are re-planned",
+		Use:     "edit NAME|ID",
+		Short:   "Change a campaign; its scheduled broadcasts are re-planned",
 		Example: `  onair campaign edit "Spring launch" --teasers 7d,2d --hashtags "#SpringLaunch #Paris"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
