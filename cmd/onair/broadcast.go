@@ -165,6 +165,19 @@ type broadcastView struct {
 	Posts    map[string]int `json:"posts"`
 }
 
+func newBroadcastView(b models.Broadcast, c *models.Campaign, counts map[string]int) broadcastView {
+	v := broadcastView{Broadcast: b, Posts: counts, TimeZone: "UTC"}
+	if v.Posts == nil {
+		v.Posts = map[string]int{}
+	}
+	if c != nil {
+		v.Campaign, v.TimeZone = c.Name, c.TimeZone
+	} else if b.CampaignName != nil {
+		v.Campaign = *b.CampaignName
+	}
+	return v
+}
+
 func postSummary(counts map[string]int) string {
 	var parts []string
 	for _, st := range models.PostStatuses {
@@ -226,18 +239,13 @@ func (a *app) broadcastListCmd() *cobra.Command {
 			}
 			views := make([]broadcastView, 0, len(list))
 			for _, b := range list {
-				v := broadcastView{Broadcast: b, Posts: counts[b.ID], TimeZone: "UTC"}
-				if v.Posts == nil {
-					v.Posts = map[string]int{}
-				}
+				var c *models.Campaign
 				if b.CampaignID != nil {
-					if c, ok := byID[*b.CampaignID]; ok {
-						v.Campaign, v.TimeZone = c.Name, c.TimeZone
+					if found, ok := byID[*b.CampaignID]; ok {
+						c = &found
 					}
-				} else if b.CampaignName != nil {
-					v.Campaign = *b.CampaignName
 				}
-				views = append(views, v)
+				views = append(views, newBroadcastView(b, c, counts[b.ID]))
 			}
 			if asJSON {
 				return printJSON(a.out, views)
@@ -289,13 +297,7 @@ func (a *app) broadcastShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v := broadcastView{Broadcast: *b, Posts: counts[b.ID], TimeZone: "UTC"}
-			if v.Posts == nil {
-				v.Posts = map[string]int{}
-			}
-			if c != nil {
-				v.Campaign, v.TimeZone = c.Name, c.TimeZone
-			}
+			v := newBroadcastView(*b, c, counts[b.ID])
 			if asJSON {
 				return printJSON(a.out, v)
 			}

@@ -85,15 +85,11 @@ func (a *app) printPlanJSON(ctx context.Context, arg string) error {
 	if err != nil {
 		return err
 	}
-	counts, _ := a.store.CountPostsByStatus(ctx, []int64{b.ID})
-	bv := broadcastView{Broadcast: *b, Posts: counts[b.ID], TimeZone: "UTC"}
-	if c != nil {
-		bv.Campaign, bv.TimeZone = c.Name, c.TimeZone
+	counts, err := a.store.CountPostsByStatus(ctx, []int64{b.ID})
+	if err != nil {
+		return err
 	}
-	if bv.Posts == nil {
-		bv.Posts = map[string]int{}
-	}
-	return printJSON(a.out, planView{Broadcast: bv, Posts: views})
+	return printJSON(a.out, planView{Broadcast: newBroadcastView(*b, c, counts[b.ID]), Posts: views})
 }
 
 // printPlan prints a broadcast's timeline: one block per step, the copies of that step on each
