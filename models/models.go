@@ -119,6 +119,7 @@ type Channel struct {
 	Settings     string `json:"settings"` // JSON object of non-secret settings (API URL, file, limits)
 	Status       string `json:"status"`
 	StatusReason string `json:"status_reason"`
+	PausedUntil  Time   `json:"paused_until"` // a rate limit holds the channel until then
 	CreatedAt    Time   `json:"created_at" gorm:"autoCreateTime:false"`
 	UpdatedAt    Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
 }
@@ -140,6 +141,8 @@ type Broadcast struct {
 	PlannedRevision int64   `json:"planned_revision"`
 	Error           string  `json:"error"`
 	PlannedAt       Time    `json:"planned_at"`
+	StartedAt       Time    `json:"started_at"` // when it really went live (onair broadcast live)
+	EndedAt         Time    `json:"ended_at"`   // when it really ended (onair broadcast end)
 	CreatedAt       Time    `json:"created_at" gorm:"autoCreateTime:false"`
 	UpdatedAt       Time    `json:"updated_at" gorm:"autoUpdateTime:false"`
 }
@@ -152,9 +155,20 @@ func (b *Broadcast) Duration() time.Duration {
 	return time.Duration(b.DurationMinutes) * time.Minute
 }
 
-// EndsAt is when the broadcast is expected to end.
+// Start is when the broadcast went live, or is expected to.
+func (b *Broadcast) Start() time.Time {
+	if !b.StartedAt.IsZero() {
+		return b.StartedAt.Time
+	}
+	return b.StartsAt.Time
+}
+
+// EndsAt is when the broadcast ended, or is expected to end.
 func (b *Broadcast) EndsAt() time.Time {
-	return b.StartsAt.Time.Add(b.Duration())
+	if !b.EndedAt.IsZero() {
+		return b.EndedAt.Time
+	}
+	return b.Start().Add(b.Duration())
 }
 
 // Post is one message, on one channel, at one step of a broadcast's cadence.
@@ -177,6 +191,9 @@ type Post struct {
 	SentAt         Time   `json:"sent_at"`
 	RemoteID       string `json:"remote_id" gorm:"column:remote_id"`
 	RemoteURL      string `json:"remote_url" gorm:"column:remote_url"`
+	ExpiresAt      Time   `json:"expires_at"` // past this, the post is useless: it is skipped, never sent stale
+	LeaseOwner     string `json:"lease_owner,omitempty"`
+	LeaseExpiresAt Time   `json:"lease_expires_at"`
 	CreatedAt      Time   `json:"created_at" gorm:"autoCreateTime:false"`
 	UpdatedAt      Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
 }

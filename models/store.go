@@ -480,3 +480,5 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *Campaign, channelNames []
 	})
 	return n, err
 }
+
+func gormExpr(sql string) any { return gorm.Expr(sql) }

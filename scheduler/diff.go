@@ -87,6 +87,13 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		if exists && !models.Pending(old.Status) && old.Status != models.PostCancelled {
 			continue // sent, sending, failed, skipped, unknown: history, never re-planned
 		}
+		if reason := overtaken(b, s.kind); reason != "" {
+			if exists && models.Pending(old.Status) {
+				out = append(out, change{id: old.ID, newStat: models.PostSkipped,
+					cols: map[string]any{"status": models.PostSkipped, "error": reason}})
+			}
+			continue
+		}
 		if !exists && s.due.Before(now) {
 			continue // a step already in the past is not created
 		}
@@ -96,7 +103,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		text, err := set.Render(templates.Data{
 			Kind: s.kind, Step: s.label, Index: s.index,
 			Title: b.Title, Description: b.Description, Campaign: camp.Name,
-			Start: b.StartsAt.Time, End: b.EndsAt(), Due: s.due, Location: loc, Lang: camp.Lang,
+			Start: startFor(b, s), End: b.EndsAt(), Due: s.due, Location: loc, Lang: camp.Lang,
 			WatchURL: b.WatchURL, ReplayURL: b.ReplayURL, Hashtags: camp.HashtagList(),
 			Network: s.channel.Network,
 		})
@@ -123,7 +130,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		if !exists {
 			out = append(out, change{newStat: status, tooLong: tooLong, create: &models.Post{
 				BroadcastID: b.ID, ChannelID: s.channel.ID, Kind: s.kind, Step: s.label,
-				DueAt: models.NewTime(s.due), Text: text, Length: n, MaxLength: max,
+				DueAt: models.NewTime(s.due), ExpiresAt: models.NewTime(s.expires), Text: text, Length: n, MaxLength: max,
 				Status: status, Error: errText,
 			}})
 			continue
@@ -136,6 +143,9 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		cols := map[string]any{}
 		if !old.DueAt.Time.Equal(s.due) {
 			cols["due_at"] = models.NewTime(s.due)
+		}
+		if !old.ExpiresAt.Time.Equal(s.expires) {
+			cols["expires_at"] = models.NewTime(s.expires)
 		}
 		if old.Text != text {
 			cols["text"] = text
@@ -169,6 +179,27 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		out = append(out, cancelChange(post, reason))
 	}
 	return out, nil
+}
+
+// overtaken says why a step is no longer worth sending given the broadcast's status: once live,
+// teasers and reminders are moot; once ended, so is the "we are live" post.
+func overtaken(b *models.Broadcast, kind string) string {
+	switch {
+	case b.Status == models.BroadcastLive && (kind == models.KindTeaser || kind == models.KindReminder):
+		return "the broadcast is already live"
+	case b.Status == models.BroadcastEnded && kind != models.KindReplay:
+		return "the broadcast has ended"
+	}
+	return ""
+}
+
+// startFor is the start a step's text speaks of: the real start for the live post, the
+// scheduled one for announcements.
+func startFor(b *models.Broadcast, s step) time.Time {
+	if s.kind == models.KindLive {
+		return s.due
+	}
+	return b.Start()
 }
 
 func cancelChange(p models.Post, reason string) change {

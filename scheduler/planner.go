@@ -79,6 +79,7 @@ type step struct {
 	kind    string
 	label   string
 	due     time.Time
+	expires time.Time // past this the post is useless (zero: never)
 	index   int
 }
 
@@ -189,6 +190,13 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast) (*models.Campa
 		after      bool
 	}
 	start, end := b.StartsAt.Time, b.EndsAt()
+	liveAt := b.Start()
+	if b.StartedAt.IsZero() && b.Status != models.BroadcastScheduled && p.now().Before(liveAt) {
+		liveAt = p.now() // marked live (or ended) early, with no start time given: now is the start
+		if b.EndedAt.IsZero() {
+			end = liveAt.Add(b.Duration())
+		}
+	}
 	var out []step
 	for _, ch := range camp.Channels {
 		for _, g := range []group{
@@ -205,8 +213,10 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast) (*models.Campa
 				s := step{channel: ch, kind: g.kind, label: o.Label}
 				if g.after {
 					s.due = o.After(end, loc)
+					s.expires = s.due.Add(ReplayWindow)
 				} else {
 					s.due = o.Before(start, loc)
+					s.expires = announceExpiry(s.due, start)
 				}
 				group = append(group, s)
 			}
@@ -216,9 +226,30 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast) (*models.Campa
 			}
 			out = append(out, group...)
 		}
-		out = append(out, step{channel: ch, kind: models.KindLive, label: "0", due: start})
+		out = append(out, step{channel: ch, kind: models.KindLive, label: "0", due: liveAt, expires: end})
 	}
 	return camp, out, nil
+}
+
+// ReplayWindow is how long after its due time a replay post is still worth sending.
+const ReplayWindow = 24 * time.Hour
+
+// announceExpiry is when a teaser or reminder due at due for a start at start stops being useful:
+// at the start at the latest, and sooner when its lead time has mostly passed (a "starts in 1 hour"
+// reminder sent 40 minutes late would mislead): a quarter of the lead time after it was due.
+func announceExpiry(due, start time.Time) time.Time {
+	lead := start.Sub(due)
+	if lead <= 0 {
+		return start
+	}
+	exp := due.Add(lead / 4)
+	if exp.Before(due.Add(time.Minute)) {
+		exp = due.Add(time.Minute)
+	}
+	if exp.After(start) {
+		exp = start
+	}
+	return exp
 }
 
 func validStatus(s string) bool {

@@ -1,0 +1,198 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Attempt results.
+const (
+	ResultSent        = "sent"
+	ResultRetry       = "retry"
+	ResultRateLimited = "rate-limited"
+	ResultAuth        = "auth"
+	ResultRejected    = "rejected"
+	ResultFailed      = "failed"
+	ResultRecovered   = "recovered" // an interrupted send, resolved after a crash
+)
+
+// SkipExpired marks planned and held posts whose window has passed as skipped, with the reason,
+// so a post is never sent stale (a "starts in 1 hour" reminder after the start). It returns the
+// posts it skipped.
+func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) {
+	var skipped []Post
+	err := s.db.WithContext(ctx).Raw(`UPDATE posts SET status = ?, error = CASE status
+			WHEN 'held' THEN 'its window passed while it waited for the replay URL'
+			ELSE 'its window passed before it could be sent (was onair stopped?)' END,
+			updated_at = ?
+		WHERE status IN (?, ?) AND expires_at IS NOT NULL AND expires_at <= ?
+		RETURNING *`,
+		PostSkipped, NewTime(now), PostPlanned, PostHeld, NewTime(now)).Scan(&skipped).Error
+	if err != nil {
+		return nil, fmt.Errorf("skip expired posts: %w", err)
+	}
+	return skipped, nil
+}
+
+// ClaimDue takes up to limit posts that are due (and whose channel is active and not held by a
+// rate limit) for owner, in one write transaction: they become "sending" with a lease until
+// leaseUntil. Nobody else claims them until the lease is released or expires.
+func (s *Store) ClaimDue(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]Post, error) {
+	var claimed []Post
+	n := NewTime(now)
+	err := s.db.WithContext(ctx).Raw(`UPDATE posts
+		   SET status = ?, lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
+		 WHERE id IN (
+			SELECT p.id FROM posts p JOIN channels c ON c.id = p.channel_id
+			 WHERE p.status = ? AND p.due_at <= ?
+			   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
+			   AND (p.expires_at IS NULL OR p.expires_at > ?)
+			   AND c.status = ? AND (c.paused_until IS NULL OR c.paused_until <= ?)
+			 ORDER BY p.due_at, p.id LIMIT ?)
+		RETURNING *`,
+		PostSending, owner, NewTime(leaseUntil), n,
+		PostPlanned, n, n, n, ChannelActive, n, limit).Scan(&claimed).Error
+	if err != nil {
+		return nil, fmt.Errorf("claim due posts: %w", err)
+	}
+	return claimed, nil
+}
+
+// Outcome is what became of one send.
+type Outcome struct {
+	Status      string    // PostSent, PostPlanned (retry later), PostFailed, PostUnknown
+	Error       string    // for the post and the attempt
+	Result      string    // the attempt's result (ResultSent...)
+	NextAttempt time.Time // for a retry
+	RemoteID    string
+	RemoteURL   string
+	Started     time.Time
+	Duration    time.Duration
+	Refund      bool // the try did not count (the channel was held before it could go): attempts - 1
+}
+
+// Record stores the outcome of sending a post claimed by owner, and its attempt row, in one
+// transaction. It does nothing (and reports false) if the lease was lost meanwhile.
+func (s *Store) Record(ctx context.Context, postID int64, owner string, o Outcome) (bool, error) {
+	var ok bool
+	err := s.Tx(ctx, func(tx *Store) error {
+		cols := map[string]any{
+			"status": o.Status, "error": o.Error, "lease_owner": "", "lease_expires_at": Time{},
+			"updated_at": NewTime(tx.now()), "next_attempt_at": NewTime(o.NextAttempt),
+		}
+		if o.Status == PostSent {
+			cols["sent_at"] = NewTime(o.Started.Add(o.Duration))
+			cols["remote_id"] = o.RemoteID
+			cols["remote_url"] = o.RemoteURL
+		}
+		q := tx.db.WithContext(ctx).Model(&Post{}).Where("id = ? AND status = ? AND lease_owner = ?", postID, PostSending, owner)
+		if o.Refund {
+			cols["attempts"] = gormExpr("attempts - 1")
+		}
+		res := q.Updates(cols)
+		if res.Error != nil {
+			return res.Error
+		}
+		if ok = res.RowsAffected == 1; !ok || o.Refund {
+			return nil
+		}
+		return tx.db.WithContext(ctx).Create(&Attempt{PostID: postID, StartedAt: NewTime(o.Started),
+			DurationMS: o.Duration.Milliseconds(), Result: o.Result, Error: o.Error, Worker: owner}).Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("record outcome of post %d: %w", postID, err)
+	}
+	return ok, nil
+}
+
+// ExpiredLeases lists posts left "sending" whose lease has run out: their sender died.
+func (s *Store) ExpiredLeases(ctx context.Context, now time.Time) ([]Post, error) {
+	var out []Post
+	err := s.db.WithContext(ctx).Where("status = ? AND lease_expires_at <= ?", PostSending, NewTime(now)).
+		Order("id").Find(&out).Error
+	return out, err
+}
+
+// ReleaseLease resolves an interrupted send: status becomes to (PostPlanned to send again with
+// the same idempotency key, or PostUnknown for a person to check), with a recovery attempt row.
+func (s *Store) ReleaseLease(ctx context.Context, p Post, to, reason string) (bool, error) {
+	var ok bool
+	err := s.Tx(ctx, func(tx *Store) error {
+		res := tx.db.WithContext(ctx).Model(&Post{}).
+			Where("id = ? AND status = ? AND lease_owner = ?", p.ID, PostSending, p.LeaseOwner).
+			Updates(map[string]any{"status": to, "error": reason, "lease_owner": "", "lease_expires_at": Time{},
+				"updated_at": NewTime(tx.now())})
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		ok = true
+		return tx.db.WithContext(ctx).Create(&Attempt{PostID: p.ID, StartedAt: NewTime(tx.now()), Result: ResultRecovered,
+			Error: reason, Worker: p.LeaseOwner}).Error
+	})
+	return ok, err
+}
+
+// ReleaseOwned hands back every post owner still holds (a graceful stop): they are due again at
+// once, with the same idempotency key. Only posts whose send did not start may be released this
+// way; the dispatcher waits for in-flight sends before calling it.
+func (s *Store) ReleaseOwned(ctx context.Context, owner string) (int64, error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE posts SET status = ?, lease_owner = '', lease_expires_at = NULL,
+		attempts = attempts - 1, updated_at = ? WHERE status = ? AND lease_owner = ?`,
+		PostPlanned, NewTime(s.now()), PostSending, owner)
+	return res.RowsAffected, res.Error
+}
+
+// HoldChannel keeps a channel from sending until until (a rate limit).
+func (s *Store) HoldChannel(ctx context.Context, id int64, until time.Time, reason string) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE channels SET paused_until = ?, status_reason = ?, updated_at = ? WHERE id = ?`,
+		NewTime(until), reason, NewTime(s.now()), id).Error
+}
+
+// SetChannelStatus sets a channel's status (needs-auth stops it until a person acts).
+func (s *Store) SetChannelStatus(ctx context.Context, id int64, status, reason string) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE channels SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?`,
+		status, reason, NewTime(s.now()), id).Error
+}
+
+// NextWake returns the earliest moment something may become sendable: a planned post's due
+// time (or its retry time), or the end of a channel's hold. ok is false when nothing is waiting.
+func (s *Store) NextWake(ctx context.Context) (time.Time, bool, error) {
+	var next *Time
+	err := s.db.WithContext(ctx).Raw(`SELECT min(t) FROM (
+		SELECT max(p.due_at, coalesce(p.next_attempt_at, p.due_at), coalesce(c.paused_until, p.due_at)) AS t
+		  FROM posts p JOIN channels c ON c.id = p.channel_id
+		 WHERE p.status = ? AND c.status = ?
+		UNION ALL SELECT min(lease_expires_at) FROM posts WHERE status = ?
+		UNION ALL SELECT min(expires_at) FROM posts WHERE status = ? AND expires_at IS NOT NULL)`,
+		PostPlanned, ChannelActive, PostSending, PostHeld).Row().Scan(&next)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next wake: %w", err)
+	}
+	if next == nil || next.IsZero() {
+		return time.Time{}, false, nil
+	}
+	return next.Time, true, nil
+}
+
+// CountDue counts planned posts due at now or before (the queue the dispatcher has to work
+// through), and all planned posts.
+func (s *Store) CountDue(ctx context.Context, now time.Time) (due, planned int64, err error) {
+	err = s.db.WithContext(ctx).Raw(`SELECT count(*) FILTER (WHERE due_at <= ?), count(*) FROM posts WHERE status = ?`,
+		NewTime(now), PostPlanned).Row().Scan(&due, &planned)
+	return due, planned, err
+}
+
+// Pending counts posts that may still go out (planned, held, sending).
+func (s *Store) Pending(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Post{}).Where("status IN ?", []string{PostPlanned, PostHeld, PostSending}).Count(&n).Error
+	return n, err
+}
+
+// Attempts lists a post's attempts, oldest first.
+func (s *Store) Attempts(ctx context.Context, postID int64) ([]Attempt, error) {
+	var out []Attempt
+	err := s.db.WithContext(ctx).Where("post_id = ?", postID).Order("id").Find(&out).Error
+	return out, err
+}

@@ -1,0 +1,117 @@
+package posting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Message is one post to send, as an adapter sees it: plain values, no database.
+type Message struct {
+	PostID         int64     `json:"post_id"`
+	IdempotencyKey string    `json:"idempotency_key"`
+	BroadcastID    int64     `json:"broadcast_id"`
+	Broadcast      string    `json:"broadcast"` // its title
+	Kind           string    `json:"kind"`
+	Step           string    `json:"step"`
+	Text           string    `json:"text"`
+	WatchURL       string    `json:"watch_url,omitempty"`
+	ReplayURL      string    `json:"replay_url,omitempty"`
+	DueAt          time.Time `json:"due_at"`
+	Channel        string    `json:"channel"`
+}
+
+// Receipt is what the network says about a post it accepted.
+type Receipt struct {
+	RemoteID  string
+	RemoteURL string
+}
+
+// Poster sends one message to one channel. It returns one of the errors below so the dispatcher
+// knows what to do; any other error is treated as Retryable.
+type Poster interface {
+	Post(ctx context.Context, m Message) (Receipt, error)
+}
+
+// Recovery says what to do with a post whose send was interrupted (the sender crashed between
+// claiming it and recording the outcome): the network may or may not have it.
+type Recovery int
+
+const (
+	// Resend: the network deduplicates by the idempotency key, so sending again is safe.
+	Resend Recovery = iota
+	// AskPerson: the network cannot tell; mark the post "unknown" for a person to check.
+	AskPerson
+)
+
+// Recoverer is implemented by posters that know their network's rule for interrupted sends.
+// Posters that do not implement it are treated as AskPerson: never sent twice blindly.
+type Recoverer interface {
+	Recovery() Recovery
+}
+
+// RecoveryOf returns p's rule for interrupted sends.
+func RecoveryOf(p Poster) Recovery {
+	if r, ok := p.(Recoverer); ok {
+		return r.Recovery()
+	}
+	return AskPerson
+}
+
+// Retryable is a passing fault (network error, timeout, 5xx): try again later.
+type Retryable struct{ Err error }
+
+func (e *Retryable) Error() string { return "temporary failure: " + e.Err.Error() }
+func (e *Retryable) Unwrap() error { return e.Err }
+
+// RateLimited means the network refuses more posts on this channel until Until.
+type RateLimited struct {
+	Until time.Time
+	Err   error
+}
+
+func (e *RateLimited) Error() string {
+	return fmt.Sprintf("rate limited until %s: %v", e.Until.UTC().Format(time.RFC3339), e.Err)
+}
+func (e *RateLimited) Unwrap() error { return e.Err }
+
+// Auth means the channel's credentials were refused: nothing goes out on it until a person
+// renews them.
+type Auth struct{ Err error }
+
+func (e *Auth) Error() string { return "credentials refused: " + e.Err.Error() }
+func (e *Auth) Unwrap() error { return e.Err }
+
+// Rejected means the network refused this content for good: the post fails, the channel goes on.
+type Rejected struct{ Err error }
+
+func (e *Rejected) Error() string { return "refused by the network: " + e.Err.Error() }
+func (e *Rejected) Unwrap() error { return e.Err }
+
+// Already means the network already has this post (a resend after a crash found it): it counts
+// as sent.
+type Already struct{ Receipt Receipt }
+
+func (e *Already) Error() string { return "already posted" }
+
+// Classify returns the kind of err: "retry", "rate-limited", "auth", "rejected", "already".
+func Classify(err error) string {
+	var (
+		rl *RateLimited
+		au *Auth
+		rj *Rejected
+		al *Already
+	)
+	switch {
+	case errors.As(err, &al):
+		return "already"
+	case errors.As(err, &rl):
+		return "rate-limited"
+	case errors.As(err, &au):
+		return "auth"
+	case errors.As(err, &rj):
+		return "rejected"
+	}
+	return "retry"
+}
