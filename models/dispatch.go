@@ -69,7 +69,8 @@ type Outcome struct {
 	RemoteURL   string
 	Started     time.Time
 	Duration    time.Duration
-	Refund      bool // the try did not count (the channel was held before it could go): attempts - 1
+	Refund      bool // the try does not count toward the post's limit (rate limit, credentials): attempts - 1
+	NoAttempt   bool // nothing was sent (a claimed post given back): no attempt row
 }
 
 // Record stores the outcome of sending a post claimed by owner, and its attempt row, in one
@@ -94,7 +95,7 @@ func (s *Store) Record(ctx context.Context, postID int64, owner string, o Outcom
 		if res.Error != nil {
 			return res.Error
 		}
-		if ok = res.RowsAffected == 1; !ok || o.Refund {
+		if ok = res.RowsAffected == 1; !ok || o.NoAttempt {
 			return nil
 		}
 		return tx.db.WithContext(ctx).Create(&Attempt{PostID: postID, StartedAt: NewTime(o.Started),

@@ -482,3 +482,24 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *Campaign, channelNames []
 }
 
 func gormExpr(sql string) any { return gorm.Expr(sql) }
+
+// BroadcastsByID loads broadcasts by id.
+func (s *Store) BroadcastsByID(ctx context.Context, ids []int64) (map[int64]Broadcast, error) {
+	out := map[int64]Broadcast{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []Broadcast
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&list).Error; err != nil {
+		return nil, err
+	}
+	for _, b := range list {
+		out[b.ID] = b
+	}
+	return out, nil
+}
+
+// Checkpoint folds the write-ahead log back into the database file, so it does not grow.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	return s.db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(PASSIVE)").Error
+}

@@ -101,14 +101,22 @@ func (d Data) URL() string {
 // "yesterday". Days are calendar days in the campaign's zone, so a 1-day teaser at 18:00 for an
 // 18:00 broadcast says "tomorrow" even across a daylight-saving change.
 func (d Data) Relative() string {
-	diff := d.Start.Sub(d.Due).Round(time.Minute)
+	diff := d.Start.Sub(d.Due).Round(time.Second)
 	past := diff < 0
 	if past {
 		diff = -diff
 	}
-	if diff < time.Minute {
+	if diff < time.Second {
 		return d.pick("now", "maintenant")
 	}
+	if diff < time.Minute {
+		n := int(diff / time.Second)
+		if past {
+			return d.pick(plural(n, "second")+" ago", "il y a "+plural(n, "seconde"))
+		}
+		return d.pick("in "+plural(n, "second"), "dans "+plural(n, "seconde"))
+	}
+	diff = diff.Round(time.Minute)
 	days := calendarDays(d.Due.In(d.loc()), d.Start.In(d.loc()))
 	if past {
 		days = -days

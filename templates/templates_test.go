@@ -111,6 +111,7 @@ func TestRelative(t *testing.T) {
 		{"10 minutes", start, start.Add(-10 * time.Minute), "in 10 minutes", "dans 10 minutes"},
 		{"1 minute", start, start.Add(-time.Minute), "in 1 minute", "dans 1 minute"},
 		{"now", start, start, "now", "maintenant"},
+		{"seconds", start, start.Add(-20 * time.Second), "in 20 seconds", "dans 20 secondes"},
 		{"late evening before an early start", time.Date(2027, 3, 31, 1, 0, 0, 0, paris), time.Date(2027, 3, 30, 23, 0, 0, 0, paris), "in 2 hours", "dans 2 heures"},
 		{"30 minutes after", start, start.Add(30 * time.Minute), "30 minutes ago", "il y a 30 minutes"},
 		{"the day after", start, start.AddDate(0, 0, 1), "yesterday", "hier"},

@@ -4,44 +4,64 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
+	"github.com/onairhq/onair/scheduler"
 )
 
 func (a *app) channelCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "channel", Short: "Manage the accounts posts go out through"}
-	cmd.AddCommand(a.channelAddCmd(), a.channelListCmd())
+	cmd.AddCommand(a.channelAddCmd(), a.channelListCmd(), a.channelResumeCmd())
 	return cmd
 }
 
 func (a *app) channelAddCmd() *cobra.Command {
-	var name, file string
+	var (
+		name string
+		s    scheduler.ChannelSettings
+	)
 	cmd := &cobra.Command{
 		Use:   "add NETWORK --name NAME",
-		Short: "Add a channel (networks: console)",
+		Short: "Add a channel (networks: console, webhook)",
 		Example: `  onair channel add console --name preview
-  onair channel add console --name preview --file posts.jsonl`,
+  onair channel add console --name preview --file posts.jsonl
+  onair channel add webhook --name cms --url https://cms.example.com/onair --secret-env ONAIR_CMS_SECRET
+  onair channel add webhook --name team --url https://hooks.slack.com/services/... --format slack`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			network := strings.ToLower(args[0])
 			switch {
 			case network == posting.Console:
+				if s.URL != "" || s.Format != "" || s.SecretEnv != "" {
+					return fmt.Errorf("--url, --format and --secret-env are for webhook channels")
+				}
+			case network == posting.Webhook:
+				if s.URL == "" {
+					return fmt.Errorf("a webhook channel needs --url https://...")
+				}
+				if s.File != "" {
+					return fmt.Errorf("--file is for console channels")
+				}
 			case posting.KnownNetwork(network):
-				return fmt.Errorf("the %s channel arrives in a later version of onair; for now use console", network)
+				return fmt.Errorf("the %s channel arrives in a later version of onair; for now use console or webhook", network)
 			default:
-				return fmt.Errorf("network %q not known; use console (x, mastodon, bluesky and webhook are coming)", args[0])
+				return fmt.Errorf("network %q not known; use console or webhook (x, mastodon and bluesky are coming)", args[0])
 			}
 			if strings.TrimSpace(name) == "" {
 				return fmt.Errorf("a channel needs a name: onair channel add %s --name preview", network)
 			}
-			settings := map[string]any{}
-			if file != "" {
-				settings["file"] = file
+			raw, _ := json.Marshal(s)
+			probe := models.Channel{Name: name, Network: network, Settings: string(raw)}
+			if _, err := (&scheduler.Posters{Getenv: func(string) string { return "set" }}).For(probe); err != nil {
+				return err
 			}
-			raw, _ := json.Marshal(settings)
+			if s.SecretEnv != "" && getenv(s.SecretEnv) == "" {
+				fmt.Fprintf(a.errOut, "note: $%s is empty here; set it where the daemon runs, or the channel pauses.\n", s.SecretEnv)
+			}
 			if err := a.open(cmd.Context()); err != nil {
 				return err
 			}
@@ -54,8 +74,38 @@ func (a *app) channelAddCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "the channel's name, used in campaigns (required)")
-	cmd.Flags().StringVar(&file, "file", "", "console: also append each post as a JSON line to this file")
+	cmd.Flags().StringVar(&s.File, "file", "", "console: also append each post as a JSON line to this file")
+	cmd.Flags().StringVar(&s.URL, "url", "", "webhook: the URL posts are POSTed to")
+	cmd.Flags().StringVar(&s.Format, "format", "", "webhook: json (default, signed, deduplicated by Idempotency-Key), slack or discord")
+	cmd.Flags().StringVar(&s.SecretEnv, "secret-env", "", "webhook: name of the environment variable holding the signing secret")
+	cmd.Flags().StringVar(&s.Timeout, "timeout", "", "webhook: per-request timeout (default 15s)")
 	return cmd
+}
+
+func (a *app) channelResumeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "resume NAME",
+		Short: "Let a paused or needs-auth channel send again (after fixing its credentials or settings)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if err := a.openExisting(ctx); err != nil {
+				return err
+			}
+			ch, err := a.store.ChannelByName(ctx, args[0])
+			if err != nil {
+				return fmt.Errorf("channel %q does not exist; see `onair channel list`", args[0])
+			}
+			if err := a.store.SetChannelStatus(ctx, ch.ID, models.ChannelActive, ""); err != nil {
+				return err
+			}
+			if err := a.store.HoldChannel(ctx, ch.ID, time.Time{}, ""); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "Channel %q is active again; its waiting posts go out at the next pass.\n", ch.Name)
+			return nil
+		},
+	}
 }
 
 func (a *app) channelListCmd() *cobra.Command {
@@ -91,6 +141,9 @@ func (a *app) channelListCmd() *cobra.Command {
 					limit = fmt.Sprintf("%d %s", l.Max, l.Unit)
 				}
 				status := ch.Status
+				if ch.PausedUntil.After(a.now()) {
+					status = "held until " + showTime(ch.PausedUntil.Time, time.Local)
+				}
 				if ch.StatusReason != "" {
 					status += ": " + ch.StatusReason
 				}

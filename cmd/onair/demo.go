@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -11,15 +13,32 @@ import (
 	"github.com/onairhq/onair/models"
 )
 
+// demoCadence is a campaign compressed into minutes (or seconds with --fast).
+type demoCadence struct {
+	startIn, duration                 time.Duration
+	teasers, reminders, replay, label string
+}
+
+var (
+	demoNormal = demoCadence{startIn: 3 * time.Minute, duration: 2 * time.Minute,
+		teasers: "2m,90s", reminders: "1m,20s", replay: "30s", label: "about 6 minutes"}
+	demoFast = demoCadence{startIn: 14 * time.Second, duration: 6 * time.Second,
+		teasers: "12s", reminders: "8s,4s", replay: "3s", label: "about 25 seconds"}
+)
+
 func (a *app) demoCmd() *cobra.Command {
-	return &cobra.Command{
+	var fast, planOnly bool
+	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Create a demo campaign on a fresh database and show its plan (no account needed)",
-		Long: `demo creates ./onair-demo.db (or --db) afresh with a console channel, a campaign and a
-broadcast starting in two hours, plans it and prints the plan. Nothing is sent anywhere.`,
+		Short: "Watch a whole campaign go out in a few minutes, on the console, with no account",
+		Long: `demo creates ./onair-demo.db (or --db) afresh with a console channel, a campaign whose
+cadence is compressed into minutes, and a broadcast starting 3 minutes from now. Then it runs the
+daemon: watch the teasers, the reminders, the "we are live" post and the replay go out on this
+terminal. --fast compresses it all into under a minute; --plan-only prints the plan and stops.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
 			if !cmd.Flags().Changed("db") && os.Getenv("ONAIR_DB") == "" {
 				a.cfg.DB = "onair-demo.db"
 			}
@@ -31,36 +50,107 @@ broadcast starting in two hours, plans it and prints the plan. Nothing is sent a
 			if err := a.open(ctx); err != nil {
 				return err
 			}
+			cad := demoNormal
+			if fast {
+				cad = demoFast
+			}
 			ch := &models.Channel{Name: "preview", Network: "console"}
 			if err := a.store.CreateChannel(ctx, ch); err != nil {
 				return err
 			}
 			c := &models.Campaign{Name: "Demo", TimeZone: localZone(), Lang: "en",
-				Teasers: "1d,90m", Reminders: "1h,30m,10m", ReplayAfter: "15m,1d", Hashtags: "#SpringLaunch #onair"}
+				Teasers: mustNormalize(cad.teasers), Reminders: mustNormalize(cad.reminders), ReplayAfter: mustNormalize(cad.replay),
+				Hashtags: "#SpringLaunch #onair"}
 			if err := a.store.CreateCampaign(ctx, c, []string{ch.Name}); err != nil {
 				return err
 			}
-			start := a.now().Add(2 * time.Hour).Truncate(time.Minute)
-			b := &models.Broadcast{CampaignID: &c.ID, Title: "Spring collection launch", DurationMinutes: 45,
-				StartsAt: models.NewTime(start), WatchURL: "https://x.com/i/broadcasts/1DEMO"}
+			start := a.now().Add(cad.startIn).Truncate(time.Second)
+			b := &models.Broadcast{CampaignID: &c.ID, Title: "Spring collection launch", DurationMinutes: 0,
+				StartsAt: models.NewTime(start), WatchURL: "https://x.com/i/broadcasts/1DEMO",
+				ReplayURL: "https://x.com/i/broadcasts/1DEMO"}
 			if err := a.store.CreateBroadcast(ctx, b); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "Demo database %s: channel %q (console), campaign %q (teasers 1d,90m; reminders 1h,30m,10m; replay 15m,1d),\n",
-				a.cfg.DB, ch.Name, c.Name)
-			fmt.Fprintf(a.out, "and a broadcast starting in 2 hours. Its 1-day teaser is already in the past, so it is not planned.\n\n")
+			// A demo broadcast lasts seconds or minutes, which duration_minutes cannot say: end it by hand.
+			if err := a.store.UpdateBroadcast(ctx, b.ID, map[string]any{"duration_minutes": max(1, int(cad.duration/time.Minute))}); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "Demo database %s: a console channel, a campaign with its cadence compressed\n", a.cfg.DB)
+			fmt.Fprintf(a.out, "(teasers %s, reminders %s before; replay %s after), and a broadcast starting in %s.\n\n",
+				c.Teasers, c.Reminders, c.ReplayAfter, cad.startIn)
 			if err := a.replanAndShow(ctx, b.ID); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, `
-Try next:
-  onair --db %[1]s broadcast list
-  onair --db %[1]s post list --broadcast %[2]d
-  onair --db %[1]s broadcast reschedule %[2]d --at +3h
-  onair --db %[1]s post edit <ID> --text "Your own words"
-  onair --db %[1]s broadcast cancel %[2]d
-`, a.cfg.DB, b.ID)
-			return nil
+			if planOnly {
+				fmt.Fprintf(a.out, "\nSend it for real (console only): onair demo%s\n", map[bool]string{true: " --fast", false: ""}[fast])
+				return nil
+			}
+			fmt.Fprintf(a.out, "\nSending, %s. Ctrl-C stops the demo.\n\n", cad.label)
+			return a.runDemo(ctx, b.ID, start.Add(cad.duration))
 		},
+	}
+	cmd.Flags().BoolVar(&fast, "fast", false, "compress the whole campaign into under a minute")
+	cmd.Flags().BoolVar(&planOnly, "plan-only", false, "print the plan and stop")
+	return cmd
+}
+
+func mustNormalize(s string) string {
+	n, err := models.NormalizeOffsets(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// runDemo runs the daemon until every post went out, playing the host: it marks the broadcast
+// ended at end, so the replay posts follow.
+func (a *app) runDemo(ctx context.Context, id int64, end time.Time) error {
+	f := runFlags{logLevel: "warn", retries: 3, backoff: time.Second}
+	log, err := f.logger(a.errOut)
+	if err != nil {
+		return err
+	}
+	d, lock, err := a.engine(ctx, &f, log, nil, a.out)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	ended := false
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			cancel()
+			return err
+		case <-tick.C:
+		}
+		if !ended && !a.now().Before(end) {
+			ended = true
+			if err := a.store.UpdateBroadcast(ctx, id, map[string]any{"status": models.BroadcastEnded,
+				"ended_at": models.NewTime(a.now())}); err != nil {
+				cancel()
+				return err
+			}
+			fmt.Fprintf(a.out, "(the broadcast has ended: replay posts follow)\n\n")
+			d.Kick()
+		}
+		if n, err := a.store.Pending(ctx); err == nil && n == 0 && ended {
+			cancel()
+			<-done
+			posts, _ := a.store.PostsOfBroadcast(context.Background(), id)
+			sent := 0
+			for _, p := range posts {
+				if p.Status == models.PostSent {
+					sent++
+				}
+			}
+			fmt.Fprintf(a.out, "Done: %d posts went out. Look at them again with:\n  onair --db %s post list --broadcast %d\n", sent, a.cfg.DB, id)
+			log.Debug("demo finished", slog.Int("sent", sent))
+			return nil
+		}
 	}
 }

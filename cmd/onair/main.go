@@ -50,6 +50,10 @@ func run(ctx context.Context, args []string, out, errOut io.Writer, now func() t
 	root.SetErr(errOut)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(errOut, "onair: "+err.Error())
+		var ec exitCode
+		if errors.As(err, &ec) {
+			return ec.code
+		}
 		return 1
 	}
 	return 0
@@ -75,7 +79,7 @@ Start with:  onair init  (or try  onair demo)`,
 		return fmt.Errorf("%v\n\n%s", err, c.UsageString())
 	})
 	root.AddCommand(a.initCmd(), a.channelCmd(), a.campaignCmd(), a.broadcastCmd(), a.planCmd(),
-		a.postCmd(), a.reconcileCmd(), a.demoCmd(), a.versionCmd())
+		a.postCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd())
 	return root
 }
 

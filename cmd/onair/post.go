@@ -14,7 +14,7 @@ import (
 
 func (a *app) postCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "post", Short: "List, read, edit and skip single posts"}
-	cmd.AddCommand(a.postListCmd(), a.postShowCmd(), a.postEditCmd(), a.postSkipCmd())
+	cmd.AddCommand(a.postListCmd(), a.postShowCmd(), a.postEditCmd(), a.postSkipCmd(), a.postResolveCmd())
 	return cmd
 }
 

@@ -1,0 +1,258 @@
+package scheduler
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+
+	"github.com/onairhq/onair/models"
+)
+
+// DaemonConfig tunes the daemon.
+type DaemonConfig struct {
+	DBPath         string        // the SQLite file, watched for other writers (a CMS)
+	WatchEvery     time.Duration // how often PRAGMA data_version is read (cheap)
+	ReconcileEvery time.Duration // safety-net reconcile even when nothing seems to have changed
+	SweepEvery     time.Duration // safety-net dispatch (the database, not a timer, is the truth)
+	RecoverEvery   time.Duration // expired leases
+	HousekeepEvery time.Duration
+	StopTimeout    time.Duration // how long a graceful stop waits for jobs
+}
+
+func (c *DaemonConfig) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.WatchEvery, 200*time.Millisecond)
+	def(&c.ReconcileEvery, 30*time.Second)
+	def(&c.SweepEvery, 15*time.Second)
+	def(&c.RecoverEvery, 15*time.Second)
+	def(&c.HousekeepEvery, time.Hour)
+	def(&c.StopTimeout, 10*time.Second)
+}
+
+// Daemon plans what changes and sends what is due, on time, until its context ends.
+type Daemon struct {
+	store   *models.Store
+	planner *Planner
+	disp    *Dispatcher
+	metrics *Metrics
+	cfg     DaemonConfig
+	now     func() time.Time
+	log     *slog.Logger
+	kick    chan struct{}
+
+	mu          sync.Mutex
+	lastVersion int64
+}
+
+// NewDaemon wires a daemon. The caller holds the dispatch lock (one dispatcher per SQLite file).
+func NewDaemon(store *models.Store, planner *Planner, disp *Dispatcher, metrics *Metrics, cfg DaemonConfig, now func() time.Time, log *slog.Logger) *Daemon {
+	cfg.defaults()
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Daemon{store: store, planner: planner, disp: disp, metrics: metrics, cfg: cfg, now: now, log: log,
+		kick: make(chan struct{}, 1), lastVersion: -1}
+}
+
+// Kick makes the dispatch loop look at the queue now.
+func (d *Daemon) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// RunResult sums up one pass (onair run-due).
+type RunResult struct {
+	Planned    int           `json:"planned"`
+	PlanErrors int           `json:"plan_errors"`
+	Dispatch   DispatchStats `json:"dispatch"`
+	DueLeft    int64         `json:"due_left"` // due posts still waiting (retry, rate limit)
+}
+
+// OK reports whether everything due went out.
+func (r RunResult) OK() bool {
+	return r.Dispatch.Failed == 0 && r.Dispatch.Unknown == 0 && r.DueLeft == 0
+}
+
+// RunOnce recovers interrupted sends, plans what changed and sends what is due, once.
+func (d *Daemon) RunOnce(ctx context.Context) (RunResult, error) {
+	var res RunResult
+	rec, unk, err := d.disp.RecoverLeases(ctx, true)
+	if err != nil {
+		return res, err
+	}
+	rr, err := d.planner.Reconcile(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Planned, res.PlanErrors = rr.Planned, rr.Errors
+	res.Dispatch, err = d.disp.Dispatch(ctx)
+	res.Dispatch.Recovered, res.Dispatch.Unknown = rec, unk
+	if err != nil {
+		return res, err
+	}
+	res.DueLeft, _, err = d.store.CountDue(ctx, d.now())
+	return res, err
+}
+
+// Run works until ctx ends: it recovers what a previous run left "sending", then keeps planning
+// changed broadcasts (noticing other writers through PRAGMA data_version) and sends each post at
+// its due time, waking for the next due post rather than on a coarse tick. On stop it claims
+// nothing new, lets sends under way finish, and gives back what it held.
+func (d *Daemon) Run(ctx context.Context) error {
+	if rec, unk, err := d.disp.RecoverLeases(ctx, true); err != nil {
+		return err
+	} else if rec+unk > 0 {
+		d.log.Warn("recovered interrupted sends from a previous run", slog.Int("resent", rec), slog.Int("unknown", unk))
+	}
+	d.reconcile(ctx)
+
+	var watch *sql.DB
+	if d.cfg.DBPath != "" {
+		var err error
+		if watch, err = sql.Open("sqlite3", models.SQLiteDSN(d.cfg.DBPath)); err != nil {
+			return fmt.Errorf("watch database: %w", err)
+		}
+		watch.SetMaxOpenConns(1) // data_version compares only on one connection
+		defer watch.Close()
+	}
+
+	s, err := gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout))
+	if err != nil {
+		return err
+	}
+	jobs := []struct {
+		name  string
+		every time.Duration
+		fn    func(context.Context)
+	}{
+		{"watch", d.cfg.WatchEvery, func(ctx context.Context) { d.watch(ctx, watch) }},
+		{"reconcile", d.cfg.ReconcileEvery, d.reconcile},
+		{"sweep", d.cfg.SweepEvery, func(context.Context) { d.Kick() }},
+		{"recover", d.cfg.RecoverEvery, d.recover},
+		{"housekeeping", d.cfg.HousekeepEvery, d.housekeep},
+	}
+	for _, j := range jobs {
+		if j.name == "watch" && watch == nil {
+			continue
+		}
+		if _, err := s.NewJob(gocron.DurationJob(j.every), gocron.NewTask(j.fn),
+			gocron.WithName(j.name), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+			return fmt.Errorf("schedule %s: %w", j.name, err)
+		}
+	}
+	s.Start()
+	d.log.Info("daemon started")
+
+	runErr := d.loop(ctx)
+
+	if err := s.Shutdown(); err != nil {
+		d.log.Warn("stopping jobs", slog.String("error", err.Error()))
+	}
+	n, err := d.disp.Release(context.Background())
+	if err != nil {
+		d.log.Error("give back claimed posts", slog.String("error", err.Error()))
+	} else if n > 0 {
+		d.log.Info("gave back claimed posts", slog.Int64("posts", n))
+	}
+	d.log.Info("daemon stopped")
+	return runErr
+}
+
+// loop dispatches, then sleeps until the next due time or a kick.
+func (d *Daemon) loop(ctx context.Context) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		case <-d.kick:
+		}
+		stats, err := d.disp.Dispatch(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			d.log.Error("dispatch", slog.String("error", err.Error()))
+		}
+		if stats.Claimed > 0 || stats.Skipped > 0 {
+			d.log.Debug("dispatched", slog.Int("claimed", stats.Claimed), slog.Int("sent", stats.Sent),
+				slog.Int("retry", stats.Retry), slog.Int("failed", stats.Failed), slog.Int("skipped", stats.Skipped))
+		}
+		wait := d.cfg.SweepEvery
+		if next, ok, err := d.store.NextWake(ctx); err == nil && ok {
+			wait = min(wait, next.Sub(d.now()))
+		}
+		if err != nil || wait < 5*time.Millisecond && stats.Claimed == 0 {
+			wait = max(wait, 50*time.Millisecond) // nothing claimable yet: do not spin
+		}
+		timer.Reset(max(wait, 0))
+	}
+}
+
+func (d *Daemon) reconcile(ctx context.Context) {
+	res, err := d.planner.Reconcile(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Error("reconcile", slog.String("error", err.Error()))
+		}
+		return
+	}
+	if res.Planned > 0 {
+		d.Kick()
+	}
+}
+
+// watch reconciles when another connection (a CMS, the CLI) committed since the last look.
+func (d *Daemon) watch(ctx context.Context, db *sql.DB) {
+	var v int64
+	if err := db.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("watch database", slog.String("error", err.Error()))
+		}
+		return
+	}
+	d.mu.Lock()
+	changed := v != d.lastVersion
+	d.lastVersion = v
+	d.mu.Unlock()
+	if changed {
+		d.reconcile(ctx)
+	}
+}
+
+func (d *Daemon) recover(ctx context.Context) {
+	rec, unk, err := d.disp.RecoverLeases(ctx, false)
+	if err != nil && ctx.Err() == nil {
+		d.log.Error("recover leases", slog.String("error", err.Error()))
+	}
+	if rec > 0 {
+		d.Kick()
+	}
+	_ = unk
+}
+
+func (d *Daemon) housekeep(ctx context.Context) {
+	due, planned, err := d.store.CountDue(ctx, d.now())
+	if err == nil {
+		d.metrics.queue(due, planned)
+	}
+	if err := d.store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+		d.log.Warn("checkpoint", slog.String("error", err.Error()))
+	}
+}

@@ -1,0 +1,342 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
+)
+
+// PosterFor returns the poster that sends on a channel.
+type PosterFor func(ch models.Channel) (posting.Poster, error)
+
+// DispatchConfig tunes the dispatcher.
+type DispatchConfig struct {
+	Owner       string        // who holds leases: unique per process
+	Lease       time.Duration // how long a claim lasts before another dispatcher may recover it
+	Batch       int           // posts claimed per transaction
+	Channels    int           // channels sent to at once (posts within one channel go in order)
+	MaxAttempts int           // tries before a post fails for good
+	BackoffBase time.Duration // first retry delay; doubles each try, with jitter
+	BackoffMax  time.Duration
+}
+
+func (c *DispatchConfig) defaults() {
+	if c.Owner == "" {
+		c.Owner = "onair"
+	}
+	if c.Lease <= 0 {
+		c.Lease = 2 * time.Minute
+	}
+	if c.Batch <= 0 {
+		c.Batch = 500
+	}
+	if c.Channels <= 0 {
+		c.Channels = 32
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 8
+	}
+	if c.BackoffBase <= 0 {
+		c.BackoffBase = 10 * time.Second
+	}
+	if c.BackoffMax <= 0 {
+		c.BackoffMax = 30 * time.Minute
+	}
+}
+
+// Dispatcher claims due posts, sends them through their channel's poster and records outcomes.
+type Dispatcher struct {
+	store   *models.Store
+	posters PosterFor
+	cfg     DispatchConfig
+	now     func() time.Time
+	log     *slog.Logger
+	metrics *Metrics
+}
+
+// NewDispatcher returns a dispatcher. metrics may be nil.
+func NewDispatcher(store *models.Store, posters PosterFor, cfg DispatchConfig, now func() time.Time, log *slog.Logger, metrics *Metrics) *Dispatcher {
+	cfg.defaults()
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Dispatcher{store: store, posters: posters, cfg: cfg, now: now, log: log, metrics: metrics}
+}
+
+// DispatchStats sums up a dispatch pass.
+type DispatchStats struct {
+	Claimed   int `json:"claimed"`
+	Sent      int `json:"sent"`
+	Retry     int `json:"retry"`
+	Held      int `json:"held"` // given back because their channel is rate limited or needs credentials
+	Failed    int `json:"failed"`
+	Skipped   int `json:"skipped"`
+	Recovered int `json:"recovered"`
+	Unknown   int `json:"unknown"`
+}
+
+func (s *DispatchStats) add(o DispatchStats) {
+	s.Claimed += o.Claimed
+	s.Sent += o.Sent
+	s.Retry += o.Retry
+	s.Held += o.Held
+	s.Failed += o.Failed
+	s.Skipped += o.Skipped
+}
+
+// Dispatch sends everything due now: it skips posts whose window passed, then claims due posts
+// batch by batch until none is left. Cancelling ctx stops claiming; sends already under way
+// finish (each is bounded by its adapter's timeout) and posts claimed but not started are given
+// back.
+func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchStats, error) {
+	var total DispatchStats
+	skipped, err := d.store.SkipExpired(ctx, d.now())
+	if err != nil {
+		return total, err
+	}
+	total.Skipped = len(skipped)
+	for _, p := range skipped {
+		d.log.Warn("post skipped", slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID),
+			slog.String("kind", p.Kind), slog.String("step", p.Step), slog.String("reason", p.Error))
+		d.metrics.outcome(p, "skipped")
+	}
+	for ctx.Err() == nil {
+		now := d.now()
+		claimed, err := d.store.ClaimDue(ctx, d.cfg.Owner, now, now.Add(d.cfg.Lease), d.cfg.Batch)
+		if err != nil {
+			return total, err
+		}
+		d.metrics.claimed(len(claimed))
+		if len(claimed) == 0 {
+			break
+		}
+		stats, err := d.send(ctx, claimed)
+		stats.Claimed = len(claimed)
+		total.add(stats)
+		if err != nil {
+			return total, err
+		}
+		if len(claimed) < d.cfg.Batch {
+			break
+		}
+	}
+	return total, nil
+}
+
+// send delivers a claimed batch: channels in parallel, each channel's posts in due order.
+func (d *Dispatcher) send(ctx context.Context, claimed []models.Post) (DispatchStats, error) {
+	byChannel := map[int64][]models.Post{}
+	var chanIDs, bIDs []int64
+	for _, p := range claimed {
+		if _, ok := byChannel[p.ChannelID]; !ok {
+			chanIDs = append(chanIDs, p.ChannelID)
+		}
+		byChannel[p.ChannelID] = append(byChannel[p.ChannelID], p)
+		bIDs = append(bIDs, p.BroadcastID)
+	}
+	chans, err := d.store.ChannelsByID(ctx, chanIDs)
+	if err != nil {
+		return DispatchStats{}, err
+	}
+	broadcasts, err := d.store.BroadcastsByID(ctx, bIDs)
+	if err != nil {
+		return DispatchStats{}, err
+	}
+	var (
+		mu    sync.Mutex
+		stats DispatchStats
+		errs  []error
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, d.cfg.Channels)
+	)
+	for _, id := range chanIDs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(ch models.Channel, posts []models.Post) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			s, err := d.sendChannel(ctx, ch, posts, broadcasts)
+			mu.Lock()
+			defer mu.Unlock()
+			stats.add(s)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}(chans[id], byChannel[id])
+	}
+	wg.Wait()
+	return stats, errors.Join(errs...)
+}
+
+// sendChannel sends one channel's posts in order. A rate limit or refused credentials stop the
+// channel: the rest of its posts are given back untouched.
+func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts []models.Post, broadcasts map[int64]models.Broadcast) (DispatchStats, error) {
+	var stats DispatchStats
+	poster, err := d.posters(ch)
+	if err != nil {
+		reason := fmt.Sprintf("channel settings are wrong: %v", err)
+		if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelPaused, reason); err != nil {
+			return stats, err
+		}
+		d.log.Error("channel paused", slog.String("channel", ch.Name), slog.String("reason", reason))
+		return d.giveBack(posts, time.Time{}, &stats)
+	}
+	// Sends are not cancelled with ctx: a graceful stop lets the one under way finish.
+	sendCtx := context.WithoutCancel(ctx)
+	for i, p := range posts {
+		if ctx.Err() != nil {
+			return d.giveBack(posts[i:], time.Time{}, &stats)
+		}
+		b := broadcasts[p.BroadcastID]
+		msg := posting.Message{PostID: p.ID, IdempotencyKey: p.IdempotencyKey, BroadcastID: p.BroadcastID,
+			Broadcast: b.Title, Kind: p.Kind, Step: p.Step, Text: p.Text, WatchURL: b.WatchURL,
+			ReplayURL: b.ReplayURL, DueAt: p.DueAt.Time, Channel: ch.Name}
+		started := d.now()
+		receipt, sendErr := poster.Post(sendCtx, msg)
+		o := models.Outcome{Started: started, Duration: d.now().Sub(started)}
+		stop := time.Time{}
+		log := d.log.With(slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID), slog.String("kind", p.Kind),
+			slog.String("step", p.Step), slog.String("channel", ch.Name))
+		switch kind := posting.Classify(sendErr); {
+		case sendErr == nil || kind == "already":
+			if sendErr != nil {
+				var al *posting.Already
+				errors.As(sendErr, &al)
+				receipt = al.Receipt
+			}
+			o.Status, o.Result, o.RemoteID, o.RemoteURL = models.PostSent, models.ResultSent, receipt.RemoteID, receipt.RemoteURL
+			stats.Sent++
+			d.metrics.sent(p, started.Add(o.Duration).Sub(p.DueAt.Time))
+			log.Info("post sent", slog.Duration("late", started.Sub(p.DueAt.Time).Round(time.Millisecond)))
+		case kind == "rate-limited":
+			var rl *posting.RateLimited
+			errors.As(sendErr, &rl)
+			o.Status, o.Result, o.Error, o.NextAttempt, o.Refund = models.PostPlanned, models.ResultRateLimited, sendErr.Error(), rl.Until, true
+			stop = rl.Until
+			if err := d.store.HoldChannel(ctx, ch.ID, rl.Until, "rate limited: "+sendErr.Error()); err != nil {
+				return stats, err
+			}
+			stats.Held++
+			log.Warn("channel rate limited", slog.Time("until", rl.Until))
+		case kind == "auth":
+			o.Status, o.Result, o.Error, o.Refund = models.PostPlanned, models.ResultAuth, sendErr.Error(), true
+			reason := sendErr.Error() + "; renew the channel's credentials, then `onair channel resume " + ch.Name + "`"
+			if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelNeedsAuth, reason); err != nil {
+				return stats, err
+			}
+			stop = d.now()
+			stats.Held++
+			log.Error("channel needs new credentials: nothing more goes out on it", slog.String("error", sendErr.Error()))
+		case kind == "rejected":
+			o.Status, o.Result, o.Error = models.PostFailed, models.ResultRejected, sendErr.Error()
+			stats.Failed++
+			d.metrics.outcome(p, "failed")
+			log.Error("post refused by the network", slog.String("error", sendErr.Error()))
+		default:
+			if p.Attempts >= d.cfg.MaxAttempts {
+				o.Status, o.Result = models.PostFailed, models.ResultFailed
+				o.Error = fmt.Sprintf("gave up after %d tries: %v", p.Attempts, sendErr)
+				stats.Failed++
+				d.metrics.outcome(p, "failed")
+				log.Error("post failed", slog.String("error", o.Error))
+			} else {
+				o.Status, o.Result, o.Error = models.PostPlanned, models.ResultRetry, sendErr.Error()
+				o.NextAttempt = d.now().Add(d.backoff(p.Attempts))
+				stats.Retry++
+				d.metrics.outcome(p, "retry")
+				log.Warn("send failed, will retry", slog.Int("attempt", p.Attempts), slog.Time("next", o.NextAttempt), slog.String("error", sendErr.Error()))
+			}
+		}
+		if _, err := d.store.Record(context.WithoutCancel(ctx), p.ID, d.cfg.Owner, o); err != nil {
+			return stats, err
+		}
+		if !stop.IsZero() {
+			return d.giveBack(posts[i+1:], stop, &stats)
+		}
+	}
+	return stats, nil
+}
+
+// giveBack returns claimed posts that were not sent to the queue, due again at next (or at once),
+// without counting a try.
+func (d *Dispatcher) giveBack(posts []models.Post, next time.Time, stats *DispatchStats) (DispatchStats, error) {
+	for _, p := range posts {
+		o := models.Outcome{Status: models.PostPlanned, NextAttempt: next, Refund: true, NoAttempt: true, Error: p.Error}
+		if _, err := d.store.Record(context.Background(), p.ID, d.cfg.Owner, o); err != nil {
+			return *stats, err
+		}
+		stats.Held++
+	}
+	return *stats, nil
+}
+
+// backoff is the delay before try n+1: exponential from BackoffBase, capped, with jitter (half to
+// full), so that many posts failing together do not retry together.
+func (d *Dispatcher) backoff(attempt int) time.Duration {
+	delay := d.cfg.BackoffBase
+	for i := 1; i < attempt && delay < d.cfg.BackoffMax; i++ {
+		delay *= 2
+	}
+	delay = min(delay, d.cfg.BackoffMax)
+	return delay/2 + time.Duration(rand.Int64N(int64(delay/2)+1))
+}
+
+// RecoverLeases resolves posts left "sending" by a dispatcher that died. With all set (the
+// caller knows no other dispatcher runs, e.g. it holds the SQLite file's dispatch lock) every
+// such post is resolved at once; otherwise only those whose lease expired. Each is resolved by
+// its channel's rule: sent again with the same idempotency key where the network deduplicates,
+// else marked "unknown" for a person to check. Never sent twice blindly, never lost.
+func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, unknown int, err error) {
+	cutoff := d.now()
+	if all {
+		cutoff = cutoff.Add(100 * 365 * 24 * time.Hour)
+	}
+	stuck, err := d.store.ExpiredLeases(ctx, cutoff)
+	if err != nil || len(stuck) == 0 {
+		return 0, 0, err
+	}
+	ids := make([]int64, len(stuck))
+	for i, p := range stuck {
+		ids[i] = p.ChannelID
+	}
+	chans, err := d.store.ChannelsByID(ctx, ids)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, p := range stuck {
+		to, reason := models.PostUnknown, "an interrupted send: the network cannot tell whether it went out; check the channel, then `onair post resolve "+fmt.Sprint(p.ID)+" --sent` or `--resend`"
+		if poster, err := d.posters(chans[p.ChannelID]); err == nil && posting.RecoveryOf(poster) == posting.Resend {
+			to, reason = models.PostPlanned, "an interrupted send: sent again with the same idempotency key, which the network deduplicates"
+		}
+		ok, err := d.store.ReleaseLease(ctx, p, to, reason)
+		if err != nil {
+			return recovered, unknown, err
+		}
+		if !ok {
+			continue
+		}
+		if to == models.PostUnknown {
+			unknown++
+			d.log.Error("post left unknown after an interrupted send", slog.Int64("post", p.ID), slog.String("channel", chans[p.ChannelID].Name))
+		} else {
+			recovered++
+			d.log.Warn("interrupted send recovered", slog.Int64("post", p.ID), slog.String("channel", chans[p.ChannelID].Name))
+		}
+	}
+	return recovered, unknown, nil
+}
+
+// Release gives back every post this dispatcher still holds (a graceful stop).
+func (d *Dispatcher) Release(ctx context.Context) (int64, error) {
+	return d.store.ReleaseOwned(ctx, d.cfg.Owner)
+}
