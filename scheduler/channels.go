@@ -43,6 +43,7 @@ type Posters struct {
 	Out    io.Writer    // where console channels print
 	Client *http.Client // for webhooks; nil: a default client
 	Getenv func(string) string
+	Now    func() time.Time // the clock (time.Now when nil)
 
 	mu    sync.Mutex
 	cache map[int64]cachedPoster
@@ -82,7 +83,11 @@ func (p *Posters) build(ch models.Channel) (posting.Poster, error) {
 		if out == nil {
 			out = os.Stdout
 		}
-		return console.New(out, s.File), nil
+		cp := console.New(out, s.File)
+		if p.Now != nil {
+			cp.Now = p.Now
+		}
+		return cp, nil
 	case posting.Webhook:
 		getenv := p.Getenv
 		if getenv == nil {
@@ -99,7 +104,11 @@ func (p *Posters) build(ch models.Channel) (posting.Poster, error) {
 				return nil, fmt.Errorf("timeout %q not understood; use 15s", s.Timeout)
 			}
 		}
-		return webhook.New(cfg, p.Client)
+		wp, err := webhook.New(cfg, p.Client)
+		if err == nil && p.Now != nil {
+			wp.Now = p.Now
+		}
+		return wp, err
 	}
 	return nil, fmt.Errorf("network %q cannot send in this version of onair", ch.Network)
 }

@@ -72,7 +72,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 	}
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
-	posters := &scheduler.Posters{Out: consoleOut}
+	posters := &scheduler.Posters{Out: consoleOut, Now: a.now}
 	disp := scheduler.NewDispatcher(a.store, posters.For, scheduler.DispatchConfig{
 		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff,
 	}, a.now, log, metrics)
