@@ -44,6 +44,7 @@ type Receiver struct {
 	Secret     string
 	RetryAfter time.Duration // for RateLimit
 	Hang       time.Duration // for Timeout
+	Delay      time.Duration // before every answer (a slow network)
 
 	mu         sync.Mutex
 	faults     func(n int, key string) Fault
@@ -111,6 +112,9 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.mu.Unlock()
 
+	if r.Delay > 0 {
+		time.Sleep(r.Delay)
+	}
 	switch fault {
 	case OK:
 		w.Header().Set("Content-Type", "application/json")
