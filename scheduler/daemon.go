@@ -194,6 +194,11 @@ func (d *Daemon) loop(ctx context.Context) error {
 			d.log.Debug("dispatched", slog.Int("claimed", stats.Claimed), slog.Int("sent", stats.Sent),
 				slog.Int("retry", stats.Retry), slog.Int("failed", stats.Failed), slog.Int("skipped", stats.Skipped))
 		}
+		if d.metrics != nil {
+			if due, planned, err := d.store.CountDue(ctx, d.now()); err == nil {
+				d.metrics.queue(due, planned)
+			}
+		}
 		wait := d.cfg.SweepEvery
 		if next, ok, err := d.store.NextWake(ctx); err == nil && ok {
 			wait = min(wait, next.Sub(d.now()))

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -226,6 +229,61 @@ func TestCMSWritesWhileDaemonRuns(t *testing.T) {
 	store.DB().Raw(`SELECT count(*) FROM broadcasts WHERE error <> ''`).Scan(&errs)
 	if errs != 0 {
 		t.Errorf("%d broadcasts with an error", errs)
+	}
+}
+
+// TestHealthAndMetrics: --listen serves /healthz and Prometheus metrics about what was sent.
+func TestHealthAndMetrics(t *testing.T) {
+	recv := webhooktest.New(t, hookSecret, nil)
+	db, store := hookDB(t, recv.URL, 1)
+	camp, _ := store.CampaignByName(context.Background(), "Crash")
+	b := &models.Broadcast{CampaignID: &camp.ID, Title: "Metrics", StartsAt: models.NewTime(time.Now().Add(300 * time.Millisecond))}
+	if err := store.CreateBroadcast(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, db, "--listen", "127.0.0.1:0")
+	defer d.stop(t)
+	addr := ""
+	deadline := time.Now().Add(10 * time.Second)
+	for addr == "" && time.Now().Before(deadline) {
+		for _, line := range strings.Split(d.stderr.String(), "\n") {
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "serving health and metrics" {
+				addr = rec.Addr
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if addr == "" {
+		t.Fatalf("no listen address in the log:\n%s", d.stderr.String())
+	}
+	for len(recv.Deliveries()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	get := func(path string) string {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %s", path, resp.Status)
+		}
+		return string(body)
+	}
+	if got := get("/healthz"); got != "ok\n" {
+		t.Errorf("/healthz = %q", got)
+	}
+	metrics := get("/metrics")
+	for _, want := range []string{`onair_posts_total{channel_id="1",kind="live",outcome="sent"} 1`,
+		"onair_send_lateness_seconds_count 1", "onair_claim_batch_size_count", "onair_queue_planned", "process_resident_memory_bytes"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(d.stderr.String(), hookSecret) {
+		t.Error("the log prints the webhook secret")
 	}
 }
 
