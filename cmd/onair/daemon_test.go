@@ -311,3 +311,45 @@ func TestDemoFast(t *testing.T) {
 		t.Errorf("demo database: %v", err)
 	}
 }
+
+// TestRunDueExitCodes: one pass sends what is due; the exit code says whether all of it went out.
+func TestRunDueExitCodes(t *testing.T) {
+	failing := false
+	recv := webhooktest.New(t, hookSecret, func(int, string) webhooktest.Fault {
+		if failing {
+			return webhooktest.Status500
+		}
+		return webhooktest.OK
+	})
+	t.Setenv("HOOK_SECRET", hookSecret)
+	db, store := hookDB(t, recv.URL, 1)
+	camp, _ := store.CampaignByName(context.Background(), "Crash")
+	s := &session{t: t, db: db, now: time.Now()}
+	add := func(title string) {
+		b := &models.Broadcast{CampaignID: &camp.ID, Title: title, StartsAt: models.NewTime(s.now.Add(time.Second))}
+		if err := store.CreateBroadcast(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+		s.ok("reconcile")
+		s.now = s.now.Add(2 * time.Second)
+	}
+	add("First")
+	out := s.ok("run-due", "--json")
+	var res struct {
+		Planned  int
+		Dispatch struct{ Sent, Retry int }
+		DueLeft  int `json:"due_left"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Planned != 0 || res.Dispatch.Sent != 1 || res.DueLeft != 0 {
+		t.Errorf("run-due: %s (%v)", out, err)
+	}
+	failing = true
+	add("Second")
+	_, errOut, code := s.run("run-due")
+	if code != 2 || !strings.Contains(errOut, "retry later 1") || !strings.Contains(errOut, "not everything due went out") {
+		t.Errorf("run-due with a failing receiver: exit %d\n%s", code, errOut)
+	}
+	if len(recv.Deliveries()) != 1 {
+		t.Errorf("deliveries: %d", len(recv.Deliveries()))
+	}
+}
