@@ -41,6 +41,12 @@ func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) 
 func (s *Store) ClaimDue(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]Post, error) {
 	var claimed []Post
 	n := NewTime(now)
+	// SQLite serialises writers (immediate transactions); PostgreSQL daemons skip the rows another
+	// daemon is claiming instead of waiting for them.
+	lock := ""
+	if s.engine == EnginePostgres {
+		lock = "FOR UPDATE OF p SKIP LOCKED"
+	}
 	err := s.db.WithContext(ctx).Raw(`UPDATE posts
 		   SET status = ?, lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
 		 WHERE id IN (
@@ -49,7 +55,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now, leaseUntil time
 			   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
 			   AND (p.expires_at IS NULL OR p.expires_at > ?)
 			   AND c.status = ? AND (c.paused_until IS NULL OR c.paused_until <= ?)
-			 ORDER BY p.due_at, p.id LIMIT ?)
+			 ORDER BY p.due_at, p.id LIMIT ? `+lock+`)
 		RETURNING *`,
 		PostSending, owner, NewTime(leaseUntil), n,
 		PostPlanned, n, n, n, ChannelActive, n, limit).Scan(&claimed).Error
@@ -160,12 +166,16 @@ func (s *Store) SetChannelStatus(ctx context.Context, id int64, status, reason s
 // time (or its retry time), or the end of a channel's hold. ok is false when nothing is waiting.
 func (s *Store) NextWake(ctx context.Context) (time.Time, bool, error) {
 	var next *Time
+	greatest := "max" // SQLite's scalar max
+	if s.engine == EnginePostgres {
+		greatest = "greatest"
+	}
 	err := s.db.WithContext(ctx).Raw(`SELECT min(t) FROM (
-		SELECT max(p.due_at, coalesce(p.next_attempt_at, p.due_at), coalesce(c.paused_until, p.due_at)) AS t
+		SELECT `+greatest+`(p.due_at, coalesce(p.next_attempt_at, p.due_at), coalesce(c.paused_until, p.due_at)) AS t
 		  FROM posts p JOIN channels c ON c.id = p.channel_id
 		 WHERE p.status = ? AND c.status = ?
 		UNION ALL SELECT min(lease_expires_at) FROM posts WHERE status = ?
-		UNION ALL SELECT min(expires_at) FROM posts WHERE status = ? AND expires_at IS NOT NULL)`,
+		UNION ALL SELECT min(expires_at) FROM posts WHERE status = ? AND expires_at IS NOT NULL) AS wake`,
 		PostPlanned, ChannelActive, PostSending, PostHeld).Row().Scan(&next)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next wake: %w", err)

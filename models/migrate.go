@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+
+	"gorm.io/gorm"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -55,9 +57,9 @@ func Migrations(engine string) ([]Migration, error) {
 	return out, nil
 }
 
-// LatestVersion is the schema version this build of onair writes.
+// LatestVersion is the schema version this build of onair writes (the same on every engine).
 func LatestVersion() int {
-	ms, err := Migrations("sqlite")
+	ms, err := Migrations(EngineSQLite)
 	if err != nil {
 		panic(err) // embedded at build time: a broken set is a build bug
 	}
@@ -66,11 +68,8 @@ func LatestVersion() int {
 
 // SchemaVersion returns the version the database is at (0 for an empty database).
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.WithContext(ctx).Raw(
-		`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).Scan(&n).Error
-	if err != nil || n == 0 {
-		return 0, err
+	if !s.db.WithContext(ctx).Migrator().HasTable("schema_version") {
+		return 0, nil
 	}
 	var v *int
 	if err := s.db.WithContext(ctx).Raw(`SELECT max(version) FROM schema_version`).Scan(&v).Error; err != nil {
@@ -92,12 +91,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 // MigrateTo migrates up to version target (0 means the latest). Tests use it to build a database
 // as an older onair made it.
 func (s *Store) MigrateTo(ctx context.Context, target int) error {
-	ms, err := Migrations("sqlite")
+	ms, err := Migrations(s.engine)
 	if err != nil {
 		return err
 	}
 	if target == 0 {
 		target = len(ms)
+	}
+	if s.engine == EnginePostgres {
+		return s.migratePostgres(ctx, ms, target)
 	}
 	db := s.db.WithContext(ctx)
 	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (
@@ -142,4 +144,41 @@ func (s *Store) MigrateTo(ctx context.Context, target int) error {
 		}
 	}
 	return nil
+}
+
+// migrationLock is the advisory lock key that serialises migrations across processes.
+const migrationLock = 0x6f6e6169 // "onai"
+
+// migratePostgres applies the migrations in one transaction under an advisory lock, so daemons
+// starting together on one database never apply a step twice, and a failed step changes nothing.
+func (s *Store) migratePostgres(ctx context.Context, ms []Migration, target int) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, migrationLock).Error; err != nil {
+			return fmt.Errorf("lock for migrations: %w", err)
+		}
+		if err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_version (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`).Error; err != nil {
+			return fmt.Errorf("create schema_version: %w", err)
+		}
+		var current int
+		if err := tx.Raw(`SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&current).Error; err != nil {
+			return err
+		}
+		if current > len(ms) {
+			return fmt.Errorf("this database is at schema %d, made by a newer onair; this onair knows schema %d: upgrade onair", current, len(ms))
+		}
+		for _, m := range ms {
+			if m.Version <= current || m.Version > target {
+				continue
+			}
+			if err := tx.Exec(m.SQL).Error; err != nil {
+				return fmt.Errorf("migrate to schema %d (%s): %w", m.Version, m.Name, err)
+			}
+			if err := tx.Exec(`INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.Version, m.Name, NewTime(time.Now()).Time.Format(TimeFormat)).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -20,9 +21,24 @@ var ErrNotFound = errors.New("not found")
 
 // Store is onair's database: every query the rest of the program makes goes through it.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db     *gorm.DB
+	now    func() time.Time
+	engine string // EngineSQLite or EnginePostgres
 }
+
+// Engines.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Engine is the database engine: EngineSQLite or EnginePostgres.
+func (s *Store) Engine() string { return s.engine }
 
 // Options tune Open.
 type Options struct {
@@ -38,38 +54,71 @@ func SQLiteDSN(path string) string {
 	return "file:" + p + "?_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_synchronous=FULL&_foreign_keys=on"
 }
 
-// Open opens (creating it if needed) the SQLite database at path and migrates it to the latest
-// schema.
+// Open opens the database and migrates it to the latest schema: a SQLite file at path (created if
+// needed), or, when path is a postgres:// URL, a PostgreSQL database.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, fmt.Errorf("PostgreSQL is not supported by this version of onair yet; use a SQLite file path such as ./onair.db")
-	}
-	db, err := gorm.Open(sqlite.Open(SQLiteDSN(path)), &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	s, err := open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
 	}
-	s := &Store{db: db, now: opts.Now}
+	s.now = opts.Now
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, fmt.Errorf("open database %s: %w", redactIf(path), err)
 	}
 	return s, nil
 }
 
 // OpenUnmigrated opens the database without touching its schema (tests of migrations use it).
 func OpenUnmigrated(path string) (*Store, error) {
-	db, err := gorm.Open(sqlite.Open(SQLiteDSN(path)), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	s, err := open(path)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, now: time.Now}, nil
+	s.now = time.Now
+	return s, nil
+}
+
+func open(path string) (*Store, error) {
+	engine, dial := EngineSQLite, sqlite.Open(SQLiteDSN(path))
+	shown := path
+	if IsPostgres(path) {
+		engine, dial = EnginePostgres, postgres.Open(path)
+		shown = redact(path)
+	}
+	db, err := gorm.Open(dial, &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", shown, err)
+	}
+	if engine == EnginePostgres {
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		if err := sqlDB.Ping(); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", shown, err)
+		}
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+	}
+	return &Store{db: db, engine: engine}, nil
+}
+
+// redact hides a DSN's password.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparseable PostgreSQL URL)"
+	}
+	return u.Redacted()
 }
 
 // Close releases the database.
@@ -90,7 +139,7 @@ func (s *Store) Now() time.Time { return s.now() }
 // Tx runs fn in one write transaction.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		return fn(&Store{db: db, now: s.now})
+		return fn(&Store{db: db, now: s.now, engine: s.engine})
 	})
 }
 
@@ -224,7 +273,7 @@ func (s *Store) CampaignByID(ctx context.Context, id int64) (*Campaign, error) {
 func (s *Store) CampaignByName(ctx context.Context, name string) (*Campaign, error) {
 	var c Campaign
 	err := s.db.WithContext(ctx).Preload("Channels", func(db *gorm.DB) *gorm.DB { return db.Order("name") }).
-		Where("name = ? COLLATE NOCASE", strings.TrimSpace(name)).Take(&c).Error
+		Where("lower(name) = lower(?)", strings.TrimSpace(name)).Take(&c).Error
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("campaign %q", name))
 	}
@@ -416,7 +465,15 @@ func (s *Store) CountPostsByStatus(ctx context.Context, broadcastIDs []int64) (m
 }
 
 func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") ||
+		strings.Contains(err.Error(), "duplicate key value violates unique constraint"))
+}
+
+func redactIf(path string) string {
+	if IsPostgres(path) {
+		return redact(path)
+	}
+	return path
 }
 
 func deref(s *string) string {
@@ -501,5 +558,8 @@ func (s *Store) BroadcastsByID(ctx context.Context, ids []int64) (map[int64]Broa
 
 // Checkpoint folds the write-ahead log back into the database file, so it does not grow.
 func (s *Store) Checkpoint(ctx context.Context) error {
+	if s.engine == EnginePostgres {
+		return nil // PostgreSQL's own checkpointer does this
+	}
 	return s.db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(PASSIVE)").Error
 }

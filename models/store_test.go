@@ -2,8 +2,10 @@ package models
 
 import (
 	"context"
+
 	"database/sql"
 	"flag"
+	"github.com/onairhq/onair/models/modelstest"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,13 +18,17 @@ var update = flag.Bool("update", false, "rewrite testdata fixtures")
 
 func openTemp(t *testing.T) (*Store, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "onair.db")
-	s, err := Open(context.Background(), path, Options{})
+	return openDB(t, filepath.Join(t.TempDir(), "onair.db"))
+}
+
+func openDB(t *testing.T, dsn string) (*Store, string) {
+	t.Helper()
+	s, err := Open(context.Background(), dsn, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, path
+	return s, dsn
 }
 
 func seed(t *testing.T, s *Store) (*Campaign, *Broadcast) {
@@ -57,97 +63,105 @@ func TestOpenSetsPragmas(t *testing.T) {
 }
 
 func TestRevisionTrigger(t *testing.T) {
-	s, _ := openTemp(t)
-	ctx := context.Background()
-	_, b := seed(t, s)
-	if b.Revision != 1 || b.PlannedRevision != 0 {
-		t.Fatalf("new broadcast revision %d planned %d, want 1 and 0", b.Revision, b.PlannedRevision)
-	}
-	rev := func() int64 {
-		t.Helper()
-		got, err := s.BroadcastByID(ctx, b.ID)
-		if err != nil {
-			t.Fatal(err)
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		s, _ := openDB(t, db.DSN)
+		ctx := context.Background()
+		_, b := seed(t, s)
+		if b.Revision != 1 || b.PlannedRevision != 0 {
+			t.Fatalf("new broadcast revision %d planned %d, want 1 and 0", b.Revision, b.PlannedRevision)
 		}
-		return got.Revision
-	}
-	steps := []struct {
-		name string
-		sql  string
-		want int64
-	}{
-		{"planner ack does not bump", `UPDATE broadcasts SET planned_revision = 1, error = 'x', planned_at = '2027-01-01T00:00:00.000Z'`, 1},
-		{"title change bumps", `UPDATE broadcasts SET title = 'Autre'`, 2},
-		{"same value does not bump", `UPDATE broadcasts SET title = 'Autre'`, 2},
-		{"start change bumps", `UPDATE broadcasts SET starts_at = '2027-03-31 16:00:00'`, 3},
-		{"status change bumps", `UPDATE broadcasts SET status = 'cancelled'`, 4},
-		{"replay url bumps", `UPDATE broadcasts SET replay_url = 'https://x.com/r'`, 5},
-		{"a writer bumping itself is not bumped twice", `UPDATE broadcasts SET revision = revision + 1, title = 'B'`, 6},
-	}
-	for _, st := range steps {
-		if err := s.DB().Exec(st.sql+" WHERE id = ?", b.ID).Error; err != nil {
-			t.Fatalf("%s: %v", st.name, err)
+		rev := func() int64 {
+			t.Helper()
+			got, err := s.BroadcastByID(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.Revision
 		}
-		if got := rev(); got != st.want {
-			t.Errorf("%s: revision %d, want %d", st.name, got, st.want)
+		steps := []struct {
+			name string
+			sql  string
+			want int64
+		}{
+			{"planner ack does not bump", `UPDATE broadcasts SET planned_revision = 1, error = 'x', planned_at = '2027-01-01T00:00:00.000Z'`, 1},
+			{"title change bumps", `UPDATE broadcasts SET title = 'Autre'`, 2},
+			{"same value does not bump", `UPDATE broadcasts SET title = 'Autre'`, 2},
+			{"start change bumps", `UPDATE broadcasts SET starts_at = '2027-03-31 16:00:00'`, 3},
+			{"status change bumps", `UPDATE broadcasts SET status = 'cancelled'`, 4},
+			{"replay url bumps", `UPDATE broadcasts SET replay_url = 'https://x.com/r'`, 5},
+			{"a writer bumping itself is not bumped twice", `UPDATE broadcasts SET revision = revision + 1, title = 'B'`, 6},
 		}
-	}
+		for _, st := range steps {
+			if err := s.DB().Exec(st.sql+" WHERE id = ?", b.ID).Error; err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			if got := rev(); got != st.want {
+				t.Errorf("%s: revision %d, want %d", st.name, got, st.want)
+			}
+		}
+	})
 }
 
 func TestAckPlanOnlyForThePlannedRevision(t *testing.T) {
-	s, _ := openTemp(t)
-	ctx := context.Background()
-	_, b := seed(t, s)
-	if err := s.UpdateBroadcast(ctx, b.ID, map[string]any{"title": "changed meanwhile"}); err != nil {
-		t.Fatal(err)
-	}
-	ok, err := s.AckPlan(ctx, b.ID, b.Revision, "")
-	if err != nil || ok {
-		t.Fatalf("AckPlan of a stale revision = %v, %v; want false", ok, err)
-	}
-	ids, _ := s.BroadcastIDsToPlan(ctx, 10)
-	if len(ids) != 1 {
-		t.Fatalf("to plan = %v, want the changed broadcast", ids)
-	}
-	got, _ := s.BroadcastByID(ctx, b.ID)
-	if ok, _ := s.AckPlan(ctx, b.ID, got.Revision, ""); !ok {
-		t.Fatal("AckPlan of the current revision failed")
-	}
-	if ids, _ := s.BroadcastIDsToPlan(ctx, 10); len(ids) != 0 {
-		t.Errorf("to plan after ack = %v, want none", ids)
-	}
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		s, _ := openDB(t, db.DSN)
+		ctx := context.Background()
+		_, b := seed(t, s)
+		if err := s.UpdateBroadcast(ctx, b.ID, map[string]any{"title": "changed meanwhile"}); err != nil {
+			t.Fatal(err)
+		}
+		ok, err := s.AckPlan(ctx, b.ID, b.Revision, "")
+		if err != nil || ok {
+			t.Fatalf("AckPlan of a stale revision = %v, %v; want false", ok, err)
+		}
+		ids, _ := s.BroadcastIDsToPlan(ctx, 10)
+		if len(ids) != 1 {
+			t.Fatalf("to plan = %v, want the changed broadcast", ids)
+		}
+		got, _ := s.BroadcastByID(ctx, b.ID)
+		if ok, _ := s.AckPlan(ctx, b.ID, got.Revision, ""); !ok {
+			t.Fatal("AckPlan of the current revision failed")
+		}
+		if ids, _ := s.BroadcastIDsToPlan(ctx, 10); len(ids) != 0 {
+			t.Errorf("to plan after ack = %v, want none", ids)
+		}
+	})
 }
 
 func TestFriendlyErrors(t *testing.T) {
-	s, _ := openTemp(t)
-	ctx := context.Background()
-	seed(t, s)
-	err := s.CreateChannel(ctx, &Channel{Name: "preview", Network: "console"})
-	if err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Errorf("duplicate channel: %v", err)
-	}
-	err = s.CreateCampaign(ctx, &Campaign{Name: "Other"}, []string{"nope"})
-	if err == nil || !strings.Contains(err.Error(), `channel "nope" does not exist`) {
-		t.Errorf("unknown channel: %v", err)
-	}
-	if _, err := s.CampaignByName(ctx, "spring LAUNCH"); err != nil {
-		t.Errorf("campaign names compare case-insensitively: %v", err)
-	}
-	if _, err := s.BroadcastByID(ctx, 99); err == nil || !strings.Contains(err.Error(), "not found") {
-		t.Errorf("missing broadcast: %v", err)
-	}
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		s, _ := openDB(t, db.DSN)
+		ctx := context.Background()
+		seed(t, s)
+		err := s.CreateChannel(ctx, &Channel{Name: "preview", Network: "console"})
+		if err == nil || !strings.Contains(err.Error(), "already exists") {
+			t.Errorf("duplicate channel: %v", err)
+		}
+		err = s.CreateCampaign(ctx, &Campaign{Name: "Other"}, []string{"nope"})
+		if err == nil || !strings.Contains(err.Error(), `channel "nope" does not exist`) {
+			t.Errorf("unknown channel: %v", err)
+		}
+		if _, err := s.CampaignByName(ctx, "spring LAUNCH"); err != nil {
+			t.Errorf("campaign names compare case-insensitively: %v", err)
+		}
+		if _, err := s.BroadcastByID(ctx, 99); err == nil || !strings.Contains(err.Error(), "not found") {
+			t.Errorf("missing broadcast: %v", err)
+		}
+	})
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
-	s, path := openTemp(t)
-	if err := s.DB().Exec(`INSERT INTO schema_version VALUES (999, 'future', '2030-01-01T00:00:00.000Z')`).Error; err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	_, err := Open(context.Background(), path, Options{})
-	if err == nil || !strings.Contains(err.Error(), "newer onair") {
-		t.Errorf("opening a newer database: %v", err)
-	}
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		s, path := openDB(t, db.DSN)
+		if err := s.DB().Exec(`INSERT INTO schema_version VALUES (999, 'future', '2030-01-01T00:00:00.000Z')`).Error; err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		_, err := Open(context.Background(), path, Options{})
+		if err == nil || !strings.Contains(err.Error(), "newer onair") {
+			t.Errorf("opening a newer database: %v", err)
+		}
+	})
 }
 
 // fixtureV1 is a database as onair schema 1 left it, with data in every table. Regenerate with
@@ -328,5 +342,68 @@ func TestConcurrentWriterNeverLocked(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("CMS write while the store writes: %v", err)
+	}
+}
+
+// TestMigrateStepByStep builds a schema-1 database with data on each engine, then upgrades it.
+func TestMigrateStepByStep(t *testing.T) {
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		ctx := context.Background()
+		old, err := OpenUnmigrated(db.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := old.MigrateTo(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{
+			`INSERT INTO channels (name, network) VALUES ('preview', 'console')`,
+			`INSERT INTO campaigns (name, teasers) VALUES ('Spring', '7d')`,
+			`INSERT INTO broadcasts (campaign_id, title, starts_at) VALUES (1, 'Kept', '2027-03-30T16:00:00Z')`,
+			`INSERT INTO posts (broadcast_id, channel_id, kind, step, due_at, status, idempotency_key) VALUES (1, 1, 'teaser', '7d', '2027-03-23T16:00:00Z', 'sent', 'k1')`,
+		} {
+			if err := old.DB().Exec(q).Error; err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		old.Close()
+		s, _ := openDB(t, db.DSN)
+		if v, _ := s.SchemaVersion(ctx); v != LatestVersion() {
+			t.Errorf("schema %d after upgrade, want %d", v, LatestVersion())
+		}
+		b, err := s.BroadcastByID(ctx, 1)
+		if err != nil || b.Title != "Kept" || b.StartsAt.Time.Unix() != 1806422400 {
+			t.Errorf("broadcast after upgrade: %+v %v", b, err)
+		}
+		posts, _ := s.PostsOfBroadcast(ctx, 1)
+		if len(posts) != 1 || posts[0].Status != PostSent || posts[0].LeaseOwner != "" {
+			t.Errorf("posts after upgrade: %+v", posts)
+		}
+		// The schema-2 trigger bumps on the new columns.
+		if err := s.UpdateBroadcast(ctx, 1, map[string]any{"started_at": NewTime(time.Date(2027, 3, 30, 16, 1, 0, 0, time.UTC))}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.BroadcastByID(ctx, 1); got.Revision != b.Revision+1 {
+			t.Errorf("revision %d after setting started_at, want %d", got.Revision, b.Revision+1)
+		}
+	})
+}
+
+func TestMigrationsMatchAcrossEngines(t *testing.T) {
+	sq, err := Migrations(EngineSQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := Migrations(EnginePostgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sq) != len(pg) {
+		t.Fatalf("%d SQLite migrations, %d PostgreSQL ones: every schema version must exist on both", len(sq), len(pg))
+	}
+	for i := range sq {
+		if sq[i].Name != pg[i].Name {
+			t.Errorf("migration %d is %q on SQLite and %q on PostgreSQL", i+1, sq[i].Name, pg[i].Name)
+		}
 	}
 }
