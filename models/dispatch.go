@@ -22,13 +22,14 @@ const (
 // posts it skipped.
 func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) {
 	var skipped []Post
-	err := s.db.WithContext(ctx).Raw(`UPDATE posts SET status = ?, error = CASE status
-			WHEN 'held' THEN 'its window passed while it waited for the replay URL'
-			ELSE 'its window passed before it could be sent (was onair stopped?)' END,
+	// The reasons are parameters: a literal "?" in the SQL would be taken for a placeholder.
+	err := s.db.WithContext(ctx).Raw(`UPDATE posts SET status = ?, error = CASE status WHEN ? THEN ? ELSE ? END,
 			updated_at = ?
 		WHERE status IN (?, ?) AND expires_at IS NOT NULL AND expires_at <= ?
 		RETURNING *`,
-		PostSkipped, NewTime(now), PostPlanned, PostHeld, NewTime(now)).Scan(&skipped).Error
+		PostSkipped, PostHeld, "its window passed while it waited for the replay URL",
+		"its window passed before it could be sent (was onair stopped?)",
+		NewTime(now), PostPlanned, PostHeld, NewTime(now)).Scan(&skipped).Error
 	if err != nil {
 		return nil, fmt.Errorf("skip expired posts: %w", err)
 	}

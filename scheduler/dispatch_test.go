@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/models/modelstest"
 	"github.com/onairhq/onair/posting/webhook/webhooktest"
 )
 
@@ -49,261 +50,275 @@ func hookCampaign(e *env, url string, start time.Time) int64 {
 }
 
 func TestDispatchSendsDuePostsOnce(t *testing.T) {
-	recv := webhooktest.New(t, testSecret, nil)
-	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
-	e := newEnv(t, start.Add(-48*time.Hour))
-	id := hookCampaign(e, recv.URL, start)
-	d := e.dispatcher(DispatchConfig{})
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		recv := webhooktest.New(t, testSecret, nil)
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(-48*time.Hour))
+		id := hookCampaign(e, recv.URL, start)
+		d := e.dispatcher(DispatchConfig{})
 
-	if s := e.dispatch(d); s.Claimed != 0 {
-		t.Fatalf("nothing is due yet, claimed %d", s.Claimed)
-	}
-	e.now = start.Add(-24 * time.Hour) // the teaser's time
-	if s := e.dispatch(d); s.Sent != 1 {
-		t.Fatalf("at the teaser's time: %+v", s)
-	}
-	e.now = start.Add(-10 * time.Minute)
-	if s := e.dispatch(d); s.Sent != 1 {
-		t.Fatalf("at the reminder's time: %+v", s)
-	}
-	e.now = start
-	if s := e.dispatch(d); s.Sent != 1 {
-		t.Fatalf("at the start: %+v", s)
-	}
-	if s := e.dispatch(d); s.Claimed != 0 {
-		t.Errorf("a second pass claimed %d posts", s.Claimed)
-	}
-	got := recv.Deliveries()
-	if len(got) != 3 || got[0].Payload.Kind != "teaser" || got[1].Payload.Kind != "reminder" || got[2].Payload.Kind != "live" {
-		t.Fatalf("deliveries: %+v", got)
-	}
-	if errs := recv.ContractErrors(); len(errs) > 0 {
-		t.Errorf("requests broke the contract: %v", errs)
-	}
-	for k, p := range e.posts(id) {
-		if p.Kind == "replay" {
-			if p.Status != models.PostHeld {
-				t.Errorf("replay: %s", p.Status)
+		if s := e.dispatch(d); s.Claimed != 0 {
+			t.Fatalf("nothing is due yet, claimed %d", s.Claimed)
+		}
+		e.now = start.Add(-24 * time.Hour) // the teaser's time
+		if s := e.dispatch(d); s.Sent != 1 {
+			t.Fatalf("at the teaser's time: %+v", s)
+		}
+		e.now = start.Add(-10 * time.Minute)
+		if s := e.dispatch(d); s.Sent != 1 {
+			t.Fatalf("at the reminder's time: %+v", s)
+		}
+		e.now = start
+		if s := e.dispatch(d); s.Sent != 1 {
+			t.Fatalf("at the start: %+v", s)
+		}
+		if s := e.dispatch(d); s.Claimed != 0 {
+			t.Errorf("a second pass claimed %d posts", s.Claimed)
+		}
+		got := recv.Deliveries()
+		if len(got) != 3 || got[0].Payload.Kind != "teaser" || got[1].Payload.Kind != "reminder" || got[2].Payload.Kind != "live" {
+			t.Fatalf("deliveries: %+v", got)
+		}
+		if errs := recv.ContractErrors(); len(errs) > 0 {
+			t.Errorf("requests broke the contract: %v", errs)
+		}
+		for k, p := range e.posts(id) {
+			if p.Kind == "replay" {
+				if p.Status != models.PostHeld {
+					t.Errorf("replay: %s", p.Status)
+				}
+				continue
 			}
-			continue
+			if p.Status != models.PostSent || p.SentAt.IsZero() || p.RemoteID != p.IdempotencyKey || p.LeaseOwner != "" {
+				t.Errorf("%s after sending: %+v", k, p)
+			}
+			atts, _ := e.store.Attempts(e.ctx, p.ID)
+			if len(atts) != 1 || atts[0].Result != models.ResultSent {
+				t.Errorf("%s attempts: %+v", k, atts)
+			}
 		}
-		if p.Status != models.PostSent || p.SentAt.IsZero() || p.RemoteID != p.IdempotencyKey || p.LeaseOwner != "" {
-			t.Errorf("%s after sending: %+v", k, p)
-		}
-		atts, _ := e.store.Attempts(e.ctx, p.ID)
-		if len(atts) != 1 || atts[0].Result != models.ResultSent {
-			t.Errorf("%s attempts: %+v", k, atts)
-		}
-	}
+	})
 }
 
 func TestDowntimeSkipsStalePosts(t *testing.T) {
-	recv := webhooktest.New(t, testSecret, nil)
-	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
-	e := newEnv(t, start.Add(-48*time.Hour))
-	id := hookCampaign(e, recv.URL, start)
-	e.update(id, map[string]any{"replay_url": "https://x.com/replay"})
-	e.plan(id)
-	d := e.dispatcher(DispatchConfig{})
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		recv := webhooktest.New(t, testSecret, nil)
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(-48*time.Hour))
+		id := hookCampaign(e, recv.URL, start)
+		e.update(id, map[string]any{"replay_url": "https://x.com/replay"})
+		e.plan(id)
+		d := e.dispatcher(DispatchConfig{})
 
-	// The daemon was down from before the teaser until 5 minutes into the broadcast.
-	e.now = start.Add(5 * time.Minute)
-	s := e.dispatch(d)
-	if s.Skipped != 2 || s.Sent != 1 {
-		t.Fatalf("after downtime: %+v, want teaser and reminder skipped, live sent", s)
-	}
-	posts := e.posts(id)
-	for _, k := range []string{"teaser 1d", "reminder 10m"} {
-		if p := posts[k]; p.Status != models.PostSkipped || !strings.Contains(p.Error, "window passed") {
-			t.Errorf("%s: %s %q", k, p.Status, p.Error)
+		// The daemon was down from before the teaser until 5 minutes into the broadcast.
+		e.now = start.Add(5 * time.Minute)
+		s := e.dispatch(d)
+		if s.Skipped != 2 || s.Sent != 1 {
+			t.Fatalf("after downtime: %+v, want teaser and reminder skipped, live sent", s)
 		}
-	}
-	if p := posts["live 0"]; p.Status != models.PostSent {
-		t.Errorf("live within its window: %s", p.Status)
-	}
-	// Down again until long after the replay's window (24h).
-	e.now = start.Add(48 * time.Hour)
-	if s := e.dispatch(d); s.Skipped != 1 || s.Sent != 0 {
-		t.Errorf("replay after its window: %+v", s)
-	}
-	if n := len(recv.Deliveries()); n != 1 {
-		t.Errorf("%d deliveries, want only the live post", n)
-	}
+		posts := e.posts(id)
+		for _, k := range []string{"teaser 1d", "reminder 10m"} {
+			if p := posts[k]; p.Status != models.PostSkipped || !strings.Contains(p.Error, "window passed") {
+				t.Errorf("%s: %s %q", k, p.Status, p.Error)
+			}
+		}
+		if p := posts["live 0"]; p.Status != models.PostSent {
+			t.Errorf("live within its window: %s", p.Status)
+		}
+		// Down again until long after the replay's window (24h).
+		e.now = start.Add(48 * time.Hour)
+		if s := e.dispatch(d); s.Skipped != 1 || s.Sent != 0 {
+			t.Errorf("replay after its window: %+v", s)
+		}
+		if n := len(recv.Deliveries()); n != 1 {
+			t.Errorf("%d deliveries, want only the live post", n)
+		}
+	})
 }
 
 func TestReminderSentLateWithinItsWindow(t *testing.T) {
-	recv := webhooktest.New(t, testSecret, nil)
-	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
-	e := newEnv(t, start.Add(-48*time.Hour))
-	hookCampaign(e, recv.URL, start)
-	d := e.dispatcher(DispatchConfig{})
-	e.now = start.Add(-9 * time.Minute) // a minute late: "starting in 10 minutes" is still fair (window 2m30s)
-	e.dispatch(d)
-	got := recv.Deliveries()
-	if len(got) != 1 || got[0].Payload.Kind != "reminder" {
-		t.Errorf("late reminder within its window: %+v", got)
-	}
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		recv := webhooktest.New(t, testSecret, nil)
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(-48*time.Hour))
+		hookCampaign(e, recv.URL, start)
+		d := e.dispatcher(DispatchConfig{})
+		e.now = start.Add(-9 * time.Minute) // a minute late: "starting in 10 minutes" is still fair (window 2m30s)
+		e.dispatch(d)
+		got := recv.Deliveries()
+		if len(got) != 1 || got[0].Payload.Kind != "reminder" {
+			t.Errorf("late reminder within its window: %+v", got)
+		}
+	})
 }
 
 func TestRetryWithBackoffThenFail(t *testing.T) {
-	recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return webhooktest.Status500 })
-	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
-	e := newEnv(t, start.Add(-25*time.Hour))
-	id := hookCampaign(e, recv.URL, start)
-	d := e.dispatcher(DispatchConfig{MaxAttempts: 3, BackoffBase: time.Minute})
-	e.now = start.Add(-24 * time.Hour)
-	var last models.Post
-	for try := 1; try <= 3; try++ {
-		s := e.dispatch(d)
-		if s.Claimed != 1 {
-			t.Fatalf("try %d claimed %d", try, s.Claimed)
-		}
-		last = e.posts(id)["teaser 1d"]
-		if try < 3 {
-			wait := last.NextAttemptAt.Sub(e.now)
-			lo, hi := time.Minute<<(try-1)/2, time.Minute<<(try-1)
-			if last.Status != models.PostPlanned || wait < lo || wait > hi {
-				t.Fatalf("after try %d: %s, next try in %v (want %v..%v)", try, last.Status, wait, lo, hi)
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return webhooktest.Status500 })
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(-25*time.Hour))
+		id := hookCampaign(e, recv.URL, start)
+		d := e.dispatcher(DispatchConfig{MaxAttempts: 3, BackoffBase: time.Minute})
+		e.now = start.Add(-24 * time.Hour)
+		var last models.Post
+		for try := 1; try <= 3; try++ {
+			s := e.dispatch(d)
+			if s.Claimed != 1 {
+				t.Fatalf("try %d claimed %d", try, s.Claimed)
 			}
-			if s := e.dispatch(d); s.Claimed != 0 {
-				t.Fatalf("retried before its time")
+			last = e.posts(id)["teaser 1d"]
+			if try < 3 {
+				wait := last.NextAttemptAt.Sub(e.now)
+				lo, hi := time.Minute<<(try-1)/2, time.Minute<<(try-1)
+				if last.Status != models.PostPlanned || wait < lo || wait > hi {
+					t.Fatalf("after try %d: %s, next try in %v (want %v..%v)", try, last.Status, wait, lo, hi)
+				}
+				if s := e.dispatch(d); s.Claimed != 0 {
+					t.Fatalf("retried before its time")
+				}
+				e.now = last.NextAttemptAt.Time
 			}
-			e.now = last.NextAttemptAt.Time
 		}
-	}
-	if last.Status != models.PostFailed || !strings.Contains(last.Error, "gave up after 3 tries") || !strings.Contains(last.Error, "500") {
-		t.Errorf("after 3 tries: %s %q", last.Status, last.Error)
-	}
-	if atts, _ := e.store.Attempts(e.ctx, last.ID); len(atts) != 3 {
-		t.Errorf("%d attempts recorded, want 3", len(atts))
-	}
+		if last.Status != models.PostFailed || !strings.Contains(last.Error, "gave up after 3 tries") || !strings.Contains(last.Error, "500") {
+			t.Errorf("after 3 tries: %s %q", last.Status, last.Error)
+		}
+		if atts, _ := e.store.Attempts(e.ctx, last.ID); len(atts) != 3 {
+			t.Errorf("%d attempts recorded, want 3", len(atts))
+		}
+	})
 }
 
 func TestRateLimitHoldsTheChannel(t *testing.T) {
-	limited := true
-	recv := webhooktest.New(t, testSecret, func(n int, key string) webhooktest.Fault {
-		if limited {
-			limited = false
-			return webhooktest.RateLimit
-		}
-		return webhooktest.OK
-	})
-	recv.RetryAfter = 120 * time.Second
-	other := webhooktest.New(t, testSecret, nil)
-	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
-	e := newEnv(t, start.Add(-25*time.Hour))
-	e.webhook("hook", recv.URL, "")
-	e.webhook("other", other.URL, "")
-	c := e.campaign(models.Campaign{Name: "Two", Lang: "en", Reminders: "20m,19m"}, "hook", "other")
-	b := e.broadcast(c, "Launch", start)
-	e.plan(b.ID)
-	d := e.dispatcher(DispatchConfig{})
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		limited := true
+		recv := webhooktest.New(t, testSecret, func(n int, key string) webhooktest.Fault {
+			if limited {
+				limited = false
+				return webhooktest.RateLimit
+			}
+			return webhooktest.OK
+		})
+		recv.RetryAfter = 120 * time.Second
+		other := webhooktest.New(t, testSecret, nil)
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(-25*time.Hour))
+		e.webhook("hook", recv.URL, "")
+		e.webhook("other", other.URL, "")
+		c := e.campaign(models.Campaign{Name: "Two", Lang: "en", Reminders: "20m,19m"}, "hook", "other")
+		b := e.broadcast(c, "Launch", start)
+		e.plan(b.ID)
+		d := e.dispatcher(DispatchConfig{})
 
-	e.now = start.Add(-19 * time.Minute) // both reminders are due, and within their windows
-	s := e.dispatch(d)
-	if len(other.Deliveries()) != 2 {
-		t.Errorf("the other channel is not held: %d deliveries", len(other.Deliveries()))
-	}
-	if len(recv.Deliveries()) != 0 || s.Held < 1 {
-		t.Fatalf("rate-limited channel: %d deliveries, stats %+v", len(recv.Deliveries()), s)
-	}
-	ch, _ := e.store.ChannelByName(e.ctx, "hook")
-	if want := e.now.Add(120 * time.Second); !ch.PausedUntil.Equal(want) {
-		t.Errorf("channel held until %v, want %v", ch.PausedUntil.Time, want)
-	}
-	e.now = e.now.Add(119 * time.Second)
-	if s := e.dispatch(d); s.Claimed != 0 {
-		t.Errorf("claimed %d posts before the reset", s.Claimed)
-	}
-	e.now = e.now.Add(time.Second)
-	e.dispatch(d)
-	if n := len(recv.Deliveries()); n != 2 {
-		t.Errorf("after the reset: %d deliveries", n)
-	}
-	var p models.Post
-	e.store.DB().Where("channel_id = ? AND step = '20m'", ch.ID).Take(&p)
-	if p.Status != models.PostSent || p.Attempts != 1 {
-		t.Errorf("a rate limit counted against the post's tries: %s, attempts %d", p.Status, p.Attempts)
-	}
-	if atts, _ := e.store.Attempts(e.ctx, p.ID); len(atts) != 2 || atts[0].Result != models.ResultRateLimited {
-		t.Errorf("attempts: %+v", atts)
-	}
+		e.now = start.Add(-19 * time.Minute) // both reminders are due, and within their windows
+		s := e.dispatch(d)
+		if len(other.Deliveries()) != 2 {
+			t.Errorf("the other channel is not held: %d deliveries", len(other.Deliveries()))
+		}
+		if len(recv.Deliveries()) != 0 || s.Held < 1 {
+			t.Fatalf("rate-limited channel: %d deliveries, stats %+v", len(recv.Deliveries()), s)
+		}
+		ch, _ := e.store.ChannelByName(e.ctx, "hook")
+		if want := e.now.Add(120 * time.Second); !ch.PausedUntil.Equal(want) {
+			t.Errorf("channel held until %v, want %v", ch.PausedUntil.Time, want)
+		}
+		e.now = e.now.Add(119 * time.Second)
+		if s := e.dispatch(d); s.Claimed != 0 {
+			t.Errorf("claimed %d posts before the reset", s.Claimed)
+		}
+		e.now = e.now.Add(time.Second)
+		e.dispatch(d)
+		if n := len(recv.Deliveries()); n != 2 {
+			t.Errorf("after the reset: %d deliveries", n)
+		}
+		var p models.Post
+		e.store.DB().Where("channel_id = ? AND step = '20m'", ch.ID).Take(&p)
+		if p.Status != models.PostSent || p.Attempts != 1 {
+			t.Errorf("a rate limit counted against the post's tries: %s, attempts %d", p.Status, p.Attempts)
+		}
+		if atts, _ := e.store.Attempts(e.ctx, p.ID); len(atts) != 2 || atts[0].Result != models.ResultRateLimited {
+			t.Errorf("attempts: %+v", atts)
+		}
+	})
 }
 
 func TestAuthPausesChannelAndRejectedFailsPost(t *testing.T) {
-	answer := webhooktest.Unprocessable
-	recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return answer })
-	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
-	e := newEnv(t, start.Add(-25*time.Hour))
-	id := hookCampaign(e, recv.URL, start)
-	d := e.dispatcher(DispatchConfig{})
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		answer := webhooktest.Unprocessable
+		recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return answer })
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(-25*time.Hour))
+		id := hookCampaign(e, recv.URL, start)
+		d := e.dispatcher(DispatchConfig{})
 
-	e.now = start.Add(-24 * time.Hour)
-	e.dispatch(d)
-	teaser := e.posts(id)["teaser 1d"]
-	if teaser.Status != models.PostFailed || !strings.Contains(teaser.Error, "Text is too long") {
-		t.Errorf("rejected post: %s %q", teaser.Status, teaser.Error)
-	}
-	ch, _ := e.store.ChannelByName(e.ctx, "hook")
-	if ch.Status != models.ChannelActive {
-		t.Errorf("a rejected post paused the channel: %s", ch.Status)
-	}
+		e.now = start.Add(-24 * time.Hour)
+		e.dispatch(d)
+		teaser := e.posts(id)["teaser 1d"]
+		if teaser.Status != models.PostFailed || !strings.Contains(teaser.Error, "Text is too long") {
+			t.Errorf("rejected post: %s %q", teaser.Status, teaser.Error)
+		}
+		ch, _ := e.store.ChannelByName(e.ctx, "hook")
+		if ch.Status != models.ChannelActive {
+			t.Errorf("a rejected post paused the channel: %s", ch.Status)
+		}
 
-	answer = webhooktest.Unauthorized
-	e.now = start.Add(-10 * time.Minute)
-	e.dispatch(d)
-	ch, _ = e.store.ChannelByName(e.ctx, "hook")
-	if ch.Status != models.ChannelNeedsAuth || !strings.Contains(ch.StatusReason, "onair channel resume hook") {
-		t.Errorf("after 401: channel %s %q", ch.Status, ch.StatusReason)
-	}
-	if p := e.posts(id)["reminder 10m"]; p.Status != models.PostPlanned {
-		t.Errorf("reminder on a needs-auth channel: %s", p.Status)
-	}
-	if s := e.dispatch(d); s.Claimed != 0 {
-		t.Errorf("claimed %d posts on a needs-auth channel", s.Claimed)
-	}
-	answer = webhooktest.OK
-	e.store.SetChannelStatus(e.ctx, ch.ID, models.ChannelActive, "")
-	if s := e.dispatch(d); s.Sent != 1 {
-		t.Errorf("after resume: %+v", s)
-	}
+		answer = webhooktest.Unauthorized
+		e.now = start.Add(-10 * time.Minute)
+		e.dispatch(d)
+		ch, _ = e.store.ChannelByName(e.ctx, "hook")
+		if ch.Status != models.ChannelNeedsAuth || !strings.Contains(ch.StatusReason, "onair channel resume hook") {
+			t.Errorf("after 401: channel %s %q", ch.Status, ch.StatusReason)
+		}
+		if p := e.posts(id)["reminder 10m"]; p.Status != models.PostPlanned {
+			t.Errorf("reminder on a needs-auth channel: %s", p.Status)
+		}
+		if s := e.dispatch(d); s.Claimed != 0 {
+			t.Errorf("claimed %d posts on a needs-auth channel", s.Claimed)
+		}
+		answer = webhooktest.OK
+		e.store.SetChannelStatus(e.ctx, ch.ID, models.ChannelActive, "")
+		if s := e.dispatch(d); s.Sent != 1 {
+			t.Errorf("after resume: %+v", s)
+		}
+	})
 }
 
 func TestRecoverInterruptedSends(t *testing.T) {
-	recv := webhooktest.New(t, testSecret, nil)
-	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
-	e := newEnv(t, start.Add(-25*time.Hour))
-	e.webhook("hook", recv.URL, "")
-	e.webhook("slack", recv.URL, "slack")
-	c := e.campaign(models.Campaign{Name: "Crash", Lang: "en", Teasers: "1d"}, "hook", "slack")
-	b := e.broadcast(c, "Launch", start)
-	e.plan(b.ID)
-	e.now = start.Add(-24 * time.Hour)
-	// A dispatcher claims both teasers, then dies before recording anything.
-	claimed, err := e.store.ClaimDue(e.ctx, "dead", e.now, e.now.Add(time.Minute), 10)
-	if err != nil || len(claimed) != 2 {
-		t.Fatalf("claim: %v %d", err, len(claimed))
-	}
-	d := e.dispatcher(DispatchConfig{})
-	if rec, unk, _ := d.RecoverLeases(e.ctx, false); rec+unk != 0 {
-		t.Errorf("recovered leases that have not expired: %d %d", rec, unk)
-	}
-	rec, unk, err := d.RecoverLeases(e.ctx, true)
-	if err != nil || rec != 1 || unk != 1 {
-		t.Fatalf("recover: %d resent, %d unknown, %v", rec, unk, err)
-	}
-	list, _ := e.store.ListPosts(e.ctx, models.PostFilter{BroadcastID: b.ID, Status: models.PostUnknown})
-	if len(list) != 1 || list[0].ChannelID != 2 || !strings.Contains(list[0].Error, "onair post resolve") {
-		t.Errorf("the Slack post (no deduplication there) should wait for a person: %+v", list)
-	}
-	if s := e.dispatch(d); s.Sent != 1 {
-		t.Errorf("the webhook post is sent again: %+v", s)
-	}
-	var key string
-	e.store.DB().Raw("SELECT idempotency_key FROM posts WHERE id = ?", claimed[0].ID).Scan(&key)
-	if recv.Requests()[key] != 1 {
-		t.Errorf("requests for the resent post: %d", recv.Requests()[key])
-	}
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		recv := webhooktest.New(t, testSecret, nil)
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(-25*time.Hour))
+		e.webhook("hook", recv.URL, "")
+		e.webhook("slack", recv.URL, "slack")
+		c := e.campaign(models.Campaign{Name: "Crash", Lang: "en", Teasers: "1d"}, "hook", "slack")
+		b := e.broadcast(c, "Launch", start)
+		e.plan(b.ID)
+		e.now = start.Add(-24 * time.Hour)
+		// A dispatcher claims both teasers, then dies before recording anything.
+		claimed, err := e.store.ClaimDue(e.ctx, "dead", e.now, e.now.Add(time.Minute), 10)
+		if err != nil || len(claimed) != 2 {
+			t.Fatalf("claim: %v %d", err, len(claimed))
+		}
+		d := e.dispatcher(DispatchConfig{})
+		if rec, unk, _ := d.RecoverLeases(e.ctx, false); rec+unk != 0 {
+			t.Errorf("recovered leases that have not expired: %d %d", rec, unk)
+		}
+		rec, unk, err := d.RecoverLeases(e.ctx, true)
+		if err != nil || rec != 1 || unk != 1 {
+			t.Fatalf("recover: %d resent, %d unknown, %v", rec, unk, err)
+		}
+		list, _ := e.store.ListPosts(e.ctx, models.PostFilter{BroadcastID: b.ID, Status: models.PostUnknown})
+		if len(list) != 1 || list[0].ChannelID != 2 || !strings.Contains(list[0].Error, "onair post resolve") {
+			t.Errorf("the Slack post (no deduplication there) should wait for a person: %+v", list)
+		}
+		if s := e.dispatch(d); s.Sent != 1 {
+			t.Errorf("the webhook post is sent again: %+v", s)
+		}
+		var key string
+		e.store.DB().Raw("SELECT idempotency_key FROM posts WHERE id = ?", claimed[0].ID).Scan(&key)
+		if recv.Requests()[key] != 1 {
+			t.Errorf("requests for the resent post: %d", recv.Requests()[key])
+		}
+	})
 }
 
 // TestDaemonWakesAtDueTimeAndSeesCMSWrites runs the daemon with the real clock: a broadcast a
