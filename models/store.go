@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -563,3 +564,6 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 	}
 	return s.db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(PASSIVE)").Error
 }
+
+// SQLDB returns the underlying connection pool (the PostgreSQL elector pins a connection of it).
+func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -16,6 +17,9 @@ import (
 // DaemonConfig tunes the daemon.
 type DaemonConfig struct {
 	DBPath         string        // the SQLite file, watched for other writers (a CMS)
+	PostgresDSN    string        // or the PostgreSQL database, listened to (LISTEN/NOTIFY)
+	Elector        *Elector      // PostgreSQL: elects the one daemon that reconciles and housekeeps
+	Exclusive      bool          // no other dispatcher runs (SQLite's dispatch lock is held)
 	WatchEvery     time.Duration // how often PRAGMA data_version is read (cheap)
 	ReconcileEvery time.Duration // safety-net reconcile even when nothing seems to have changed
 	SweepEvery     time.Duration // safety-net dispatch (the database, not a timer, is the truth)
@@ -90,7 +94,7 @@ func (r RunResult) OK() bool {
 // RunOnce recovers interrupted sends, plans what changed and sends what is due, once.
 func (d *Daemon) RunOnce(ctx context.Context) (RunResult, error) {
 	var res RunResult
-	rec, unk, err := d.disp.RecoverLeases(ctx, true)
+	rec, unk, err := d.disp.RecoverLeases(ctx, d.cfg.Exclusive)
 	if err != nil {
 		return res, err
 	}
@@ -113,12 +117,20 @@ func (d *Daemon) RunOnce(ctx context.Context) (RunResult, error) {
 // its due time, waking for the next due post rather than on a coarse tick. On stop it claims
 // nothing new, lets sends under way finish, and gives back what it held.
 func (d *Daemon) Run(ctx context.Context) error {
-	if rec, unk, err := d.disp.RecoverLeases(ctx, true); err != nil {
+	// With the dispatch lock held, every post left "sending" was left by a dead process; with
+	// several daemons on PostgreSQL, only expired leases are.
+	if rec, unk, err := d.disp.RecoverLeases(ctx, d.cfg.Exclusive); err != nil {
 		return err
 	} else if rec+unk > 0 {
 		d.log.Warn("recovered interrupted sends from a previous run", slog.Int("resent", rec), slog.Int("unknown", unk))
 	}
 	d.reconcile(ctx)
+	if d.cfg.PostgresDSN != "" {
+		go listen(ctx, d.cfg.PostgresDSN, d.log, func(ctx context.Context) {
+			d.reconcile(ctx)
+			d.Kick()
+		})
+	}
 
 	var watch *sql.DB
 	if d.cfg.DBPath != "" {
@@ -130,37 +142,57 @@ func (d *Daemon) Run(ctx context.Context) error {
 		defer watch.Close()
 	}
 
-	s, err := gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout))
+	// Jobs every daemon runs, and jobs only the elected one runs (all of them on SQLite).
+	local, err := gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout))
 	if err != nil {
 		return err
 	}
+	elected := local
+	if d.cfg.Elector != nil {
+		if elected, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout),
+			gocron.WithDistributedElector(d.cfg.Elector)); err != nil {
+			return err
+		}
+	}
 	jobs := []struct {
 		name  string
+		on    gocron.Scheduler
 		every time.Duration
 		fn    func(context.Context)
 	}{
-		{"watch", d.cfg.WatchEvery, func(ctx context.Context) { d.watch(ctx, watch) }},
-		{"reconcile", d.cfg.ReconcileEvery, d.reconcile},
-		{"sweep", d.cfg.SweepEvery, func(context.Context) { d.Kick() }},
-		{"recover", d.cfg.RecoverEvery, d.recover},
-		{"housekeeping", d.cfg.HousekeepEvery, d.housekeep},
+		{"watch", local, d.cfg.WatchEvery, func(ctx context.Context) { d.watch(ctx, watch) }},
+		{"sweep", local, d.cfg.SweepEvery, func(context.Context) { d.Kick() }},
+		{"recover", local, d.cfg.RecoverEvery, d.recover},
+		{"reconcile", elected, d.cfg.ReconcileEvery, d.reconcile},
+		{"housekeeping", elected, d.cfg.HousekeepEvery, d.housekeep},
 	}
 	for _, j := range jobs {
 		if j.name == "watch" && watch == nil {
 			continue
 		}
-		if _, err := s.NewJob(gocron.DurationJob(j.every), gocron.NewTask(j.fn),
+		if _, err := j.on.NewJob(gocron.DurationJob(j.every), gocron.NewTask(j.fn),
 			gocron.WithName(j.name), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
 			return fmt.Errorf("schedule %s: %w", j.name, err)
 		}
 	}
-	s.Start()
+	local.Start()
+	if elected != local {
+		elected.Start()
+	}
 	d.log.Info("daemon started")
 
 	runErr := d.loop(ctx)
 
-	if err := s.Shutdown(); err != nil {
-		d.log.Warn("stopping jobs", slog.String("error", err.Error()))
+	for _, s := range []gocron.Scheduler{local, elected} {
+		if err := s.Shutdown(); err != nil && !errors.Is(err, gocron.ErrStopSchedulerTimedOut) {
+			d.log.Warn("stopping jobs", slog.String("error", err.Error()))
+		}
+		if elected == local {
+			break
+		}
+	}
+	if d.cfg.Elector != nil {
+		d.cfg.Elector.Resign()
 	}
 	n, err := d.disp.Release(context.Background())
 	if err != nil {
@@ -210,7 +242,11 @@ func (d *Daemon) loop(ctx context.Context) error {
 	}
 }
 
+// reconcile plans changed broadcasts, on the elected daemon only when there are several.
 func (d *Daemon) reconcile(ctx context.Context) {
+	if d.cfg.Elector != nil && d.cfg.Elector.IsLeader(ctx) != nil {
+		return
+	}
 	res, err := d.planner.Reconcile(ctx)
 	if err != nil {
 		if ctx.Err() == nil {

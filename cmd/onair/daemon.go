@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/scheduler"
 )
 
@@ -27,6 +28,7 @@ type runFlags struct {
 	standby  bool
 	retries  int
 	backoff  time.Duration
+	lease    time.Duration
 }
 
 func (f *runFlags) register(cmd *cobra.Command, daemon bool) {
@@ -34,6 +36,7 @@ func (f *runFlags) register(cmd *cobra.Command, daemon bool) {
 	cmd.Flags().StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.Flags().IntVar(&f.retries, "max-attempts", 8, "tries before a post fails for good")
 	cmd.Flags().DurationVar(&f.backoff, "retry-base", 10*time.Second, "first retry delay (doubles each try, with jitter)")
+	cmd.Flags().DurationVar(&f.lease, "lease", 2*time.Minute, "how long a claimed post is reserved; on PostgreSQL, how soon another daemon resends the posts of one that died")
 	if daemon {
 		cmd.Flags().StringVar(&f.listen, "listen", "", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9090)")
 		cmd.Flags().BoolVar(&f.standby, "standby", false, "if another daemon sends from this database, wait and take over when it stops")
@@ -54,6 +57,23 @@ func (f *runFlags) logger(w io.Writer) (*slog.Logger, error) {
 
 // engine is what daemon, run-due and demo need: the lock, the dispatcher, the daemon.
 func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics *scheduler.Metrics, consoleOut io.Writer) (*scheduler.Daemon, *scheduler.DispatchLock, error) {
+	host, _ := os.Hostname()
+	owner := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
+	posters := &scheduler.Posters{Out: consoleOut, Now: a.now}
+	disp := scheduler.NewDispatcher(a.store, posters.For, scheduler.DispatchConfig{
+		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease,
+	}, a.now, log, metrics)
+	planner := scheduler.NewPlanner(a.store, a.now, log)
+	if a.store.Engine() == models.EnginePostgres {
+		// Several daemons may share a PostgreSQL database: claims skip each other's rows, and one
+		// elected daemon reconciles.
+		sqlDB, err := a.store.SQLDB()
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg := scheduler.DaemonConfig{PostgresDSN: a.cfg.DB, Elector: scheduler.NewElector(sqlDB)}
+		return scheduler.NewDaemon(a.store, planner, disp, metrics, cfg, a.now, log), nil, nil
+	}
 	lock, err := scheduler.LockDispatch(a.cfg.DB)
 	for errors.Is(err, scheduler.ErrLocked) && f.standby {
 		log.Info("standing by: another onair sends from this database", slog.String("holder", err.Error()))
@@ -70,14 +90,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 	if err != nil {
 		return nil, nil, err
 	}
-	host, _ := os.Hostname()
-	owner := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
-	posters := &scheduler.Posters{Out: consoleOut, Now: a.now}
-	disp := scheduler.NewDispatcher(a.store, posters.For, scheduler.DispatchConfig{
-		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff,
-	}, a.now, log, metrics)
-	planner := scheduler.NewPlanner(a.store, a.now, log)
-	d := scheduler.NewDaemon(a.store, planner, disp, metrics, scheduler.DaemonConfig{DBPath: a.cfg.DB}, a.now, log)
+	d := scheduler.NewDaemon(a.store, planner, disp, metrics, scheduler.DaemonConfig{DBPath: a.cfg.DB, Exclusive: true}, a.now, log)
 	return d, lock, nil
 }
 

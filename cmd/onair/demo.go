@@ -42,6 +42,9 @@ terminal. --fast compresses it all into under a minute; --plan-only prints the p
 			if !cmd.Flags().Changed("db") && os.Getenv("ONAIR_DB") == "" {
 				a.cfg.DB = "onair-demo.db"
 			}
+			if models.IsPostgres(a.cfg.DB) {
+				return errors.New("the demo runs on a SQLite file of its own; drop --db (or give a file path)")
+			}
 			for _, suffix := range []string{"", "-wal", "-shm"} {
 				if err := os.Remove(a.cfg.DB + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 					return fmt.Errorf("start the demo afresh: %w", err)

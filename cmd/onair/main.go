@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -74,7 +75,7 @@ Start with:  onair init  (or try  onair demo)`,
 	if defaultDB == "" {
 		defaultDB = "onair.db"
 	}
-	root.PersistentFlags().StringVar(&a.cfg.DB, "db", defaultDB, "database file (env ONAIR_DB)")
+	root.PersistentFlags().StringVar(&a.cfg.DB, "db", defaultDB, "SQLite database file, or postgres://user@host/db (env ONAIR_DB)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%v\n\n%s", err, c.UsageString())
 	})
@@ -100,6 +101,9 @@ func (a *app) open(ctx context.Context) error {
 // openExisting opens the database but refuses to create it: a typo in --db should not silently
 // make an empty database.
 func (a *app) openExisting(ctx context.Context) error {
+	if models.IsPostgres(a.cfg.DB) {
+		return a.open(ctx)
+	}
 	if _, err := os.Stat(a.cfg.DB); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("no database at %s; create it with `onair init` (or point --db / ONAIR_DB at yours)", a.cfg.DB)
 	}
@@ -126,11 +130,14 @@ func (a *app) initCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			verb := "Created"
+			verb, shown := "Created", a.cfg.DB
 			if statErr == nil {
 				verb = "Opened"
 			}
-			fmt.Fprintf(a.out, "%s %s (schema version %d).\nNext: onair channel add console --name preview\n", verb, a.cfg.DB, v)
+			if models.IsPostgres(a.cfg.DB) {
+				verb, shown = "Ready:", "PostgreSQL database "+redactDSN(a.cfg.DB)
+			}
+			fmt.Fprintf(a.out, "%s %s (schema version %d).\nNext: onair channel add console --name preview\n", verb, shown, v)
 			return nil
 		},
 	}
@@ -175,4 +182,13 @@ func (a *app) reconcileCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// redactDSN hides a PostgreSQL URL's password.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
 }
