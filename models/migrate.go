@@ -3,9 +3,9 @@ package models
 import (
 	"context"
 
-	"gorm.io/gorm"
 	"embed"
 	"fmt"
+	"gorm.io/gorm"
 	"io/fs"
 	"path"
 	"sort"

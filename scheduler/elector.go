@@ -19,6 +19,8 @@ const leaderLock int64 = 0x6f6e6169726c6472
 // ends the session and frees the lock, and the next daemon to ask becomes the leader.
 type Elector struct {
 	db *sql.DB
+	// OnElected is called when this daemon becomes the leader (for the log).
+	OnElected func()
 
 	mu   sync.Mutex
 	conn *sql.Conn
@@ -53,6 +55,9 @@ func (e *Elector) IsLeader(ctx context.Context) error {
 		return ErrNotLeader
 	}
 	e.conn = conn
+	if e.OnElected != nil {
+		e.OnElected()
+	}
 	return nil
 }
 

@@ -71,7 +71,9 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		if err != nil {
 			return nil, nil, err
 		}
-		cfg := scheduler.DaemonConfig{PostgresDSN: a.cfg.DB, Elector: scheduler.NewElector(sqlDB)}
+		elector := scheduler.NewElector(sqlDB)
+		elector.OnElected = func() { log.Info("elected: this daemon now reconciles and housekeeps", slog.String("owner", owner)) }
+		cfg := scheduler.DaemonConfig{PostgresDSN: a.cfg.DB, Elector: elector}
 		return scheduler.NewDaemon(a.store, planner, disp, metrics, cfg, a.now, log), nil, nil
 	}
 	lock, err := scheduler.LockDispatch(a.cfg.DB)

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,19 +27,37 @@ const hookSecret = "crash-test-secret"
 // daemonProc is a daemon run as a real process.
 type daemonProc struct {
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer the process writes to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func startDaemon(t *testing.T, db string, extra ...string) *daemonProc {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"--db", db, "daemon", "--log-json", "--retry-base", "100ms"}, extra...)...)
 	cmd.Env = append(os.Environ(), "HOOK_SECRET="+hookSecret)
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
+	errOut := &syncBuffer{}
+	cmd.Stderr = errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	return &daemonProc{cmd: cmd, stderr: &errOut}
+	return &daemonProc{cmd: cmd, stderr: errOut}
 }
 
 func (d *daemonProc) kill9() { d.cmd.Process.Signal(syscall.SIGKILL); d.cmd.Wait() }
