@@ -465,6 +465,9 @@ func (s *Store) CountPostsByStatus(ctx context.Context, broadcastIDs []int64) (m
 	return out, err
 }
 
+// IsConflict reports whether err is a unique-constraint violation: another writer got there first.
+func IsConflict(err error) bool { return isUnique(err) }
+
 func isUnique(err error) bool {
 	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") ||
 		strings.Contains(err.Error(), "duplicate key value violates unique constraint"))

@@ -93,6 +93,16 @@ func postKey(channelID int64, kind, label string) string {
 // follow the new time and text (hand-edited text is kept), steps no longer wanted are cancelled,
 // and posts already sent or being sent are never touched. Planning twice changes nothing.
 func (p *Planner) Plan(ctx context.Context, broadcastID int64) (PlanResult, error) {
+	res, err := p.plan(ctx, broadcastID)
+	if err != nil && models.IsConflict(err) {
+		// Another process (the daemon, a second CLI) planned the same broadcast at the same
+		// moment and created the same posts first: plan again from what it wrote.
+		res, err = p.plan(ctx, broadcastID)
+	}
+	return res, err
+}
+
+func (p *Planner) plan(ctx context.Context, broadcastID int64) (PlanResult, error) {
 	b, err := p.store.BroadcastByID(ctx, broadcastID)
 	if err != nil {
 		return PlanResult{}, err

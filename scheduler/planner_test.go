@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -431,4 +432,32 @@ func keys(m map[string]models.Post) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestConcurrentPlanners: two planners (a daemon and a CLI) plan the same new broadcast at once:
+// one post per step, no error.
+func TestConcurrentPlanners(t *testing.T) {
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
+		c := spring(e)
+		for i := 0; i < 10; i++ {
+			b := e.broadcast(c, fmt.Sprintf("Race %d", i), time.Date(2027, 3, 30, 18, 0, 0, 0, paris))
+			other := NewPlanner(e.store, func() time.Time { return e.now }, nil)
+			errs := make(chan error, 2)
+			for _, pl := range []*Planner{e.planner, other} {
+				go func(pl *Planner) {
+					_, err := pl.Plan(e.ctx, b.ID)
+					errs <- err
+				}(pl)
+			}
+			for j := 0; j < 2; j++ {
+				if err := <-errs; err != nil {
+					t.Fatalf("concurrent plan: %v", err)
+				}
+			}
+			if n := len(e.posts(b.ID)); n != 8 {
+				t.Fatalf("%d posts after two concurrent plans, want 8", n)
+			}
+		}
+	})
 }
