@@ -369,3 +369,17 @@ func TestBinary(t *testing.T) {
 		t.Errorf("bad command: %v, stderr %q", err, errOut)
 	}
 }
+
+func TestLocalZone(t *testing.T) {
+	t.Setenv("TZ", "America/New_York")
+	if got := localZone(); got != "America/New_York" {
+		t.Errorf("with TZ set: %q", got)
+	}
+	t.Setenv("TZ", "Not/AZone")
+	if got := localZone(); got == "Not/AZone" {
+		t.Errorf("an unknown TZ was used: %q", got)
+	}
+	if _, err := time.LoadLocation(localZone()); err != nil {
+		t.Errorf("localZone() = %q is not loadable", localZone())
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -58,16 +59,22 @@ func parseDuration(s string) (int, error) {
 	return int(d / time.Minute), nil
 }
 
-// localZone is the machine's zone name when it is an IANA name, else UTC.
+// localZone is the machine's IANA zone name (from $TZ, or where /etc/localtime points), else UTC.
 func localZone() string {
-	name := time.Local.String()
-	if name == "Local" || name == "" {
-		if tz := strings.TrimSpace(getenv("TZ")); tz != "" {
-			if _, err := time.LoadLocation(tz); err == nil {
-				return tz
+	if tz := strings.TrimSpace(strings.TrimPrefix(getenv("TZ"), ":")); tz != "" {
+		if _, err := time.LoadLocation(tz); err == nil {
+			return tz
+		}
+	}
+	if name := time.Local.String(); name != "Local" && name != "" {
+		return name
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			if _, err := time.LoadLocation(name); err == nil {
+				return name
 			}
 		}
-		return "UTC"
 	}
-	return name
+	return "UTC"
 }
