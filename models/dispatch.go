@@ -2,7 +2,10 @@ package models
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -114,6 +117,126 @@ func (s *Store) Record(ctx context.Context, postID int64, owner string, o Outcom
 	return ok, nil
 }
 
+// PostOutcome is the outcome of one post, for RecordMany.
+type PostOutcome struct {
+	PostID  int64
+	Outcome Outcome
+}
+
+// RecordMany stores many outcomes of posts claimed by owner in one transaction: one commit (one
+// fsync on SQLite) for a whole batch of sends. Outcomes whose lease was lost are skipped; it
+// returns how many were recorded.
+func (s *Store) RecordMany(ctx context.Context, owner string, outcomes []PostOutcome) (int, error) {
+	if s.engine == EnginePostgres {
+		return s.recordManyPostgres(ctx, owner, outcomes)
+	}
+	recorded := 0
+	err := s.Tx(ctx, func(tx *Store) error {
+		recorded = 0
+		now := NewTime(tx.now())
+		var attempts []Attempt
+		for _, po := range outcomes {
+			o := po.Outcome
+			cols := map[string]any{
+				"status": o.Status, "error": o.Error, "lease_owner": "", "lease_expires_at": Time{},
+				"updated_at": now, "next_attempt_at": NewTime(o.NextAttempt),
+			}
+			if o.Status == PostSent {
+				cols["sent_at"] = NewTime(o.Started.Add(o.Duration))
+				cols["remote_id"] = o.RemoteID
+				cols["remote_url"] = o.RemoteURL
+			}
+			if o.Refund {
+				cols["attempts"] = gormExpr("attempts - 1")
+			}
+			res := tx.db.WithContext(ctx).Model(&Post{}).
+				Where("id = ? AND status = ? AND lease_owner = ?", po.PostID, PostSending, owner).Updates(cols)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				continue
+			}
+			recorded++
+			if !o.NoAttempt {
+				attempts = append(attempts, Attempt{PostID: po.PostID, StartedAt: NewTime(o.Started),
+					DurationMS: o.Duration.Milliseconds(), Result: o.Result, Error: o.Error, Worker: owner})
+			}
+		}
+		if len(attempts) == 0 {
+			return nil
+		}
+		return tx.db.WithContext(ctx).CreateInBatches(attempts, 200).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record %d outcomes: %w", len(outcomes), err)
+	}
+	return recorded, nil
+}
+
+// recordManyPostgres writes a batch of outcomes with one UPDATE over unnest()ed arrays and one
+// INSERT of attempts: two round trips for the whole batch.
+func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes []PostOutcome) (int, error) {
+	n := len(outcomes)
+	var (
+		ids                         = make([]int64, n)
+		statuses, errs, rids, rurls = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		nexts, sents                = make([]*time.Time, n), make([]*time.Time, n)
+		refunds                     = make([]int32, n)
+		byID                        = make(map[int64]Outcome, n)
+	)
+	for i, po := range outcomes {
+		o := po.Outcome
+		ids[i], statuses[i], errs[i], rids[i], rurls[i] = po.PostID, o.Status, o.Error, o.RemoteID, o.RemoteURL
+		if !o.NextAttempt.IsZero() {
+			t := o.NextAttempt.UTC()
+			nexts[i] = &t
+		}
+		if o.Status == PostSent {
+			t := o.Started.Add(o.Duration).UTC()
+			sents[i] = &t
+		}
+		if o.Refund {
+			refunds[i] = 1
+		}
+		byID[po.PostID] = o
+	}
+	var updated []int64
+	err := s.Tx(ctx, func(tx *Store) error {
+		err := tx.db.WithContext(ctx).Raw(`UPDATE posts p SET status = v.status, error = v.error, lease_owner = '',
+				lease_expires_at = NULL, updated_at = ?, next_attempt_at = v.next_attempt_at,
+				sent_at = coalesce(v.sent_at, p.sent_at),
+				remote_id = CASE WHEN v.status = 'sent' THEN v.remote_id ELSE p.remote_id END,
+				remote_url = CASE WHEN v.status = 'sent' THEN v.remote_url ELSE p.remote_url END,
+				attempts = p.attempts - v.refund
+			FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::int[])
+				AS v(id, status, error, next_attempt_at, sent_at, remote_id, remote_url, refund)
+			WHERE p.id = v.id AND p.status = ? AND p.lease_owner = ?
+			RETURNING p.id`,
+			NewTime(tx.now()), pgArray(ints(ids)), pgArray(strs(statuses)), pgArray(strs(errs)), pgArray(times(nexts)),
+			pgArray(times(sents)), pgArray(strs(rids)), pgArray(strs(rurls)), pgArray(ints(refunds)), PostSending, owner).Scan(&updated).Error
+		if err != nil {
+			return err
+		}
+		var attempts []Attempt
+		for _, id := range updated {
+			o := byID[id]
+			if !o.NoAttempt {
+				attempts = append(attempts, Attempt{PostID: id, StartedAt: NewTime(o.Started),
+					DurationMS: o.Duration.Milliseconds(), Result: o.Result, Error: o.Error, Worker: owner})
+			}
+		}
+		if len(attempts) == 0 {
+			return nil
+		}
+		return tx.db.WithContext(ctx).CreateInBatches(attempts, 500).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record %d outcomes: %w", n, err)
+	}
+	return len(updated), nil
+}
+
 // ExpiredLeases lists posts left "sending" whose lease has run out: their sender died.
 func (s *Store) ExpiredLeases(ctx context.Context, now time.Time) ([]Post, error) {
 	var out []Post
@@ -207,4 +330,55 @@ func (s *Store) Attempts(ctx context.Context, postID int64) ([]Attempt, error) {
 	var out []Attempt
 	err := s.db.WithContext(ctx).Where("post_id = ?", postID).Order("id").Find(&out).Error
 	return out, err
+}
+
+// pgArray is a PostgreSQL array literal ({1,2} / {"a",NULL}), passed as one text parameter and
+// cast in SQL: GORM would otherwise expand a Go slice into a list of parameters.
+type pgArray []*string
+
+func (a pgArray) Value() (driver.Value, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, e := range a {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if e == nil {
+			b.WriteString("NULL")
+			continue
+		}
+		b.WriteByte('"')
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(*e))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String(), nil
+}
+
+func strs(v []string) []*string {
+	out := make([]*string, len(v))
+	for i := range v {
+		out[i] = &v[i]
+	}
+	return out
+}
+
+func ints[T int32 | int64](v []T) []*string {
+	out := make([]*string, len(v))
+	for i, n := range v {
+		s := strconv.FormatInt(int64(n), 10)
+		out[i] = &s
+	}
+	return out
+}
+
+func times(v []*time.Time) []*string {
+	out := make([]*string, len(v))
+	for i, t := range v {
+		if t != nil {
+			s := t.UTC().Format(TimeFormat) // the precision every other write uses
+			out[i] = &s
+		}
+	}
+	return out
 }

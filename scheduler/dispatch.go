@@ -158,6 +158,7 @@ func (d *Dispatcher) send(ctx context.Context, claimed []models.Post) (DispatchS
 		errs  []error
 		wg    sync.WaitGroup
 		sem   = make(chan struct{}, d.cfg.Channels)
+		rec   = newRecorder(d.store, d.cfg.Owner)
 	)
 	for _, id := range chanIDs {
 		wg.Add(1)
@@ -165,7 +166,7 @@ func (d *Dispatcher) send(ctx context.Context, claimed []models.Post) (DispatchS
 		go func(ch models.Channel, posts []models.Post) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			s, err := d.sendChannel(ctx, ch, posts, broadcasts)
+			s, err := d.sendChannel(ctx, ch, posts, broadcasts, rec)
 			mu.Lock()
 			defer mu.Unlock()
 			stats.add(s)
@@ -175,12 +176,15 @@ func (d *Dispatcher) send(ctx context.Context, claimed []models.Post) (DispatchS
 		}(chans[id], byChannel[id])
 	}
 	wg.Wait()
+	if err := rec.close(); err != nil {
+		errs = append(errs, err)
+	}
 	return stats, errors.Join(errs...)
 }
 
 // sendChannel sends one channel's posts in order. A rate limit or refused credentials stop the
 // channel: the rest of its posts are given back untouched.
-func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts []models.Post, broadcasts map[int64]models.Broadcast) (DispatchStats, error) {
+func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts []models.Post, broadcasts map[int64]models.Broadcast, rec *recorder) (DispatchStats, error) {
 	var stats DispatchStats
 	poster, err := d.posters(ch)
 	if err != nil {
@@ -189,13 +193,13 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 			return stats, err
 		}
 		d.log.Error("channel paused", slog.String("channel", ch.Name), slog.String("reason", reason))
-		return d.giveBack(posts, time.Time{}, &stats)
+		return d.giveBack(posts, time.Time{}, &stats, rec)
 	}
 	// Sends are not cancelled with ctx: a graceful stop lets the one under way finish.
 	sendCtx := context.WithoutCancel(ctx)
 	for i, p := range posts {
 		if ctx.Err() != nil {
-			return d.giveBack(posts[i:], time.Time{}, &stats)
+			return d.giveBack(posts[i:], time.Time{}, &stats, rec)
 		}
 		b := broadcasts[p.BroadcastID]
 		msg := posting.Message{PostID: p.ID, IdempotencyKey: p.IdempotencyKey, BroadcastID: p.BroadcastID,
@@ -257,11 +261,9 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 				log.Warn("send failed, will retry", slog.Int("attempt", p.Attempts), slog.Time("next", o.NextAttempt), slog.String("error", sendErr.Error()))
 			}
 		}
-		if _, err := d.store.Record(context.WithoutCancel(ctx), p.ID, d.cfg.Owner, o); err != nil {
-			return stats, err
-		}
+		rec.add(p.ID, o)
 		if !stop.IsZero() {
-			return d.giveBack(posts[i+1:], stop, &stats)
+			return d.giveBack(posts[i+1:], stop, &stats, rec)
 		}
 	}
 	return stats, nil
@@ -269,12 +271,9 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 
 // giveBack returns claimed posts that were not sent to the queue, due again at next (or at once),
 // without counting a try.
-func (d *Dispatcher) giveBack(posts []models.Post, next time.Time, stats *DispatchStats) (DispatchStats, error) {
+func (d *Dispatcher) giveBack(posts []models.Post, next time.Time, stats *DispatchStats, rec *recorder) (DispatchStats, error) {
 	for _, p := range posts {
-		o := models.Outcome{Status: models.PostPlanned, NextAttempt: next, Refund: true, NoAttempt: true, Error: p.Error}
-		if _, err := d.store.Record(context.Background(), p.ID, d.cfg.Owner, o); err != nil {
-			return *stats, err
-		}
+		rec.add(p.ID, models.Outcome{Status: models.PostPlanned, NextAttempt: next, Refund: true, NoAttempt: true, Error: p.Error})
 		stats.Held++
 	}
 	return *stats, nil
