@@ -382,6 +382,37 @@ func (s *Store) PostsOfBroadcast(ctx context.Context, broadcastID int64) ([]Post
 	return out, err
 }
 
+// PostsOfBroadcasts loads the posts of several broadcasts, grouped by broadcast, in due order.
+func (s *Store) PostsOfBroadcasts(ctx context.Context, ids []int64) (map[int64][]Post, error) {
+	out := map[int64][]Post{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []Post
+	if err := s.db.WithContext(ctx).Where("broadcast_id IN ?", ids).Order("due_at, channel_id, id").Find(&list).Error; err != nil {
+		return nil, err
+	}
+	for _, p := range list {
+		out[p.BroadcastID] = append(out[p.BroadcastID], p)
+	}
+	return out, nil
+}
+
+// CreatePosts inserts planned posts in bulk.
+func (s *Store) CreatePosts(ctx context.Context, posts []*Post) error {
+	if len(posts) == 0 {
+		return nil
+	}
+	now := NewTime(s.now())
+	for _, p := range posts {
+		p.CreatedAt, p.UpdatedAt = now, now
+		if p.IdempotencyKey == "" {
+			p.IdempotencyKey = NewIdempotencyKey()
+		}
+	}
+	return s.db.WithContext(ctx).CreateInBatches(posts, 200).Error
+}
+
 // PostFilter narrows ListPosts.
 type PostFilter struct {
 	BroadcastID int64

@@ -93,31 +93,88 @@ func postKey(channelID int64, kind, label string) string {
 // follow the new time and text (hand-edited text is kept), steps no longer wanted are cancelled,
 // and posts already sent or being sent are never touched. Planning twice changes nothing.
 func (p *Planner) Plan(ctx context.Context, broadcastID int64) (PlanResult, error) {
-	res, err := p.plan(ctx, broadcastID)
+	res, err := p.PlanMany(ctx, []int64{broadcastID})
+	if err != nil {
+		return PlanResult{}, err
+	}
+	return res[0], nil
+}
+
+// PlanMany plans several broadcasts together: one read of their rows and posts, one transaction
+// for all the writes (new posts inserted in bulk). It is how the reconciler keeps up with a CMS
+// writing thousands of rows.
+func (p *Planner) PlanMany(ctx context.Context, ids []int64) ([]PlanResult, error) {
+	res, err := p.planMany(ctx, ids)
 	if err != nil && models.IsConflict(err) {
 		// Another process (the daemon, a second CLI) planned the same broadcast at the same
 		// moment and created the same posts first: plan again from what it wrote.
-		res, err = p.plan(ctx, broadcastID)
+		res, err = p.planMany(ctx, ids)
 	}
 	return res, err
 }
 
-func (p *Planner) plan(ctx context.Context, broadcastID int64) (PlanResult, error) {
-	b, err := p.store.BroadcastByID(ctx, broadcastID)
+func (p *Planner) planMany(ctx context.Context, ids []int64) ([]PlanResult, error) {
+	bs, err := p.store.BroadcastsByID(ctx, ids)
 	if err != nil {
-		return PlanResult{}, err
+		return nil, err
 	}
-	res := PlanResult{BroadcastID: b.ID, Revision: b.Revision}
+	for _, id := range ids {
+		if _, ok := bs[id]; !ok {
+			return nil, fmt.Errorf("broadcast %d: %w", id, models.ErrNotFound)
+		}
+	}
+	existingAll, err := p.store.PostsOfBroadcasts(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load posts: %w", err)
+	}
+	cache := &campaignCache{byID: map[int64]*models.Campaign{}, byName: map[string]*models.Campaign{}}
 	now := p.now()
+	results := make([]PlanResult, len(ids))
+	changesOf := make([][]change, len(ids))
+	for i, id := range ids {
+		b := bs[id]
+		results[i], changesOf[i], err = p.changes(ctx, &b, existingAll[id], cache, now)
+		if err != nil {
+			return nil, err
+		}
+	}
+	err = p.store.Tx(ctx, func(tx *models.Store) error {
+		var creates []*models.Post
+		for i := range ids {
+			for _, c := range changesOf[i] {
+				if c.create != nil {
+					creates = append(creates, c.create)
+					results[i].Created++
+					continue
+				}
+				if err := c.apply(ctx, tx, &results[i]); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.CreatePosts(ctx, creates); err != nil {
+			return fmt.Errorf("create posts: %w", err)
+		}
+		for i, id := range ids {
+			if _, err := tx.AckPlan(ctx, id, results[i].Revision, results[i].Error); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save plan: %w", err)
+	}
+	return results, nil
+}
 
-	camp, steps, err := p.steps(ctx, b)
+// changes computes what one broadcast's plan writes, and its result.
+func (p *Planner) changes(ctx context.Context, b *models.Broadcast, existing []models.Post, cache *campaignCache, now time.Time) (PlanResult, []change, error) {
+	res := PlanResult{BroadcastID: b.ID, Revision: b.Revision}
+	camp, steps, err := p.steps(ctx, b, cache)
 	var rowError *RowError
 	if err != nil && !errors.As(err, &rowError) {
-		return res, err
-	}
-	existing, err := p.store.PostsOfBroadcast(ctx, b.ID)
-	if err != nil {
-		return res, fmt.Errorf("load posts of broadcast %d: %w", b.ID, err)
+		return res, nil, err
 	}
 	var changes []change
 	if rowError != nil {
@@ -127,7 +184,7 @@ func (p *Planner) plan(ctx context.Context, broadcastID int64) (PlanResult, erro
 		changes, err = p.diff(b, camp, steps, existing, now)
 		if err != nil {
 			if !errors.As(err, &rowError) {
-				return res, err
+				return res, nil, err
 			}
 			res.Error = rowError.Msg
 			changes = invalidateAll(existing, "the broadcast cannot be planned: "+rowError.Msg)
@@ -135,38 +192,30 @@ func (p *Planner) plan(ctx context.Context, broadcastID int64) (PlanResult, erro
 	}
 	var tooLong []string
 	for _, c := range changes {
-		if c.status() == models.PostInvalid && c.tooLong != "" {
-			tooLong = append(tooLong, c.tooLong)
+		if c.status() == models.PostInvalid {
+			res.Invalid++
+			if c.tooLong != "" {
+				tooLong = append(tooLong, c.tooLong)
+			}
 		}
 	}
 	if res.Error == "" && len(tooLong) > 0 {
 		res.Error = fmt.Sprintf("%d post(s) too long, shorten them with `onair post edit` or the template: %s",
 			len(tooLong), strings.Join(tooLong, "; "))
 	}
-	err = p.store.Tx(ctx, func(tx *models.Store) error {
-		for _, c := range changes {
-			if err := c.apply(ctx, tx, &res); err != nil {
-				return err
-			}
-		}
-		_, err := tx.AckPlan(ctx, b.ID, b.Revision, res.Error)
-		return err
-	})
-	if err != nil {
-		return res, fmt.Errorf("save plan of broadcast %d: %w", b.ID, err)
-	}
-	for _, c := range changes {
-		if c.status() == models.PostInvalid {
-			res.Invalid++
-		}
-	}
-	return res, nil
+	return res, changes, nil
+}
+
+// campaignCache holds the campaigns one planning pass has loaded.
+type campaignCache struct {
+	byID   map[int64]*models.Campaign
+	byName map[string]*models.Campaign
 }
 
 // steps resolves the broadcast's campaign and lists the posts its cadence wants, or a RowError
 // saying what is wrong with the row.
-func (p *Planner) steps(ctx context.Context, b *models.Broadcast) (*models.Campaign, []step, error) {
-	camp, err := p.campaign(ctx, b)
+func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaignCache) (*models.Campaign, []step, error) {
+	camp, err := p.campaign(ctx, b, cache)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -272,16 +321,25 @@ func validStatus(s string) bool {
 }
 
 // campaign resolves the row's campaign, by id or, for a CMS that knows campaigns by name, by name.
-func (p *Planner) campaign(ctx context.Context, b *models.Broadcast) (*models.Campaign, error) {
+func (p *Planner) campaign(ctx context.Context, b *models.Broadcast, cache *campaignCache) (*models.Campaign, error) {
 	var (
 		c   *models.Campaign
 		err error
 	)
 	switch {
 	case b.CampaignID != nil:
-		c, err = p.store.CampaignByID(ctx, *b.CampaignID)
+		if c = cache.byID[*b.CampaignID]; c == nil {
+			if c, err = p.store.CampaignByID(ctx, *b.CampaignID); err == nil {
+				cache.byID[c.ID] = c
+			}
+		}
 	case b.CampaignName != nil && strings.TrimSpace(*b.CampaignName) != "":
-		c, err = p.store.CampaignByName(ctx, *b.CampaignName)
+		key := strings.ToLower(strings.TrimSpace(*b.CampaignName))
+		if c = cache.byName[key]; c == nil {
+			if c, err = p.store.CampaignByName(ctx, *b.CampaignName); err == nil {
+				cache.byName[key] = c
+			}
+		}
 	default:
 		return nil, rowErr("the broadcast has no campaign; set campaign_id or campaign (the campaign's name)")
 	}

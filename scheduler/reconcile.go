@@ -27,17 +27,23 @@ func (p *Planner) Reconcile(ctx context.Context) (ReconcileResult, error) {
 		if err != nil {
 			return out, fmt.Errorf("find broadcasts to plan: %w", err)
 		}
-		progressed := false
+		var todo []int64
 		for _, id := range ids {
 			if seen[id] >= 3 {
 				continue // written again while we planned it, three times: next pass
 			}
 			seen[id]++
-			progressed = true
-			res, err := p.Plan(ctx, id)
-			if err != nil {
-				return out, fmt.Errorf("plan broadcast %d: %w", id, err)
+			todo = append(todo, id)
+		}
+		progressed := len(todo) > 0
+		var results []PlanResult
+		if progressed {
+			if results, err = p.PlanMany(ctx, todo); err != nil {
+				return out, fmt.Errorf("plan broadcasts: %w", err)
 			}
+		}
+		for _, res := range results {
+			id := res.BroadcastID
 			out.Planned++
 			out.Results = append(out.Results, res)
 			if res.Error != "" {
