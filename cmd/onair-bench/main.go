@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -49,8 +50,17 @@ func main() {
 		scenarios = flag.String("scenarios", "throughput,lateness,planning,pickup", "scenarios to run")
 		scale     = flag.Float64("scale", 1, "multiply the data sizes (0.1 for a quick run)")
 		asJSON    = flag.Bool("json", false, "print JSON")
+		cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	)
 	flag.Parse()
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			fail(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	dir, err := os.MkdirTemp("", "onair-bench")
 	if err != nil {
 		fail(err)
@@ -103,6 +113,7 @@ func machine() string {
 }
 
 func fail(err error) {
+	pprof.StopCPUProfile()
 	fmt.Fprintln(os.Stderr, "onair-bench:", err)
 	os.Exit(1)
 }
