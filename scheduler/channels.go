@@ -72,6 +72,18 @@ func (p *Posters) For(ch models.Channel) (posting.Poster, error) {
 	return poster, nil
 }
 
+// httpClient is the client webhooks share: its transport keeps enough idle connections for many
+// channels posting to one host at once (Go's default keeps 2, and churns TCP connections).
+func (p *Posters) httpClient() *http.Client {
+	if p.Client == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 512
+		t.MaxIdleConnsPerHost = 256
+		p.Client = &http.Client{Transport: t}
+	}
+	return p.Client
+}
+
 func (p *Posters) build(ch models.Channel) (posting.Poster, error) {
 	s, err := ParseSettings(ch)
 	if err != nil {
@@ -104,7 +116,7 @@ func (p *Posters) build(ch models.Channel) (posting.Poster, error) {
 				return nil, fmt.Errorf("timeout %q not understood; use 15s", s.Timeout)
 			}
 		}
-		wp, err := webhook.New(cfg, p.Client)
+		wp, err := webhook.New(cfg, p.httpClient())
 		if err == nil && p.Now != nil {
 			wp.Now = p.Now
 		}

@@ -38,7 +38,7 @@ func (c *DispatchConfig) defaults() {
 		c.Batch = 500
 	}
 	if c.Channels <= 0 {
-		c.Channels = 32
+		c.Channels = 256 // sends wait on the network, not the CPU: many channels at once
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 8
