@@ -323,6 +323,20 @@ type BroadcastFilter struct {
 	Offset     int
 }
 
+// CountBroadcasts counts the broadcasts a filter matches (ignoring its limit).
+func (s *Store) CountBroadcasts(ctx context.Context, f BroadcastFilter) (int64, error) {
+	q := s.db.WithContext(ctx).Model(&Broadcast{})
+	if f.CampaignID != 0 {
+		q = q.Where("campaign_id = ?", f.CampaignID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	var n int64
+	err := q.Count(&n).Error
+	return n, err
+}
+
 // ListBroadcasts lists broadcasts by start time.
 func (s *Store) ListBroadcasts(ctx context.Context, f BroadcastFilter) ([]Broadcast, error) {
 	q := s.db.WithContext(ctx).Model(&Broadcast{})

@@ -195,7 +195,7 @@ func (a *app) broadcastListCmd() *cobra.Command {
 	var (
 		asJSON           bool
 		campaign, status string
-		limit            int
+		limit, offset    int
 	)
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -209,7 +209,7 @@ func (a *app) broadcastListCmd() *cobra.Command {
 			if _, err := a.planner.Reconcile(ctx); err != nil {
 				return err
 			}
-			filter := models.BroadcastFilter{Status: status, Limit: limit}
+			filter := models.BroadcastFilter{Status: status, Limit: limit, Offset: offset}
 			if campaign != "" {
 				c, err := a.findCampaign(ctx, campaign)
 				if err != nil {
@@ -254,6 +254,10 @@ func (a *app) broadcastListCmd() *cobra.Command {
 				fmt.Fprintln(a.out, "No broadcast. Add one: onair broadcast add --campaign NAME --title \"...\" --at \"YYYY-MM-DD HH:MM\"")
 				return nil
 			}
+			total, err := a.store.CountBroadcasts(cmd.Context(), filter)
+			if err != nil {
+				return err
+			}
 			tw := newTable(a.out)
 			fmt.Fprintln(tw, "ID\tSTART\tTITLE\tCAMPAIGN\tSTATUS\tPOSTS")
 			for _, v := range views {
@@ -268,13 +272,20 @@ func (a *app) broadcastListCmd() *cobra.Command {
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, start, short(v.Title, 40), v.Campaign, v.Status, posts)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if shown := offset + len(views); int64(shown) < total {
+				fmt.Fprintf(a.out, "\nShowing %d-%d of %d. Next page: --offset %d (or --limit 0 for all).\n", offset+1, shown, total, shown)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&campaign, "campaign", "", "only this campaign's broadcasts")
 	cmd.Flags().StringVar(&status, "status", "", "only broadcasts in this status (scheduled, live, ended, cancelled)")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many")
+	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many (0: all)")
+	cmd.Flags().IntVar(&offset, "offset", 0, "skip this many (the next page)")
 	return cmd
 }
 

@@ -383,3 +383,22 @@ func TestLocalZone(t *testing.T) {
 		t.Errorf("localZone() = %q is not loadable", localZone())
 	}
 }
+
+func TestBroadcastListPages(t *testing.T) {
+	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
+	s.setup()
+	for i := 0; i < 4; i++ {
+		s.ok("broadcast", "add", "--campaign", "Spring launch", "--title", fmt.Sprintf("Live %d", i), "--at", fmt.Sprintf("2027-04-0%d 18:00", i+1))
+	}
+	out := s.ok("broadcast", "list", "--limit", "2")
+	if !strings.Contains(out, "Showing 1-2 of 5. Next page: --offset 2") || strings.Contains(out, "Live 1") {
+		t.Errorf("first page:\n%s", out)
+	}
+	out = s.ok("broadcast", "list", "--limit", "2", "--offset", "2")
+	if !strings.Contains(out, "Live 1") || !strings.Contains(out, "Showing 3-4 of 5") {
+		t.Errorf("second page:\n%s", out)
+	}
+	if out := s.ok("broadcast", "list"); strings.Contains(out, "Showing") {
+		t.Errorf("everything fits the default page:\n%s", out)
+	}
+}
