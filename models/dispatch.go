@@ -26,13 +26,15 @@ const (
 func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) {
 	var skipped []Post
 	// The reasons are parameters: a literal "?" in the SQL would be taken for a placeholder.
-	err := s.db.WithContext(ctx).Raw(`UPDATE posts SET status = ?, error = CASE status WHEN ? THEN ? ELSE ? END,
+	// Statuses are literals in the hot queries: SQLite uses a partial index only when the query's
+	// WHERE names the index's constants, which a bound parameter does not.
+	err := s.db.WithContext(ctx).Raw(`UPDATE posts SET status = 'skipped', error = CASE status WHEN 'held' THEN ? ELSE ? END,
 			updated_at = ?
-		WHERE status IN (?, ?) AND expires_at IS NOT NULL AND expires_at <= ?
+		WHERE status IN ('planned', 'held') AND expires_at IS NOT NULL AND expires_at <= ?
 		RETURNING *`,
-		PostSkipped, PostHeld, "its window passed while it waited for the replay URL",
+		"its window passed while it waited for the replay URL",
 		"its window passed before it could be sent (was onair stopped?)",
-		NewTime(now), PostPlanned, PostHeld, NewTime(now)).Scan(&skipped).Error
+		NewTime(now), NewTime(now)).Scan(&skipped).Error
 	if err != nil {
 		return nil, fmt.Errorf("skip expired posts: %w", err)
 	}
@@ -55,14 +57,14 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now, leaseUntil time
 		   SET status = ?, lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
 		 WHERE id IN (
 			SELECT p.id FROM posts p JOIN channels c ON c.id = p.channel_id
-			 WHERE p.status = ? AND p.due_at <= ?
+			 WHERE p.status = 'planned' AND p.due_at <= ?
 			   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
 			   AND (p.expires_at IS NULL OR p.expires_at > ?)
-			   AND c.status = ? AND (c.paused_until IS NULL OR c.paused_until <= ?)
+			   AND c.status = 'active' AND (c.paused_until IS NULL OR c.paused_until <= ?)
 			 ORDER BY p.due_at, p.id LIMIT ? `+lock+`)
 		RETURNING *`,
 		PostSending, owner, NewTime(leaseUntil), n,
-		PostPlanned, n, n, n, ChannelActive, n, limit).Scan(&claimed).Error
+		n, n, n, n, limit).Scan(&claimed).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim due posts: %w", err)
 	}
@@ -240,7 +242,7 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 // ExpiredLeases lists posts left "sending" whose lease has run out: their sender died.
 func (s *Store) ExpiredLeases(ctx context.Context, now time.Time) ([]Post, error) {
 	var out []Post
-	err := s.db.WithContext(ctx).Where("status = ? AND lease_expires_at <= ?", PostSending, NewTime(now)).
+	err := s.db.WithContext(ctx).Where("status = 'sending' AND lease_expires_at <= ?", NewTime(now)).
 		Order("id").Find(&out).Error
 	return out, err
 }
@@ -286,21 +288,20 @@ func (s *Store) SetChannelStatus(ctx context.Context, id int64, status, reason s
 		status, reason, NewTime(s.now()), id).Error
 }
 
-// NextWake returns the earliest moment something may become sendable: a planned post's due
-// time (or its retry time), or the end of a channel's hold. ok is false when nothing is waiting.
-func (s *Store) NextWake(ctx context.Context) (time.Time, bool, error) {
+// NextWake returns the earliest future moment something may become sendable: a planned post's
+// due time or retry time, the end of a channel's hold, a lease's or a held post's expiry. Each
+// part is one index lookup, so a daemon over a large queue wakes cheaply. Posts already due are
+// not its business: the dispatcher has just claimed what it could. ok is false when nothing waits.
+func (s *Store) NextWake(ctx context.Context, now time.Time) (time.Time, bool, error) {
+	n := NewTime(now)
 	var next *Time
-	greatest := "max" // SQLite's scalar max
-	if s.engine == EnginePostgres {
-		greatest = "greatest"
-	}
 	err := s.db.WithContext(ctx).Raw(`SELECT min(t) FROM (
-		SELECT `+greatest+`(p.due_at, coalesce(p.next_attempt_at, p.due_at), coalesce(c.paused_until, p.due_at)) AS t
-		  FROM posts p JOIN channels c ON c.id = p.channel_id
-		 WHERE p.status = ? AND c.status = ?
-		UNION ALL SELECT min(lease_expires_at) FROM posts WHERE status = ?
-		UNION ALL SELECT min(expires_at) FROM posts WHERE status = ? AND expires_at IS NOT NULL) AS wake`,
-		PostPlanned, ChannelActive, PostSending, PostHeld).Row().Scan(&next)
+		SELECT min(due_at) AS t FROM posts WHERE status = 'planned' AND due_at > ?
+		UNION ALL SELECT min(next_attempt_at) FROM posts WHERE status = 'planned' AND next_attempt_at IS NOT NULL AND next_attempt_at > ?
+		UNION ALL SELECT min(paused_until) FROM channels WHERE paused_until > ?
+		UNION ALL SELECT min(lease_expires_at) FROM posts WHERE status = 'sending'
+		UNION ALL SELECT min(expires_at) FROM posts WHERE status = 'held' AND expires_at IS NOT NULL) AS wake`,
+		n, n, n).Row().Scan(&next)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next wake: %w", err)
 	}
@@ -313,8 +314,8 @@ func (s *Store) NextWake(ctx context.Context) (time.Time, bool, error) {
 // CountDue counts planned posts due at now or before (the queue the dispatcher has to work
 // through), and all planned posts.
 func (s *Store) CountDue(ctx context.Context, now time.Time) (due, planned int64, err error) {
-	err = s.db.WithContext(ctx).Raw(`SELECT count(*) FILTER (WHERE due_at <= ?), count(*) FROM posts WHERE status = ?`,
-		NewTime(now), PostPlanned).Row().Scan(&due, &planned)
+	err = s.db.WithContext(ctx).Raw(`SELECT count(*) FILTER (WHERE due_at <= ?), count(*) FROM posts WHERE status = 'planned'`,
+		NewTime(now)).Row().Scan(&due, &planned)
 	return due, planned, err
 }
 

@@ -125,6 +125,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Warn("recovered interrupted sends from a previous run", slog.Int("resent", rec), slog.Int("unknown", unk))
 	}
 	d.reconcile(ctx)
+	d.housekeep(ctx)
 	if d.cfg.PostgresDSN != "" {
 		go listen(ctx, d.cfg.PostgresDSN, d.log, func(ctx context.Context) {
 			d.reconcile(ctx)
@@ -232,7 +233,7 @@ func (d *Daemon) loop(ctx context.Context) error {
 			}
 		}
 		wait := d.cfg.SweepEvery
-		if next, ok, err := d.store.NextWake(ctx); err == nil && ok {
+		if next, ok, err := d.store.NextWake(ctx, d.now()); err == nil && ok {
 			wait = min(wait, next.Sub(d.now()))
 		}
 		if err != nil || wait < 5*time.Millisecond && stats.Claimed == 0 {
@@ -292,6 +293,9 @@ func (d *Daemon) housekeep(ctx context.Context) {
 	due, planned, err := d.store.CountDue(ctx, d.now())
 	if err == nil {
 		d.metrics.queue(due, planned)
+	}
+	if err := d.store.Optimize(ctx); err != nil && ctx.Err() == nil {
+		d.log.Warn("optimize", slog.String("error", err.Error()))
 	}
 	if err := d.store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
 		d.log.Warn("checkpoint", slog.String("error", err.Error()))

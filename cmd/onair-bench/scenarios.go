@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"sort"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/onairhq/onair/models"
@@ -27,6 +31,8 @@ var allScenarios = []scenario{
 	{"lateness", lateness},
 	{"planning", planning},
 	{"pickup", pickup},
+	{"cli", cliScenario},
+	{"idle", idle},
 }
 
 // receiver is a webhook endpoint on loopback that answers at once (or after delay) and records
@@ -435,4 +441,145 @@ func pickup(ctx context.Context, cfg config, engine string) ([]Result, error) {
 	return []Result{{Scenario: "6 CMS pickup", Engine: engine, Metric: "p99",
 		Setup: fmt.Sprintf("%d broadcasts inserted one by one through a separate connection; p50 %.0f ms, max %.0f ms", rounds, p[0], p[2]),
 		Value: p[1], Unit: "ms", Target: "p99 < 500 ms", Met: met(p[1] < 500)}}, nil
+}
+
+// cliScenario: the CLI on a database of 100,000 broadcasts: wall time of whole commands, process
+// start included, as a marketer sees it.
+func cliScenario(ctx context.Context, cfg config, engine string) ([]Result, error) {
+	recv, err := newReceiver(0)
+	if err != nil {
+		return nil, err
+	}
+	defer recv.close()
+	now := time.Now()
+	f, err := newFixture(ctx, cfg, engine, "cli", recv, 3, [3]string{"7d,1d", "1h,10m", "30m"}, func() time.Time { return now })
+	if err != nil {
+		return nil, err
+	}
+	defer f.cleanup()
+	count := n(cfg, 100000)
+	batch := make([]models.Broadcast, 0, 1000)
+	for i := 0; i < count; i++ {
+		batch = append(batch, models.Broadcast{CampaignID: &f.camp.ID, Title: fmt.Sprintf("Broadcast %d", i), Status: "scheduled",
+			StartsAt: models.NewTime(now.Add(time.Duration(i) * time.Minute)), DurationMinutes: 60, WatchURL: "https://x.com/i/broadcasts/1BENCH"})
+		if len(batch) == cap(batch) || i == count-1 {
+			if err := f.store.DB().Omit("Revision", "PlannedRevision").CreateInBatches(batch, 500).Error; err != nil {
+				return nil, err
+			}
+			batch = batch[:0]
+		}
+	}
+	// Plan the first broadcast (plan show reads it); mark the rest as planned without posts.
+	if _, err := scheduler.NewPlanner(f.store, func() time.Time { return now }, nil).Plan(ctx, 1); err != nil {
+		return nil, err
+	}
+	if err := f.store.DB().Exec("UPDATE broadcasts SET planned_revision = revision").Error; err != nil {
+		return nil, err
+	}
+	bin, err := buildOnair(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, args := range [][]string{{"broadcast", "list"}, {"plan", "show", "1"}} {
+		var walls []float64
+		for i := 0; i < 10; i++ {
+			began := time.Now()
+			if o, err := exec.Command(bin, append([]string{"--db", f.dsn}, args...)...).CombinedOutput(); err != nil {
+				return nil, fmt.Errorf("onair %v: %v\n%s", args, err, o)
+			}
+			walls = append(walls, float64(time.Since(began))/float64(time.Millisecond))
+		}
+		p := percentiles(walls)
+		out = append(out, Result{Scenario: "7 CLI " + strings.Join(args[:2], " "), Engine: engine, Metric: "max wall",
+			Setup: fmt.Sprintf("%d broadcasts; 10 runs of the binary, process start included; median %.0f ms", count, p[0]),
+			Value: p[2], Unit: "ms", Target: "< 100 ms", Met: met(p[2] < 100)})
+	}
+	return out, nil
+}
+
+// buildOnair builds the onair binary once per run.
+func buildOnair(cfg config) (string, error) {
+	bin := cfg.dir + "/onair"
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	build := exec.Command("go", "build", "-o", bin, "./cmd/onair")
+	build.Dir = "../.." // onair's own module: the bench's module does not carry the CLI's dependencies
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build onair: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// idle: the daemon process over 100,000 future posts, with nothing due, for 60 s: CPU time used
+// and peak resident memory (from the process's own rusage).
+func idle(ctx context.Context, cfg config, engine string) ([]Result, error) {
+	recv, err := newReceiver(0)
+	if err != nil {
+		return nil, err
+	}
+	defer recv.close()
+	now := time.Now()
+	f, err := newFixture(ctx, cfg, engine, "idle", recv, 3, [3]string{"7d,1d", "1h,10m", "30m"}, func() time.Time { return now })
+	if err != nil {
+		return nil, err
+	}
+	defer f.cleanup()
+	count := n(cfg, 100000) / 18 // 6 steps x 3 channels per broadcast
+	if err := f.broadcasts(ctx, count, func(i int) time.Time { return now.Add(30*24*time.Hour + time.Duration(i)*time.Minute) }); err != nil {
+		return nil, err
+	}
+	if _, err := scheduler.NewPlanner(f.store, func() time.Time { return now }, nil).Reconcile(ctx); err != nil {
+		return nil, err
+	}
+	var posts int64
+	f.store.DB().Model(&models.Post{}).Count(&posts)
+	bin, err := buildOnair(cfg)
+	if err != nil {
+		return nil, err
+	}
+	window := time.Duration(float64(60*time.Second) * cfg.scale)
+	cmd := exec.Command(bin, "--db", f.dsn, "daemon", "--log-level", "warn")
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	time.Sleep(5 * time.Second) // start-up (open, recover, first reconcile) is not idling
+	before, err := cpuTicks(cmd.Process.Pid)
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(window)
+	after, err := cpuTicks(cmd.Process.Pid)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		return nil, fmt.Errorf("daemon: %v", err)
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := time.Duration(after-before) * 10 * time.Millisecond // USER_HZ = 100
+	share := 100 * cpu.Seconds() / window.Seconds()
+	rssMB := float64(ru.Maxrss) / 1024
+	setup := fmt.Sprintf("daemon process over %d future posts, nothing due, %s after a 5 s start-up", posts, window.Round(time.Second))
+	return []Result{
+		{Scenario: "5 idle CPU", Engine: engine, Metric: "CPU", Setup: setup + fmt.Sprintf(", %.2f CPU s", cpu.Seconds()),
+			Value: share, Unit: "% of a core", Target: "< 1%", Met: met(share < 1)},
+		{Scenario: "5 idle memory", Engine: engine, Metric: "peak RSS", Setup: setup,
+			Value: rssMB, Unit: "MB", Target: "< 50 MB", Met: met(rssMB < 50)},
+	}, nil
+}
+
+// cpuTicks reads a process's user+system CPU time in clock ticks from /proc.
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	var utime, stime int64
+	fmt.Sscan(fields[11], &utime)
+	fmt.Sscan(fields[12], &stime)
+	return utime + stime, nil
 }

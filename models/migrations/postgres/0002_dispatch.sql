@@ -4,6 +4,8 @@ ALTER TABLE posts ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE posts ADD COLUMN lease_expires_at TIMESTAMPTZ;
 ALTER TABLE posts ADD COLUMN expires_at TIMESTAMPTZ;
 CREATE INDEX posts_leases ON posts (lease_expires_at) WHERE status = 'sending';
+CREATE INDEX posts_expiry ON posts (expires_at) WHERE status IN ('planned', 'held');
+CREATE INDEX posts_retries ON posts (next_attempt_at) WHERE status = 'planned' AND next_attempt_at IS NOT NULL;
 
 ALTER TABLE channels ADD COLUMN paused_until TIMESTAMPTZ;
 
