@@ -554,14 +554,19 @@ func idle(ctx context.Context, cfg config, engine string) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The process's own high-water mark: rusage's ru_maxrss of a child can carry the parent's
+	// (this bench's) size from before exec.
+	hwmKB, err := vmHWM(cmd.Process.Pid)
+	if err != nil {
+		return nil, err
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		return nil, fmt.Errorf("daemon: %v", err)
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(after-before) * 10 * time.Millisecond // USER_HZ = 100
 	share := 100 * cpu.Seconds() / window.Seconds()
-	rssMB := float64(ru.Maxrss) / 1024
+	rssMB := float64(hwmKB) / 1024
 	setup := fmt.Sprintf("daemon process over %d future posts, nothing due, %s after a 5 s start-up", posts, window.Round(time.Second))
 	return []Result{
 		{Scenario: "5 idle CPU", Engine: engine, Metric: "CPU", Setup: setup + fmt.Sprintf(", %.2f CPU s", cpu.Seconds()),
@@ -582,4 +587,20 @@ func cpuTicks(pid int) (int64, error) {
 	fmt.Sscan(fields[11], &utime)
 	fmt.Sscan(fields[12], &stime)
 	return utime + stime, nil
+}
+
+// vmHWM reads a process's peak resident set size (kB) from /proc.
+func vmHWM(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM for process %d", pid)
 }
