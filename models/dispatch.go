@@ -85,38 +85,11 @@ type Outcome struct {
 	NoAttempt   bool // nothing was sent (a claimed post given back): no attempt row
 }
 
-// Record stores the outcome of sending a post claimed by owner, and its attempt row, in one
+// Record stores the outcome of sending one post claimed by owner, and its attempt row, in one
 // transaction. It does nothing (and reports false) if the lease was lost meanwhile.
 func (s *Store) Record(ctx context.Context, postID int64, owner string, o Outcome) (bool, error) {
-	var ok bool
-	err := s.Tx(ctx, func(tx *Store) error {
-		cols := map[string]any{
-			"status": o.Status, "error": o.Error, "lease_owner": "", "lease_expires_at": Time{},
-			"updated_at": NewTime(tx.now()), "next_attempt_at": NewTime(o.NextAttempt),
-		}
-		if o.Status == PostSent {
-			cols["sent_at"] = NewTime(o.Started.Add(o.Duration))
-			cols["remote_id"] = o.RemoteID
-			cols["remote_url"] = o.RemoteURL
-		}
-		q := tx.db.WithContext(ctx).Model(&Post{}).Where("id = ? AND status = ? AND lease_owner = ?", postID, PostSending, owner)
-		if o.Refund {
-			cols["attempts"] = gormExpr("attempts - 1")
-		}
-		res := q.Updates(cols)
-		if res.Error != nil {
-			return res.Error
-		}
-		if ok = res.RowsAffected == 1; !ok || o.NoAttempt {
-			return nil
-		}
-		return tx.db.WithContext(ctx).Create(&Attempt{PostID: postID, StartedAt: NewTime(o.Started),
-			DurationMS: o.Duration.Milliseconds(), Result: o.Result, Error: o.Error, Worker: owner}).Error
-	})
-	if err != nil {
-		return false, fmt.Errorf("record outcome of post %d: %w", postID, err)
-	}
-	return ok, nil
+	n, err := s.RecordMany(ctx, owner, []PostOutcome{{PostID: postID, Outcome: o}})
+	return n == 1, err
 }
 
 // PostOutcome is the outcome of one post, for RecordMany.
