@@ -85,13 +85,6 @@ type Outcome struct {
 	NoAttempt   bool // nothing was sent (a claimed post given back): no attempt row
 }
 
-// Record stores the outcome of sending one post claimed by owner, and its attempt row, in one
-// transaction. It does nothing (and reports false) if the lease was lost meanwhile.
-func (s *Store) Record(ctx context.Context, postID int64, owner string, o Outcome) (bool, error) {
-	n, err := s.RecordMany(ctx, owner, []PostOutcome{{PostID: postID, Outcome: o}})
-	return n == 1, err
-}
-
 // PostOutcome is the outcome of one post, for RecordMany.
 type PostOutcome struct {
 	PostID  int64

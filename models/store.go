@@ -464,16 +464,6 @@ func (s *Store) PostByID(ctx context.Context, id int64) (*Post, error) {
 	return &p, nil
 }
 
-// CreatePost inserts a planned post.
-func (s *Store) CreatePost(ctx context.Context, p *Post) error {
-	now := NewTime(s.now())
-	p.CreatedAt, p.UpdatedAt = now, now
-	if p.IdempotencyKey == "" {
-		p.IdempotencyKey = NewIdempotencyKey()
-	}
-	return s.db.WithContext(ctx).Create(p).Error
-}
-
 // UpdatePost writes the given columns of a post, only while the post is still in one of the
 // statuses given (so a re-plan never overwrites a post a dispatcher has just claimed). It
 // reports whether the post was updated.

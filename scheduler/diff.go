@@ -24,16 +24,10 @@ type change struct {
 
 func (c change) status() string { return c.newStat }
 
+// apply writes an update to an existing post (new posts are inserted in bulk by PlanMany).
 func (c change) apply(ctx context.Context, tx *models.Store, res *PlanResult) error {
 	if c.noop {
 		res.Unchanged++
-		return nil
-	}
-	if c.create != nil {
-		if err := tx.CreatePost(ctx, c.create); err != nil {
-			return fmt.Errorf("create %s %s post: %w", c.create.Kind, c.create.Step, err)
-		}
-		res.Created++
 		return nil
 	}
 	// A post a dispatcher claimed meanwhile is no longer pending: leave it alone.

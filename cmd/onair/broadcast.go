@@ -126,6 +126,14 @@ func parseID(what, s string) (int64, error) {
 	return id, nil
 }
 
+// openBroadcast opens the database and loads the broadcast an argument names, with its campaign.
+func (a *app) openBroadcast(ctx context.Context, arg string) (*models.Broadcast, *models.Campaign, error) {
+	if err := a.openExisting(ctx); err != nil {
+		return nil, nil, err
+	}
+	return a.loadBroadcast(ctx, arg)
+}
+
 // loadBroadcast finds a broadcast by its id argument, with its campaign (nil if the row has none).
 func (a *app) loadBroadcast(ctx context.Context, arg string) (*models.Broadcast, *models.Campaign, error) {
 	id, err := parseID("broadcast", arg)
@@ -297,10 +305,7 @@ func (a *app) broadcastShowCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			b, c, err := a.loadBroadcast(ctx, args[0])
+			b, c, err := a.openBroadcast(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -388,10 +393,7 @@ func (a *app) broadcastRescheduleCmd() *cobra.Command {
 // editBroadcast writes the flags that were set, re-plans and prints the plan.
 func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) error {
 	ctx := cmd.Context()
-	if err := a.openExisting(ctx); err != nil {
-		return err
-	}
-	b, c, err := a.loadBroadcast(ctx, arg)
+	b, c, err := a.openBroadcast(ctx, arg)
 	if err != nil {
 		return err
 	}
@@ -459,10 +461,7 @@ func (a *app) broadcastCancelCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			b, _, err := a.loadBroadcast(ctx, args[0])
+			b, _, err := a.openBroadcast(ctx, args[0])
 			if err != nil {
 				return err
 			}

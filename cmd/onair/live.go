@@ -19,10 +19,7 @@ func (a *app) broadcastLiveCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			b, _, err := a.loadBroadcast(ctx, args[0])
+			b, _, err := a.openBroadcast(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -47,10 +44,7 @@ func (a *app) broadcastEndCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			b, _, err := a.loadBroadcast(ctx, args[0])
+			b, _, err := a.openBroadcast(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -95,10 +89,7 @@ func (a *app) broadcastReplayCmd() *cobra.Command {
 			if err := models.ValidWatchURL(args[1]); err != nil {
 				return err
 			}
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			b, _, err := a.loadBroadcast(ctx, args[0])
+			b, _, err := a.openBroadcast(ctx, args[0])
 			if err != nil {
 				return err
 			}

@@ -18,6 +18,14 @@ func (a *app) postCmd() *cobra.Command {
 	return cmd
 }
 
+// openPost opens the database and loads the post an argument names.
+func (a *app) openPost(ctx context.Context, arg string) (*models.Post, error) {
+	if err := a.openExisting(ctx); err != nil {
+		return nil, err
+	}
+	return a.loadPost(ctx, arg)
+}
+
 func (a *app) loadPost(ctx context.Context, arg string) (*models.Post, error) {
 	id, err := parseID("post", arg)
 	if err != nil {
@@ -114,10 +122,7 @@ func (a *app) postShowCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			p, err := a.loadPost(ctx, args[0])
+			p, err := a.openPost(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -180,10 +185,7 @@ func (a *app) postEditCmd() *cobra.Command {
 			if text == "" {
 				return errors.New("the text cannot be empty; to drop the post use `onair post skip`")
 			}
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			p, err := a.loadPost(ctx, args[0])
+			p, err := a.openPost(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -235,10 +237,7 @@ func (a *app) postSkipCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			p, err := a.loadPost(ctx, args[0])
+			p, err := a.openPost(ctx, args[0])
 			if err != nil {
 				return err
 			}

@@ -35,10 +35,7 @@ arrived, the post becomes "unknown" (onair post list --status unknown). Look at 
 				return errors.New("say what you found: one of --sent, --resend or --skip")
 			}
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			p, err := a.loadPost(ctx, args[0])
+			p, err := a.openPost(ctx, args[0])
 			if err != nil {
 				return err
 			}
