@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rivo/uniseg"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -14,30 +15,67 @@ func TestXLength(t *testing.T) {
 		text string
 		want int
 	}{
-		// From shared/reference/networks.md (twitter-text's conformance cases).
-		{"text and a URL", "Hi http://test.co", 26},
-		{"five emoji", "😷👾😡🔥💩", 10},
+		// shared/reference/networks.md.
+		{"text and a URL", "Hi http://test.co", 3 + 23},
+		{"five emoji", "😷👾😡🔥💩", 5 * 2},
 
-		{"ASCII", "Hello world", 11},
+		// twitter-text's conformance suite (validate.yml, v3: emoji discounted).
+		{"conformance: just a URL", "http://test.co", 23},
+		{"conformance: 285 characters", "285 chars-" + strings.Repeat("xxxxxxxxxx-", 25), 10 + 25*11},
+		{"conformance: URL in a long text", "285 chars- http://www.twitter.com/jack " + strings.Repeat("xxxxxxxxxx-", 24), 11 + 23 + 1 + 24*11},
+		{"conformance: ten URLs", strings.Repeat("https://www.twitter.com/aloha ", 10), 10 * (23 + 1)},
+		{"conformance: Á is normalised into one character", "A\u0301B", 2},
+		{"conformance: שּׁ is normalised into three light characters", "A\uFB2C", 1 + 3},
+		{"conformance: letter, cat, smiley and family", "H🐱☺👨‍👩‍👧‍👦", 1 + 2 + 2 + 2},
+		{"conformance: skin tone and ZWJ sequence", "🙋🏽👨‍🎤", 2 + 2},
+		{"conformance: Unicode 10 emoji and a tag sequence flag", "Unicode 10.0 emoji: 🤪; 🧕; 🧕🏾; 🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F", 20 + 2 + 2 + 2 + 2 + 2 + 2 + 2},
+		{"conformance: Unicode 9 emoji", "Unicode 9.0 emoji: 🤠; 💃; 💃🏾", 19 + 2 + 2 + 2 + 2 + 2},
+		{"conformance: a 64-character label is no URL", strings.Repeat("randomurl", 7) + "s.com", 64 + 4},
+		{"conformance: invalid characters", "ABC\u202A\uFFFFABC\uFFFE", 3 + 2 + 2 + 3 + 2},
+		{"conformance: directional marks around an Arabic TLD", "\u2066\u202Ahttp://foobar.پاکستان/\u202C\u2069", 2 + 2 + 23 + 2 + 2},
+		{"conformance: unicode host", "http://☃.net/", 23},
+
 		{"empty", "", 0},
+		{"ASCII", "Hello world", 11},
 		{"accents precomposed", "café déjà", 9},
-		{"accents decomposed are normalised", "cafe\u0301", 4},
-		{"CJK weighs 2", "日本語", 6},
-		{"Korean Hangul syllables weigh 2", "안녕", 4},
+		{"accents decomposed weigh as precomposed", "cafe\u0301 de\u0301ja\u0300", 9},
 		{"Cyrillic weighs 1", "Привет", 6},
+		{"CJK weighs 2", "日本語", 3 * 2},
+		{"Hangul weighs 2", "안녕", 2 * 2},
+		{"light general punctuation", "\u2000\u200D\u2010\u2017\u2018\u201F\u2032\u2037", 8},
+		{"heavy general punctuation", "†…‰\u200E", 4 * 2},
+		{"curly quotes and dash weigh 1, the ellipsis 2", "“a” – ‘b’ …", 10 + 2},
+		{"copyright sign is no emoji", "© 2027 Onair", 12},
+		{"emoji in text", "Go 🚀!", 3 + 2 + 1},
 		{"emoji with skin tone", "👍🏽", 2},
 		{"ZWJ family", "👨‍👩‍👧‍👦", 2},
+		{"red heart with VS16", "❤️", 2},
 		{"flag", "🇫🇷", 2},
+		{"two flags", "🇫🇷🇩🇪", 2 + 2},
 		{"keycap", "1️⃣", 2},
-		{"emoji in text", "Go 🚀!", 6},
-		{"curly quotes and dash weigh 1, the ellipsis 2", "“a” – ‘b’ …", 12},
+		{"keycap without VS16", "1⃣", 2},
+		{"hash keycap", "#️⃣", 2},
+
 		{"two URLs", "https://a.example.com/very/long/path?x=1 and http://b.co", 23 + 5 + 23},
 		{"URL without scheme", "see example.com/live now", 4 + 23 + 4},
+		{"URL without scheme nor path", "onair.live", 23},
+		{"upper-case URL", "HTTPS://www.ExaMPLE.COM/index.html", 23},
 		{"URL then a period", "Watch https://x.com/i/broadcasts/1ABC.", 6 + 23 + 1},
+		{"URLs then a comma and a bang", "https://x.com/a, https://x.com/b!", 23 + 2 + 23 + 1},
 		{"URL in parentheses", "(https://x.com/live)", 1 + 23 + 1},
+		{"parentheses in a path", "https://en.wikipedia.org/wiki/Primer_(film) !", 23 + 2},
+		{"query then a period", "https://x.com/live?utm_source=x&utm_medium=social.", 23 + 1},
+		{"URL after a colon", "lien:https://x.com/live", 5 + 23},
+		{"path stops at CJK", "https://x.com/日本", 23 + 2*2},
+		{"lone name under a country code is no URL", "rdv sur marque.fr !", 19},
+		{"name under a country code with a path", "marque.fr/live", 23},
+		{"subdomain under a country code", "www.marque.fr", 23},
+		{".tv is linked even alone", "brand.tv", 23},
 		{"e-mail is not a URL", "hello@example.com", 17},
-		{"French .fr domain", "rdv sur marque.fr !", 8 + 23 + 2},
-		{"word with a dot is not a URL", "v1.2 file.txtx", 14},
+		{"URL glued to a word is not a URL", "foohttps://x.com", 16},
+		{"ftp is not a URL", "ftp://www.example.com/", 22},
+		{"host without a dot is not a URL", "http://localhost:8080/live", 26},
+		{"file names and versions are not URLs", "v1.2 file.txtx", 14},
 		{"hashtag", "#SpringLaunch", 13},
 	}
 	for _, tt := range tests {
@@ -49,67 +87,143 @@ func TestXLength(t *testing.T) {
 	}
 }
 
-func TestCheckLimits(t *testing.T) {
-	url := "https://x.com/i/broadcasts/1ABC"
+func TestMastodonLength(t *testing.T) {
 	tests := []struct {
-		name, network, text string
-		wantLen             int
-		wantOver            bool
+		name string
+		text string
+		want int
 	}{
-		{"x exactly 280", X, strings.Repeat("a", 280), 280, false},
-		{"x 281", X, strings.Repeat("a", 281), 281, true},
-		{"x 257 + URL = 280", X, strings.Repeat("a", 256) + " " + url, 280, false},
-		{"x 140 CJK = 280", X, strings.Repeat("語", 140), 280, false},
-		{"x 141 CJK", X, strings.Repeat("語", 141), 282, true},
-		{"mastodon 500", Mastodon, strings.Repeat("é", 500), 500, false},
-		{"mastodon URL counts 23", Mastodon, strings.Repeat("a", 476) + " " + url + "/with/a/much/longer/path", 500, false},
-		{"mastodon remote mention counts as local", Mastodon, "hi @brand@mastodon.social", 9, false},
-		{"mastodon 501", Mastodon, strings.Repeat("a", 501), 501, true},
-		{"bluesky 300 graphemes with emoji", Bluesky, strings.Repeat("👨‍👩‍👧", 300), 300, false},
-		{"bluesky URL counts as written", Bluesky, strings.Repeat("a", 268) + " " + url, 300, false},
-		{"bluesky 301", Bluesky, strings.Repeat("é", 301), 301, true},
-		{"console has no limit", Console, strings.Repeat("a", 5000), 5000, false},
+		{"graphemes", "café 👨‍👩‍👧‍👦 🇫🇷", 4 + 1 + 1 + 1 + 1},
+		{"decomposed accent is one grapheme", "cafe\u0301", 4},
+		{"URL counts 23", "Live: https://x.com/i/broadcasts/1ABC?utm_source=mastodon", 6 + 23},
+		{"URL without scheme counts as written", "see example.com/live", 4 + 16},
+		{"ellipsis after a URL is not part of it", "Live 🎥 https://x.com/live…", 5 + 1 + 1 + 23 + 1},
+		{"local mention", "hi @brand", 9},
+		{"remote mention counts as local", "hi @brand@mastodon.social", 3 + 6},
+		{"remote mention before a period", "thanks @brand@social.example.org.", 7 + 6 + 1},
+		{"two remote mentions", "@a@one.example @b@two.example", 2 + 1 + 2},
+		{"e-mail is not a mention", "contact@brand.fr", 16},
+		{"mention followed by @ is not a mention", "@brand@example.com@x", 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := Check(tt.network, DefaultLimit(tt.network), tt.text)
-			if n != tt.wantLen {
-				t.Errorf("length %d, want %d", n, tt.wantLen)
-			}
-			var tl *TooLong
-			if got := errors.As(err, &tl); got != tt.wantOver {
-				t.Fatalf("too long = %v (%v), want %v", got, err, tt.wantOver)
-			}
-			if tl != nil && !strings.Contains(tl.Error(), "over") {
-				t.Errorf("message %q does not say by how much", tl.Error())
+			if got := MastodonLength(tt.text, 23); got != tt.want {
+				t.Errorf("MastodonLength(%q) = %d, want %d", tt.text, got, tt.want)
 			}
 		})
 	}
 }
 
-func TestTooLongMessage(t *testing.T) {
-	_, err := Check(X, DefaultLimit(X), strings.Repeat("a", 297))
-	if err == nil || err.Error() != "too long for x: 297 of 280 weighted characters (17 over)" {
-		t.Errorf("message = %v", err)
+func TestBlueskyLength(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want int
+	}{
+		{"ASCII", "Hello world", 11},
+		{"CRLF is one grapheme", "a\r\nb", 3},
+		{"decomposed accent is one grapheme", "cafe\u0301", 4},
+		{"emoji sequences are one grapheme each", "👍🏽👨‍👩‍👧‍👦🇫🇷1️⃣", 4},
+		{"URL counts as written", "https://x.com/live", 18},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := BlueskyLength(tt.text); got != tt.want {
+				t.Errorf("BlueskyLength(%q) = %d, want %d", tt.text, got, tt.want)
+			}
+		})
 	}
 }
 
-func TestFindURLsByteOffsets(t *testing.T) {
-	text := "Élégant 👗 → https://x.com/a, et marque.fr/b!"
-	got := FindURLs(text)
-	want := []string{"https://x.com/a", "marque.fr/b"}
-	if len(got) != len(want) {
-		t.Fatalf("FindURLs = %+v, want %q", got, want)
+func TestCheck(t *testing.T) {
+	url := "https://x.com/i/broadcasts/1ABC" // 31 characters
+	tests := []struct {
+		name     string
+		network  string
+		limit    Limit
+		text     string
+		wantLen  int
+		wantOver string // the error, if the text does not fit
+	}{
+		{"x exactly 280", X, DefaultLimit(X), strings.Repeat("a", 280), 280, ""},
+		{"x 281", X, DefaultLimit(X), strings.Repeat("a", 281), 281, "too long for x: 281 of 280 weighted characters (1 over)"},
+		{"x 256 and a URL make 280", X, DefaultLimit(X), strings.Repeat("a", 256) + " " + url, 280, ""},
+		{"x 140 CJK make 280", X, DefaultLimit(X), strings.Repeat("語", 140), 280, ""},
+		{"x 141 CJK", X, DefaultLimit(X), strings.Repeat("語", 141), 282, "too long for x: 282 of 280 weighted characters (2 over)"},
+		{"x 140 families make 280", X, DefaultLimit(X), strings.Repeat("👨‍👩‍👧‍👦", 140), 280, ""},
+		{"x URL weight 0 means 23", X, Limit{Max: 280}, url, 23, ""},
+
+		{"mastodon 500", Mastodon, DefaultLimit(Mastodon), strings.Repeat("é", 500), 500, ""},
+		{"mastodon 500 with a long URL", Mastodon, DefaultLimit(Mastodon), strings.Repeat("a", 476) + " " + url + "/with/a/much/longer/path", 500, ""},
+		{"mastodon 501", Mastodon, DefaultLimit(Mastodon), strings.Repeat("a", 501), 501, "too long for mastodon: 501 of 500 characters (1 over)"},
+		{"mastodon instance limit and URL weight", Mastodon, Limit{Max: 1000, URLWeight: 30, Unit: "characters"}, strings.Repeat("a", 969) + " " + url, 1000, ""},
+
+		{"bluesky 300 graphemes with emoji", Bluesky, DefaultLimit(Bluesky), strings.Repeat("a", 290) + strings.Repeat("👨‍👩‍👧", 10), 300, ""},
+		{"bluesky URL counts as written", Bluesky, DefaultLimit(Bluesky), strings.Repeat("a", 268) + " " + url, 300, ""},
+		{"bluesky 301", Bluesky, DefaultLimit(Bluesky), strings.Repeat("é", 301), 301, "too long for bluesky: 301 of 300 graphemes (1 over)"},
+		{"bluesky 300 graphemes over 3000 bytes", Bluesky, DefaultLimit(Bluesky), strings.Repeat("👨‍👩‍👧", 300), 300, "too long for bluesky: 5400 of 3000 bytes (2400 over)"},
+
+		{"console has no limit", Console, DefaultLimit(Console), strings.Repeat("a", 5000), 5000, ""},
+		{"webhook counts characters", Webhook, DefaultLimit(Webhook), "é👍🏽", 3, ""},
 	}
-	for i, w := range want {
-		if got[i].URL != w || text[got[i].Start:got[i].End] != w {
-			t.Errorf("span %d = %+v, want %q at its byte offsets", i, got[i], w)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := Check(tt.network, tt.limit, tt.text)
+			if n != tt.wantLen {
+				t.Errorf("length = %d, want %d", n, tt.wantLen)
+			}
+			var tl *TooLong
+			switch {
+			case tt.wantOver == "" && err != nil:
+				t.Errorf("error = %v, want none", err)
+			case tt.wantOver != "" && !errors.As(err, &tl):
+				t.Errorf("error = %v, want a *TooLong", err)
+			case tt.wantOver != "" && err.Error() != tt.wantOver:
+				t.Errorf("error = %q, want %q", err, tt.wantOver)
+			}
+		})
+	}
+}
+
+func TestDefaultLimit(t *testing.T) {
+	tests := []struct {
+		network string
+		want    Limit
+	}{
+		{X, Limit{Max: 280, URLWeight: 23, Unit: "weighted characters"}},
+		{Mastodon, Limit{Max: 500, URLWeight: 23, Unit: "characters"}},
+		{Bluesky, Limit{Max: 300, Unit: "graphemes"}},
+		{Console, Limit{Unit: "characters"}},
+		{Webhook, Limit{Unit: "characters"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.network, func(t *testing.T) {
+			if got := DefaultLimit(tt.network); got != tt.want {
+				t.Errorf("DefaultLimit(%q) = %+v, want %+v", tt.network, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestKnownNetwork(t *testing.T) {
+	for _, n := range []string{Console, Webhook, X, Mastodon, Bluesky} {
+		if !KnownNetwork(n) {
+			t.Errorf("KnownNetwork(%q) = false", n)
+		}
+	}
+	for _, n := range []string{"", "twitter", "X", "facebook"} {
+		if KnownNetwork(n) {
+			t.Errorf("KnownNetwork(%q) = true", n)
 		}
 	}
 }
 
 func FuzzXLength(f *testing.F) {
-	for _, s := range []string{"Hi http://test.co", "😷👾😡🔥💩", "cafe\u0301", "(example.com)", "a@b.co", "🇫🇷🇫"} {
+	for _, s := range []string{
+		"Hi http://test.co", "😷👾😡🔥💩", "cafe\u0301", "A\uFB2C", "(example.com)", "a@b.co",
+		"🇫🇷🇫", "1️⃣", "a\r\nb", "https://en.wikipedia.org/wiki/Primer_(film)",
+		"@brand@mastodon.social", "http://☃.net/", "x.com/a?b=c.", "\xff\xfe",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -118,19 +232,46 @@ func FuzzXLength(f *testing.F) {
 			t.Fatalf("XLength(%q) = %d", s, n)
 		}
 		if m := XLength(norm.NFC.String(s)); m != n {
-			t.Fatalf("XLength changes under NFC: %d vs %d for %q", n, m, s)
+			t.Fatalf("XLength changes under NFC: %d, then %d for %q", n, m, s)
 		}
+		if m := MastodonLength(s, 23); m < 0 {
+			t.Fatalf("MastodonLength(%q) = %d", s, m)
+		}
+		if got, want := graphemes(s), uniseg.GraphemeClusterCount(s); got != want {
+			t.Fatalf("graphemes(%q) = %d, uniseg says %d", s, got, want)
+		}
+		prev := 0
 		for _, u := range FindURLs(s) {
-			if u.Start < 0 || u.End > len(s) || u.Start >= u.End || s[u.Start:u.End] != u.URL {
+			if u.Start < prev || u.End > len(s) || u.Start >= u.End || s[u.Start:u.End] != u.URL {
 				t.Fatalf("bad span %+v in %q", u, s)
 			}
+			prev = u.End
 		}
 	})
 }
 
+// A typical post: 200 characters, accents, two emoji, a URL and hashtags.
+const benchPost = "Save the date: lancement de la collection Printemps, mardi 30 mars à 18h00. " +
+	"Rejoignez-nous en direct pour la première 👗✨ https://x.com/i/broadcasts/1ABC " +
+	"#SpringLaunch #Paris"
+
 func BenchmarkXLength(b *testing.B) {
-	text := "Save the date: Lancement de la collection, Tuesday, March 30 at 6:00 PM. Join us live on X for the first look 👗✨ https://x.com/i/broadcasts/1ABC #SpringLaunch #Paris"
+	b.ReportAllocs()
 	for b.Loop() {
-		XLength(text)
+		XLength(benchPost)
+	}
+}
+
+func BenchmarkMastodonLength(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		MastodonLength(benchPost, 23)
+	}
+}
+
+func BenchmarkBlueskyLength(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		BlueskyLength(benchPost)
 	}
 }

@@ -1,11 +1,13 @@
-// Package posting sends one message to one social network. It owns the networks' names, their
-// text limits and how each counts a text (here), and, as adapters arrive, the Poster interface,
-// the error taxonomy the dispatcher acts on, and one sub-package per network.
+// Package posting sends one message to one social network: it owns the Poster interface the
+// dispatcher calls, the error taxonomy the dispatcher acts on, and each network's text limits and
+// the counters that apply them, so that a post its network would refuse for its length is caught
+// when it is planned, not when it is due. One sub-package per network implements Poster.
 //
 // It knows nothing of the database or the scheduler: it takes plain values.
 package posting
 
-// Networks onair can post to.
+// Network names, as channels store them. They are untyped so that they compare with the plain
+// strings read from the database and the CLI.
 const (
 	Console  = "console"
 	Webhook  = "webhook"
@@ -14,15 +16,12 @@ const (
 	Bluesky  = "bluesky"
 )
 
-// Networks lists every network name.
-var Networks = []string{Console, Webhook, X, Mastodon, Bluesky}
-
-// KnownNetwork reports whether name is a network onair knows.
+// KnownNetwork reports whether name is a network onair knows, so that a typo in a channel is
+// refused when the channel is added rather than when its first post is due.
 func KnownNetwork(name string) bool {
-	for _, n := range Networks {
-		if n == name {
-			return true
-		}
+	switch name {
+	case Console, Webhook, X, Mastodon, Bluesky:
+		return true
 	}
 	return false
 }
