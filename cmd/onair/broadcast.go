@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,9 +30,26 @@ type broadcastFlags struct {
 // zone is where typed times are read: --tz, else the campaign's zone.
 func (f *broadcastFlags) zone(c *models.Campaign) (*time.Location, error) {
 	if f.tz != "" {
-		return models.LoadLocation(f.tz)
+		return loadZone(f.tz)
 	}
 	return c.Location()
+}
+
+// start reads --at: in the zone of --tz or of the campaign, and in the future.
+func (a *app) start(f *broadcastFlags, c *models.Campaign) (time.Time, *time.Location, error) {
+	loc, err := f.zone(c)
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	start, err := parseWhen(f.at, loc, a.now())
+	if err != nil {
+		return time.Time{}, nil, fmt.Errorf("start time %w", err)
+	}
+	if !start.After(a.now()) {
+		return time.Time{}, nil, fmt.Errorf("start time %q is %s (%s), in the past; give a time to come, like \"+2h\"",
+			f.at, showTime(start, loc), until(a.now(), start))
+	}
+	return start, loc, nil
 }
 
 func (a *app) broadcastAddCmd() *cobra.Command {
@@ -60,16 +78,9 @@ func (a *app) broadcastAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			loc, err := f.zone(c)
+			start, loc, err := a.start(&f, c)
 			if err != nil {
 				return err
-			}
-			start, err := parseWhen(f.at, loc, a.now())
-			if err != nil {
-				return fmt.Errorf("start time: %v", err)
-			}
-			if !start.After(a.now()) {
-				return fmt.Errorf("start time %s is %s, in the past; give a time to come", showTime(start, loc), until(a.now(), start))
 			}
 			minutes := 60
 			if f.duration != "" {
@@ -214,6 +225,12 @@ func (a *app) broadcastListCmd() *cobra.Command {
 			if err := a.openExisting(ctx); err != nil {
 				return err
 			}
+			if status != "" && !slices.Contains(models.BroadcastStatuses, status) {
+				return fmt.Errorf("status %q not known; use one of %s", status, strings.Join(models.BroadcastStatuses, ", "))
+			}
+			if limit < 0 || offset < 0 {
+				return errors.New("--limit and --offset count broadcasts: give 0 or more")
+			}
 			if _, err := a.planner.Reconcile(ctx); err != nil {
 				return err
 			}
@@ -272,7 +289,7 @@ func (a *app) broadcastListCmd() *cobra.Command {
 				loc, _ := models.LoadLocation(v.TimeZone)
 				posts := postSummary(v.Posts)
 				if v.Error != "" {
-					posts = "! " + short(v.Error, 60)
+					posts += "  ! " + short(v.Error, 60)
 				}
 				start := showTime(v.StartsAt.Time, loc)
 				if v.StartsAt.Invalid != "" {
@@ -412,16 +429,9 @@ func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) e
 		if c == nil {
 			return fmt.Errorf("broadcast %d has no campaign; fix its campaign first", b.ID)
 		}
-		loc, err := f.zone(c)
+		start, _, err := a.start(f, c)
 		if err != nil {
 			return err
-		}
-		start, err := parseWhen(f.at, loc, a.now())
-		if err != nil {
-			return fmt.Errorf("start time: %v", err)
-		}
-		if !start.After(a.now()) {
-			return fmt.Errorf("start time %s is %s, in the past; give a time to come", showTime(start, loc), until(a.now(), start))
 		}
 		cols["starts_at"] = models.NewTime(start)
 	}
@@ -493,9 +503,11 @@ func (a *app) broadcastCancelCmd() *cobra.Command {
 	}
 }
 
+// kindOrder is the order of kinds due at the same moment.
+var kindOrder = map[string]int{models.KindTeaser: 0, models.KindReminder: 1, models.KindLive: 2, models.KindReplay: 3}
+
 // sortPosts orders posts as the plan reads: by due time, then kind, step and channel.
 func sortPosts(posts []models.Post, channelName func(int64) string) {
-	kindOrder := map[string]int{models.KindTeaser: 0, models.KindReminder: 1, models.KindLive: 2, models.KindReplay: 3}
 	sort.SliceStable(posts, func(i, j int) bool {
 		a, b := posts[i], posts[j]
 		if !a.DueAt.Equal(b.DueAt.Time) {

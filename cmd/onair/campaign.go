@@ -45,10 +45,11 @@ func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
 func (f *campaignFlags) apply(cmd *cobra.Command, c *models.Campaign) error {
 	set := func(name string) bool { return cmd.Flags().Changed(name) || c.ID == 0 }
 	if set("tz") {
-		if _, err := models.LoadLocation(f.tz); err != nil {
+		loc, err := loadZone(f.tz)
+		if err != nil {
 			return err
 		}
-		c.TimeZone = f.tz
+		c.TimeZone = loc.String()
 	}
 	if set("lang") {
 		lang := strings.ToLower(strings.TrimSpace(f.lang))

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -54,6 +55,14 @@ func (a *app) channelAddCmd() *cobra.Command {
 			if strings.TrimSpace(name) == "" {
 				return fmt.Errorf("a channel needs a name: onair channel add %s --name preview", network)
 			}
+			if s.File != "" {
+				// The daemon may run from another directory: keep the file the marketer meant.
+				abs, err := filepath.Abs(s.File)
+				if err != nil {
+					return fmt.Errorf("--file %s: %w", s.File, err)
+				}
+				s.File = abs
+			}
 			raw, _ := json.Marshal(s)
 			probe := models.Channel{Name: name, Network: network, Settings: string(raw)}
 			if _, err := (&scheduler.Posters{Getenv: func(string) string { return "set" }}).For(probe); err != nil {
@@ -69,7 +78,11 @@ func (a *app) channelAddCmd() *cobra.Command {
 			if err := a.store.CreateChannel(cmd.Context(), ch); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "Channel %q added (%s, id %d).\nNext: onair campaign add \"My campaign\" --channels %s\n", ch.Name, network, ch.ID, ch.Name)
+			fmt.Fprintf(a.out, "Channel %q added (%s, id %d).\n", ch.Name, network, ch.ID)
+			if s.File != "" {
+				fmt.Fprintf(a.out, "Its posts are also appended to %s as JSON lines.\n", s.File)
+			}
+			fmt.Fprintf(a.out, "Next: onair campaign add \"My campaign\" --channels %s\n", ch.Name)
 			return nil
 		},
 	}

@@ -194,11 +194,21 @@ func TestCLIErrors(t *testing.T) {
 		want []string
 	}{
 		{"bad time", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "30/03 18h"},
-			[]string{`"30/03 18h" not understood`, `"2027-03-30 18:00" (read in Europe/Paris)`, `"+2h"`}},
+			[]string{`onair: start time "30/03 18h" not understood; use "2027-03-30 18:00" (read in Europe/Paris), "2027-03-30T18:00:00+02:00" or "+2h"`}},
+		{"bad time read in --tz", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "demain", "--tz", "America/New_York"},
+			[]string{`(read in America/New_York)`, `"2027-03-30T18:00:00-04:00"`}},
+		{"bad --tz", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "+2d", "--tz", "Mars/Olympus"},
+			[]string{`time zone "Mars/Olympus" not known`, "Europe/Paris"}},
+		{"relative time in words", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "+2 days"},
+			[]string{`start time "+2 days" not understood`, `"+3d"`}},
+		{"bad duration", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "+2d", "--duration", "an hour"},
+			[]string{`duration "an hour" not understood`, "45m, 1h30m or 90"}},
 		{"past time", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "2027-02-01 18:00"},
 			[]string{"in the past", "ago"}},
 		{"DST gap", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "2027-03-28 02:30"},
-			[]string{"does not exist in Europe/Paris", "2027-03-28 03:30"}},
+			[]string{`start time "2027-03-28 02:30" does not exist in Europe/Paris: clocks jump from 02:00 to 03:00 that night; use "2027-03-28 03:30"`}},
+		{"reschedule into the past", []string{"broadcast", "reschedule", "1", "--at", "2027-02-28 10:00"},
+			[]string{"in the past", "ago"}},
 		{"unknown campaign", []string{"broadcast", "add", "--campaign", "Sprin", "--title", "T", "--at", "+2d"},
 			[]string{`campaign "Sprin" does not exist`, "known campaigns: Spring launch"}},
 		{"unknown channel", []string{"campaign", "add", "Other", "--channels", "nope"},
@@ -212,6 +222,22 @@ func TestCLIErrors(t *testing.T) {
 		{"missing broadcast", []string{"plan", "show", "42"}, []string{"broadcast 42 does not exist", "onair broadcast list"}},
 		{"not an id", []string{"post", "show", "abc"}, []string{`"abc" is not a number`}},
 		{"bad flag shows usage", []string{"broadcast", "list", "--colour"}, []string{"unknown flag", "Usage:"}},
+		{"missing argument", []string{"broadcast", "show"}, []string{"missing ID: type `onair broadcast show ID`", "Usage:"}},
+		{"name with spaces not quoted", []string{"campaign", "add", "Spring", "launch", "--channels", "preview"},
+			[]string{`too many arguments ("Spring" "launch")`, "in quotes"}},
+		{"stray argument", []string{"broadcast", "list", "1"}, []string{"takes no argument", `"1"`}},
+		{"unknown subcommand", []string{"channel", "ad"}, []string{`"ad" is not a command of ` + "`onair channel`", "add, list", "did you mean add?"}},
+		{"unknown broadcast status", []string{"broadcast", "list", "--status", "done"},
+			[]string{`status "done" not known`, "scheduled, live, ended, cancelled"}},
+		{"unknown post status", []string{"post", "list", "--status", "done"}, []string{`status "done" not known`, "planned"}},
+		{"unknown channel filter", []string{"post", "list", "--channel", "nope"}, []string{`channel "nope" does not exist`}},
+		{"machine-dependent zone", []string{"campaign", "add", "Other", "--channels", "preview", "--tz", "Local"},
+			[]string{`time zone "Local" not usable`}},
+		{"unknown language", []string{"campaign", "add", "Other", "--channels", "preview", "--lang", "de"},
+			[]string{`language "de" has no templates`, "en, fr"}},
+		{"missing post", []string{"post", "skip", "99"}, []string{"post 99 does not exist; see `onair post list`"}},
+		{"edit a campaign that does not exist", []string{"campaign", "edit", "Autumn", "--lang", "en"},
+			[]string{`campaign "Autumn" does not exist; known campaigns: Spring launch`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -364,9 +390,18 @@ func TestBinary(t *testing.T) {
 	if out, _, err := run("--db", "onair-demo.db", "post", "list"); err != nil || strings.Count(out, "\n") != 7 {
 		t.Errorf("demo database post list: %v\n%s", err, out)
 	}
-	_, errOut, err = run("broadcast", "show", "7")
-	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(errOut, "onair: broadcast 7 does not exist") {
-		t.Errorf("bad command: %v, stderr %q", err, errOut)
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"broadcast", "show", "7"}, "onair: broadcast 7 does not exist"},
+		{[]string{"channel", "ad"}, `onair: "ad" is not a command of ` + "`onair channel`"},
+		{[]string{"brodcast", "list"}, `onair: unknown command "brodcast"`},
+	} {
+		out, errOut, err := run(bad.args...)
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.HasPrefix(errOut, bad.want) || out != "" {
+			t.Errorf("onair %s: %v, stdout %q, stderr %q", strings.Join(bad.args, " "), err, out, errOut)
+		}
 	}
 }
 
@@ -400,5 +435,104 @@ func TestBroadcastListPages(t *testing.T) {
 	}
 	if out := s.ok("broadcast", "list"); strings.Contains(out, "Showing") {
 		t.Errorf("everything fits the default page:\n%s", out)
+	}
+}
+
+// TestZones: --tz reads a start time in another zone; every list shows times in the campaign's zone.
+func TestZones(t *testing.T) {
+	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
+	s.setup()
+	out := s.ok("broadcast", "add", "--campaign", "Spring launch", "--title", "Depuis New York",
+		"--at", "2027-04-02 12:00", "--tz", "America/New_York")
+	if !strings.Contains(out, "Fri 2027-04-02 18:00 CEST") {
+		t.Errorf("a noon New York start is not shown as 18:00 in Paris:\n%s", out)
+	}
+	var b broadcastView
+	s.json(&b, "broadcast", "show", "2")
+	if want := time.Date(2027, 4, 2, 16, 0, 0, 0, time.UTC); !b.StartsAt.Equal(want) || b.TimeZone != "Europe/Paris" {
+		t.Errorf("stored start %v in %s, want %v in Europe/Paris", b.StartsAt.Time, b.TimeZone, want)
+	}
+
+	var posts []postView
+	s.json(&posts, "post", "list")
+	if len(posts) != 14 {
+		t.Fatalf("post list: %d posts, want 14", len(posts))
+	}
+	for _, p := range posts {
+		if p.TimeZone != "Europe/Paris" || !strings.HasSuffix(p.DueLocal, "+01:00") && !strings.HasSuffix(p.DueLocal, "+02:00") {
+			t.Errorf("post %d due %s in %s, want Paris time", p.ID, p.DueLocal, p.TimeZone)
+		}
+	}
+	table := s.ok("post", "list", "--status", "planned")
+	for _, want := range []string{"Tue 2027-03-23 18:00 CET", "Tue 2027-03-30 18:00 CEST"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("post list without --broadcast does not show %q:\n%s", want, table)
+		}
+	}
+	if strings.Contains(table, "UTC") {
+		t.Errorf("post list shows UTC times:\n%s", table)
+	}
+}
+
+// TestUnplannedSteps: steps whose time has passed are not created, and the plan says so.
+func TestUnplannedSteps(t *testing.T) {
+	s := newSession(t, time.Date(2027, 3, 28, 9, 0, 0, 0, time.UTC)) // two days before the launch
+	s.setup()
+	plan := s.ok("plan", "show", "1")
+	for _, want := range []string{
+		"Tue 2027-03-23 18:00 CET · teaser 7d · 4d 16h ago\n  – not planned on preview: its time had passed when the broadcast was planned",
+		"Sat 2027-03-27 18:00 CET · teaser 3d",
+		"Mon 2027-03-29 18:00 CEST · teaser 1d · in 1d 7h\n  [1] preview (console) · PLANNED",
+	} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("plan show does not show %q:\n%s", want, plan)
+		}
+	}
+	var pv planView
+	s.json(&pv, "plan", "show", "1")
+	if len(pv.Unplanned) != 2 || pv.Unplanned[0].Step != "7d" || pv.Unplanned[1].Step != "3d" || len(pv.Posts) != 5 {
+		t.Errorf("plan show --json: %d posts, unplanned %+v", len(pv.Posts), pv.Unplanned)
+	}
+	s.ok("broadcast", "cancel", "1")
+	s.json(&pv, "plan", "show", "1")
+	if pv.Unplanned == nil || len(pv.Unplanned) != 0 {
+		t.Errorf("a cancelled broadcast lists unplanned steps: %+v", pv.Unplanned)
+	}
+}
+
+func TestConsoleFile(t *testing.T) {
+	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
+	s.ok("init")
+	out := s.ok("channel", "add", "console", "--name", "preview", "--file", "posts.jsonl")
+	var chans []models.Channel
+	s.json(&chans, "channel", "list")
+	var settings struct{ File string }
+	if len(chans) != 1 || json.Unmarshal([]byte(chans[0].Settings), &settings) != nil || !filepath.IsAbs(settings.File) ||
+		filepath.Base(settings.File) != "posts.jsonl" || !strings.Contains(out, settings.File) {
+		t.Errorf("channel settings %+v; add said:\n%s", chans, out)
+	}
+}
+
+// TestDemo runs the demo in-process, as far as its plan.
+func TestDemo(t *testing.T) {
+	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
+	t.Setenv("TZ", "Europe/Paris")
+	out := s.ok("demo", "--plan-only")
+	for _, want := range []string{
+		"Broadcast 1 · Spring collection launch",
+		"Starts Mon 2027-03-01 10:03 CET (in 3m)",
+		"teaser 1d · 23h 57m ago\n  – not planned on preview: its time had passed",
+		"teaser 2m", "reminder 20s", "· live ·", "replay 30s",
+		"We're live! Spring collection launch",
+		"plan show 1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo does not show %q:\n%s", want, out)
+		}
+	}
+	var list []broadcastView
+	s.json(&list, "broadcast", "list")
+	if len(list) != 1 || list[0].Posts["planned"] != 6 {
+		t.Errorf("demo broadcast: %+v", list)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,10 +21,12 @@ type demoCadence struct {
 }
 
 var (
+	// The 1d teaser is in the past already: the plan shows that onair leaves it out rather than
+	// sending a "tomorrow" teaser minutes before the start.
 	demoNormal = demoCadence{startIn: 3 * time.Minute, duration: 2 * time.Minute,
-		teasers: "2m,90s", reminders: "1m,20s", replay: "30s", label: "about 6 minutes"}
+		teasers: "1d,2m,90s", reminders: "1m,20s", replay: "30s", label: "about 6 minutes"}
 	demoFast = demoCadence{startIn: 14 * time.Second, duration: 6 * time.Second,
-		teasers: "12s", reminders: "8s,4s", replay: "3s", label: "about 25 seconds"}
+		teasers: "1d,12s", reminders: "8s,4s", replay: "3s", label: "about 25 seconds"}
 )
 
 func (a *app) demoCmd() *cobra.Command {
@@ -32,9 +35,10 @@ func (a *app) demoCmd() *cobra.Command {
 		Use:   "demo",
 		Short: "Watch a whole campaign go out in a few minutes, on the console, with no account",
 		Long: `demo creates ./onair-demo.db (or --db) afresh with a console channel, a campaign whose
-cadence is compressed into minutes, and a broadcast starting 3 minutes from now. Then it runs the
-daemon: watch the teasers, the reminders, the "we are live" post and the replay go out on this
-terminal. --fast compresses it all into under a minute; --plan-only prints the plan and stops.`,
+cadence is compressed into minutes (plus a 1-day teaser whose time has already passed, to show that
+onair leaves it out), and a broadcast starting 3 minutes from now. Then it runs the daemon: watch
+the teasers, the reminders, the "we are live" post and the replay go out on this terminal.
+--fast compresses it all into under a minute; --plan-only prints the plan and stops.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signalContext(cmd.Context())
@@ -79,13 +83,15 @@ terminal. --fast compresses it all into under a minute; --plan-only prints the p
 				return err
 			}
 			fmt.Fprintf(a.out, "Demo database %s: a console channel, a campaign with its cadence compressed\n", a.cfg.DB)
-			fmt.Fprintf(a.out, "(teasers %s, reminders %s before; replay %s after), and a broadcast starting in %s.\n\n",
-				c.Teasers, c.Reminders, c.ReplayAfter, cad.startIn)
+			fmt.Fprintf(a.out, "(teasers %s, reminders %s before; replay %s after), and a broadcast starting in %s.\n",
+				c.Teasers, c.Reminders, c.ReplayAfter, models.Offset{Duration: cad.startIn})
+			fmt.Fprintf(a.out, "The 1d teaser's time has passed: onair does not create it.\n\n")
 			if err := a.replanAndShow(ctx, b.ID); err != nil {
 				return err
 			}
 			if planOnly {
-				fmt.Fprintf(a.out, "\nSend it for real (console only): onair demo%s\n", map[bool]string{true: " --fast", false: ""}[fast])
+				fmt.Fprintf(a.out, "\nTry next:\n")
+				a.demoHints(b.ID, fmt.Sprintf("  onair demo%s\t# send it for real, on this terminal", map[bool]string{true: " --fast", false: ""}[fast]))
 				return nil
 			}
 			fmt.Fprintf(a.out, "\nSending, %s. Ctrl-C stops the demo.\n\n", cad.label)
@@ -151,9 +157,26 @@ func (a *app) runDemo(ctx context.Context, id int64, end time.Time) error {
 					sent++
 				}
 			}
-			fmt.Fprintf(a.out, "Done: %d posts went out. Look at them again with:\n  onair --db %s post list --broadcast %d\n", sent, a.cfg.DB, id)
+			fmt.Fprintf(a.out, "Done: %d posts went out. Look at them again with:\n", sent)
+			a.demoHints(id)
 			log.Debug("demo finished", slog.Int("sent", sent))
 			return nil
 		}
 	}
+}
+
+// demoHints prints the commands to look at the demo's broadcast, and more if given.
+func (a *app) demoHints(id int64, more ...string) {
+	db := a.cfg.DB
+	if strings.ContainsAny(db, " '\"") {
+		db = fmt.Sprintf("%q", db)
+	}
+	tw := newTable(a.out)
+	fmt.Fprintf(tw, "  onair --db %s plan show %d\t# the timeline, with every post's text\n", db, id)
+	fmt.Fprintf(tw, "  onair --db %s post list --broadcast %d\t# the posts and their status\n", db, id)
+	fmt.Fprintf(tw, "  onair --db %s broadcast reschedule %d --at +10m\t# move it: the posts follow\n", db, id)
+	for _, m := range more {
+		fmt.Fprintln(tw, m)
+	}
+	tw.Flush()
 }

@@ -81,6 +81,7 @@ Start with:  onair init  (or try  onair demo)`,
 	})
 	root.AddCommand(a.initCmd(), a.channelCmd(), a.campaignCmd(), a.broadcastCmd(), a.planCmd(),
 		a.postCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd())
+	explainArgs(root)
 	return root
 }
 

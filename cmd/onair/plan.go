@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/scheduler"
 )
 
 func (a *app) planCmd() *cobra.Command {
@@ -45,12 +48,16 @@ type postView struct {
 	models.Post
 	Channel  string `json:"channel"`
 	Network  string `json:"network"`
+	TimeZone string `json:"time_zone"` // its campaign's
 	DueLocal string `json:"due_local"`
+
+	loc *time.Location
 }
 
 type planView struct {
-	Broadcast broadcastView `json:"broadcast"`
-	Posts     []postView    `json:"posts"`
+	Broadcast broadcastView         `json:"broadcast"`
+	Posts     []postView            `json:"posts"`
+	Unplanned []scheduler.Unplanned `json:"unplanned"` // cadence steps left out, and why
 }
 
 func (a *app) postViews(ctx context.Context, posts []models.Post, c *models.Campaign) ([]postView, map[int64]models.Channel, error) {
@@ -63,13 +70,59 @@ func (a *app) postViews(ctx context.Context, posts []models.Post, c *models.Camp
 		return nil, nil, err
 	}
 	sortPosts(posts, func(id int64) string { return chans[id].Name })
-	loc := campaignLoc(c)
+	zones, err := a.postZones(ctx, posts, c)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]postView, len(posts))
 	for i, p := range posts {
+		loc := zones[p.BroadcastID]
 		out[i] = postView{Post: p, Channel: chans[p.ChannelID].Name, Network: chans[p.ChannelID].Network,
-			DueLocal: p.DueAt.In(loc).Format("2006-01-02T15:04:05-07:00")}
+			TimeZone: loc.String(), DueLocal: p.DueAt.In(loc).Format(time.RFC3339), loc: loc}
 	}
 	return out, chans, nil
+}
+
+// postZones finds the zone each post's times are shown in: its broadcast's campaign's (c when the
+// caller knows it), UTC for a broadcast without a campaign.
+func (a *app) postZones(ctx context.Context, posts []models.Post, c *models.Campaign) (map[int64]*time.Location, error) {
+	zones := map[int64]*time.Location{}
+	if c != nil {
+		for _, p := range posts {
+			zones[p.BroadcastID] = campaignLoc(c)
+		}
+		return zones, nil
+	}
+	ids := make([]int64, 0, len(posts))
+	for _, p := range posts {
+		ids = append(ids, p.BroadcastID)
+	}
+	bs, err := a.store.BroadcastsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	camps, err := a.store.Campaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID, byName := map[int64]*models.Campaign{}, map[string]*models.Campaign{}
+	for i := range camps {
+		byID[camps[i].ID] = &camps[i]
+		byName[strings.ToLower(camps[i].Name)] = &camps[i]
+	}
+	for _, p := range posts {
+		var camp *models.Campaign
+		if b, ok := bs[p.BroadcastID]; ok {
+			switch {
+			case b.CampaignID != nil:
+				camp = byID[*b.CampaignID]
+			case b.CampaignName != nil:
+				camp = byName[strings.ToLower(strings.TrimSpace(*b.CampaignName))]
+			}
+		}
+		zones[p.BroadcastID] = campaignLoc(camp)
+	}
+	return zones, nil
 }
 
 func (a *app) printPlanJSON(ctx context.Context, arg string) error {
@@ -89,11 +142,70 @@ func (a *app) printPlanJSON(ctx context.Context, arg string) error {
 	if err != nil {
 		return err
 	}
-	return printJSON(a.out, planView{Broadcast: newBroadcastView(*b, c, counts[b.ID]), Posts: views})
+	missing, err := a.planner.Unplanned(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	if missing == nil {
+		missing = []scheduler.Unplanned{}
+	}
+	return printJSON(a.out, planView{Broadcast: newBroadcastView(*b, c, counts[b.ID]), Posts: views, Unplanned: missing})
+}
+
+// planStep is one step of the timeline: its copies on each channel, and the channels where the
+// plan left it out.
+type planStep struct {
+	due        time.Time
+	kind, step string
+	posts      []postView
+	unplanned  []scheduler.Unplanned
+}
+
+func (s *planStep) label() string {
+	if s.kind == models.KindLive {
+		return "live"
+	}
+	return s.kind + " " + s.step
+}
+
+// planSteps groups posts (sorted by sortPosts) and left-out steps by due time, kind and step.
+func planSteps(views []postView, missing []scheduler.Unplanned) []*planStep {
+	var out []*planStep
+	byKey := map[string]*planStep{}
+	get := func(due time.Time, kind, step string) *planStep {
+		key := due.UTC().String() + "/" + kind + "/" + step
+		if s, ok := byKey[key]; ok {
+			return s
+		}
+		s := &planStep{due: due, kind: kind, step: step}
+		byKey[key] = s
+		out = append(out, s)
+		return s
+	}
+	for _, v := range views {
+		s := get(v.DueAt.Time, v.Kind, v.Step)
+		s.posts = append(s.posts, v)
+	}
+	for _, m := range missing {
+		s := get(m.DueAt, m.Kind, m.Step)
+		s.unplanned = append(s.unplanned, m)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.due.Equal(b.due) {
+			return a.due.Before(b.due)
+		}
+		if a.kind != b.kind {
+			return kindOrder[a.kind] < kindOrder[b.kind]
+		}
+		return a.step < b.step
+	})
+	return out
 }
 
 // printPlan prints a broadcast's timeline: one block per step, the copies of that step on each
-// channel under it, each with its status, length against its limit, and full text.
+// channel under it, each with its status, length against its limit, and full text; and the
+// steps the plan left out, with why.
 func (a *app) printPlan(ctx context.Context, id int64) error {
 	b, c, err := a.loadBroadcast(ctx, fmt.Sprint(id))
 	if err != nil {
@@ -118,37 +230,41 @@ func (a *app) printPlan(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if len(views) == 0 {
+	missing, err := a.planner.Unplanned(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	if len(views) == 0 && len(missing) == 0 {
 		fmt.Fprintln(a.out, "\nNo posts planned.")
 		return nil
 	}
-	lastGroup := ""
-	for _, v := range views {
-		group := v.DueAt.String() + v.Kind + v.Step
-		if group != lastGroup {
-			lastGroup = group
-			label := v.Kind + " " + v.Step
-			if v.Kind == models.KindLive {
-				label = "live"
+	for _, s := range planSteps(views, missing) {
+		fmt.Fprintf(a.out, "\n%s · %s · %s\n", showTime(s.due, loc), s.label(), until(a.now(), s.due))
+		for _, v := range s.posts {
+			length := fmt.Sprintf("%d chars", v.Length)
+			if v.MaxLength > 0 {
+				length = fmt.Sprintf("%d/%d", v.Length, v.MaxLength)
+				if v.Length > v.MaxLength {
+					length += fmt.Sprintf(" ✗ %d over", v.Length-v.MaxLength)
+				}
 			}
-			fmt.Fprintf(a.out, "\n%s · %s · %s\n", showTime(v.DueAt.Time, loc), label, until(a.now(), v.DueAt.Time))
-		}
-		length := fmt.Sprintf("%d chars", v.Length)
-		if v.MaxLength > 0 {
-			length = fmt.Sprintf("%d/%d", v.Length, v.MaxLength)
-			if v.Length > v.MaxLength {
-				length += fmt.Sprintf(" ✗ %d over", v.Length-v.MaxLength)
+			flags := ""
+			if v.Edited {
+				flags = " · edited"
 			}
+			fmt.Fprintf(a.out, "  [%d] %s (%s) · %s · %s%s\n", v.ID, v.Channel, v.Network, strings.ToUpper(v.Status), length, flags)
+			if v.Error != "" && v.Status != models.PostPlanned {
+				fmt.Fprintf(a.out, "      ! %s\n", v.Error)
+			}
+			fmt.Fprintln(a.out, indent(v.Text, "      │ "))
 		}
-		flags := ""
-		if v.Edited {
-			flags = " · edited"
+		if len(s.unplanned) > 0 {
+			chans := make([]string, len(s.unplanned))
+			for i, m := range s.unplanned {
+				chans[i] = m.Channel
+			}
+			fmt.Fprintf(a.out, "  – not planned on %s: %s\n", strings.Join(chans, ", "), s.unplanned[0].Reason)
 		}
-		fmt.Fprintf(a.out, "  [%d] %s (%s) · %s · %s%s\n", v.ID, v.Channel, v.Network, strings.ToUpper(v.Status), length, flags)
-		if v.Error != "" && v.Status != models.PostPlanned {
-			fmt.Fprintf(a.out, "      ! %s\n", v.Error)
-		}
-		fmt.Fprintln(a.out, indent(v.Text, "      │ "))
 	}
 	return nil
 }

@@ -87,11 +87,10 @@ func (a *app) postListCmd() *cobra.Command {
 				fmt.Fprintln(a.out, "No post matches.")
 				return nil
 			}
-			loc := campaignLoc(c)
 			tw := newTable(a.out)
 			fmt.Fprintln(tw, "ID\tBROADCAST\tDUE\tKIND\tSTEP\tCHANNEL\tSTATUS\tTEXT")
 			for _, v := range views {
-				fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.BroadcastID, showTime(v.DueAt.Time, loc), v.Kind, v.Step,
+				fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.BroadcastID, showTime(v.DueAt.Time, v.loc), v.Kind, v.Step,
 					v.Channel, v.Status, short(v.Text, 50))
 			}
 			return tw.Flush()

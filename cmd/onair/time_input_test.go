@@ -1,0 +1,91 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseWhenErrors(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	ny, _ := time.LoadLocation("America/New_York")
+	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, in string
+		loc      *time.Location
+		want     string
+	}{
+		{"not a time", "30/03 18h", paris,
+			`"30/03 18h" not understood; use "2027-03-30 18:00" (read in Europe/Paris), "2027-03-30T18:00:00+02:00" or "+2h"`},
+		{"example offset follows the zone", "tomorrow", ny,
+			`"tomorrow" not understood; use "2027-03-30 18:00" (read in America/New_York), "2027-03-30T18:00:00-04:00" or "+2h"`},
+		{"relative without unit", "+2", paris, `"+2" not understood; a time from now looks like "+2h", "+3d" or "+1h30m"`},
+		{"relative in words", "+2 hours", paris, `"+2 hours" not understood; a time from now looks like`},
+		{"spring forward gap", "2027-03-28 02:30", paris,
+			`"2027-03-28 02:30" does not exist in Europe/Paris: clocks jump from 02:00 to 03:00 that night; use "2027-03-28 03:30"`},
+		{"spring forward gap in New York", "2027-03-14T02:15", ny,
+			`"2027-03-14T02:15" does not exist in America/New_York: clocks jump from 02:00 to 03:00 that night; use "2027-03-14 03:15"`},
+		{"fall back twice", "2027-10-31 02:30", paris,
+			`"2027-10-31 02:30" happens twice in Europe/Paris: clocks go back that night; say which with its offset: "2027-10-31T02:30:00+02:00" (the first) or "2027-10-31T02:30:00+01:00" (the second)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseWhen(tt.in, tt.loc, now)
+			if err == nil {
+				t.Fatalf("parseWhen(%q) accepted it", tt.in)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("parseWhen(%q) error\n got: %s\nwant: %s", tt.in, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseWhenWallClock(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2027-03-30 9:00", time.Date(2027, 3, 30, 7, 0, 0, 0, time.UTC)},
+		{"2027-03-28 01:59", time.Date(2027, 3, 28, 0, 59, 0, 0, time.UTC)},
+		{"2027-03-28 03:00", time.Date(2027, 3, 28, 1, 0, 0, 0, time.UTC)},
+		{"2027-10-31 01:59", time.Date(2027, 10, 30, 23, 59, 0, 0, time.UTC)},
+		{"2027-10-31 03:00", time.Date(2027, 10, 31, 2, 0, 0, 0, time.UTC)},
+		{"2027-10-31T02:30:00+01:00", time.Date(2027, 10, 31, 1, 30, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseWhen(tt.in, paris, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equal(tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadZone(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Europe/Paris", ""},
+		{"UTC", ""},
+		{"Local", "not usable"},
+		{"", "not usable"},
+		{"Paris", `"Paris" not known`},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			loc, err := loadZone(tt.in)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatal(err)
+			case tt.want == "" && loc.String() != tt.in:
+				t.Errorf("loaded %s", loc)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
