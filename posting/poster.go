@@ -20,12 +20,45 @@ type Message struct {
 	ReplayURL      string    `json:"replay_url,omitempty"`
 	DueAt          time.Time `json:"due_at"`
 	Channel        string    `json:"channel"`
+
+	// Attempt is 1 on a post's first try. Above 1, an earlier try may have reached the network
+	// (a timeout, a crash mid-send): an adapter whose network can tell looks for the post before
+	// creating it again, and reports *Already when it finds it.
+	Attempt int `json:"attempt,omitempty"`
+	// Description is the broadcast's description (a link card's text).
+	Description string `json:"description,omitempty"`
+	// Lang is the campaign's language ("en", "fr"), for networks that tag posts with one.
+	Lang string `json:"lang,omitempty"`
+	// Visibility is the campaign's audience on networks that have one (Mastodon: public,
+	// unlisted, private); empty means the network's default.
+	Visibility string `json:"visibility,omitempty"`
+	// Image goes with the post: attached to teasers on X and Mastodon, the link card's picture on
+	// Bluesky. nil: none.
+	Image *Image `json:"image,omitempty"`
+	// Thread, when set, makes the post a reply in the broadcast's thread on this channel.
+	Thread *Thread `json:"thread,omitempty"`
+}
+
+// Image is a picture file to upload with a post. Its type and size were checked against the
+// network's limits when the post was planned (CheckImage).
+type Image struct {
+	Path string `json:"path"`
+	Alt  string `json:"alt,omitempty"` // alternative text, for networks that take it
+}
+
+// Thread places a post under earlier posts of the same broadcast on the same channel: Root is the
+// first post of the thread (the first teaser), Parent the post it answers (the latest one sent).
+type Thread struct {
+	Root   Receipt `json:"root"`
+	Parent Receipt `json:"parent"`
 }
 
 // Receipt is what the network says about a post it accepted.
 type Receipt struct {
-	RemoteID  string
-	RemoteURL string
+	RemoteID  string `json:"remote_id"`            // the network's id: X post id, Mastodon status id, Bluesky at:// URI
+	RemoteURL string `json:"remote_url,omitempty"` // where a person sees it
+	// Ref is whatever else the network needs to reply to the post (Bluesky: the record's CID).
+	Ref string `json:"ref,omitempty"`
 }
 
 // Poster sends one message to one channel. It returns one of the errors below so the dispatcher

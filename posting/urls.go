@@ -461,3 +461,10 @@ var genericTLDs = func() map[string]struct{} {
 	}
 	return set
 }()
+
+// XHasURL reports whether X sees a URL in text: X prices a post with a link higher than one
+// without.
+func XHasURL(text string) bool {
+	_, _, ok := nextURL(text, 0, xURLs)
+	return ok
+}
