@@ -79,6 +79,7 @@ type Outcome struct {
 	NextAttempt time.Time // for a retry
 	RemoteID    string
 	RemoteURL   string
+	RemoteRef   string
 	Started     time.Time
 	Duration    time.Duration
 	Refund      bool // the try does not count toward the post's limit (rate limit, credentials): attempts - 1
@@ -113,6 +114,7 @@ func (s *Store) RecordMany(ctx context.Context, owner string, outcomes []PostOut
 				cols["sent_at"] = NewTime(o.Started.Add(o.Duration))
 				cols["remote_id"] = o.RemoteID
 				cols["remote_url"] = o.RemoteURL
+				cols["remote_ref"] = o.RemoteRef
 			}
 			if o.Refund {
 				cols["attempts"] = gormExpr("attempts - 1")
@@ -149,13 +151,14 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 	var (
 		ids                         = make([]int64, n)
 		statuses, errs, rids, rurls = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		rrefs                       = make([]string, n)
 		nexts, sents                = make([]*time.Time, n), make([]*time.Time, n)
 		refunds                     = make([]int32, n)
 		byID                        = make(map[int64]Outcome, n)
 	)
 	for i, po := range outcomes {
 		o := po.Outcome
-		ids[i], statuses[i], errs[i], rids[i], rurls[i] = po.PostID, o.Status, o.Error, o.RemoteID, o.RemoteURL
+		ids[i], statuses[i], errs[i], rids[i], rurls[i], rrefs[i] = po.PostID, o.Status, o.Error, o.RemoteID, o.RemoteURL, o.RemoteRef
 		if !o.NextAttempt.IsZero() {
 			t := o.NextAttempt.UTC()
 			nexts[i] = &t
@@ -176,13 +179,14 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 				sent_at = coalesce(v.sent_at, p.sent_at),
 				remote_id = CASE WHEN v.status = 'sent' THEN v.remote_id ELSE p.remote_id END,
 				remote_url = CASE WHEN v.status = 'sent' THEN v.remote_url ELSE p.remote_url END,
+				remote_ref = CASE WHEN v.status = 'sent' THEN v.remote_ref ELSE p.remote_ref END,
 				attempts = p.attempts - v.refund
-			FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::int[])
-				AS v(id, status, error, next_attempt_at, sent_at, remote_id, remote_url, refund)
+			FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::int[])
+				AS v(id, status, error, next_attempt_at, sent_at, remote_id, remote_url, remote_ref, refund)
 			WHERE p.id = v.id AND p.status = ? AND p.lease_owner = ?
 			RETURNING p.id`,
 			NewTime(tx.now()), pgArray(ints(ids)), pgArray(strs(statuses)), pgArray(strs(errs)), pgArray(times(nexts)),
-			pgArray(times(sents)), pgArray(strs(rids)), pgArray(strs(rurls)), pgArray(ints(refunds)), PostSending, owner).Scan(&updated).Error
+			pgArray(times(sents)), pgArray(strs(rids)), pgArray(strs(rurls)), pgArray(strs(rrefs)), pgArray(ints(refunds)), PostSending, owner).Scan(&updated).Error
 		if err != nil {
 			return err
 		}

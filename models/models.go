@@ -6,6 +6,7 @@
 package models
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -70,6 +71,10 @@ type Campaign struct {
 	ReplayAfter  string    `json:"replay_after"` // offsets after the end, e.g. "30m,1d"
 	Hashtags     string    `json:"hashtags"`     // space-separated, each with its '#'
 	TemplatesDir string    `json:"templates_dir"`
+	Thread       bool      `json:"thread"`     // reminders, live and replay posts reply to the first teaser
+	Visibility   string    `json:"visibility"` // Mastodon audience: public (default), unlisted, private
+	Image        string    `json:"image"`      // a picture file for teasers (and Bluesky link cards)
+	ImageAlt     string    `json:"image_alt"`  // its description, for networks that take one
 	CreatedAt    Time      `json:"created_at" gorm:"autoCreateTime:false"`
 	UpdatedAt    Time      `json:"updated_at" gorm:"autoUpdateTime:false"`
 	Channels     []Channel `json:"channels,omitempty" gorm:"many2many:campaign_channels"`
@@ -120,8 +125,11 @@ type Channel struct {
 	Status       string `json:"status"`
 	StatusReason string `json:"status_reason"`
 	PausedUntil  Time   `json:"paused_until"` // a rate limit holds the channel until then
-	CreatedAt    Time   `json:"created_at" gorm:"autoCreateTime:false"`
-	UpdatedAt    Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
+	// Secrets are the channel's credentials, sealed (see Sealer): never shown, never usable
+	// without onair's key.
+	Secrets   string `json:"-"`
+	CreatedAt Time   `json:"created_at" gorm:"autoCreateTime:false"`
+	UpdatedAt Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
 }
 
 // Broadcast is one live video. Its row is the CMS's way in: see docs/cms-integration.md.
@@ -143,6 +151,8 @@ type Broadcast struct {
 	PlannedAt       Time    `json:"planned_at"`
 	StartedAt       Time    `json:"started_at"` // when it really went live (onair broadcast live)
 	EndedAt         Time    `json:"ended_at"`   // when it really ended (onair broadcast end)
+	Image           string  `json:"image"`      // a picture file for its teasers; the campaign's when empty
+	ImageAlt        string  `json:"image_alt"`
 	CreatedAt       Time    `json:"created_at" gorm:"autoCreateTime:false"`
 	UpdatedAt       Time    `json:"updated_at" gorm:"autoUpdateTime:false"`
 }
@@ -191,11 +201,44 @@ type Post struct {
 	SentAt         Time   `json:"sent_at"`
 	RemoteID       string `json:"remote_id" gorm:"column:remote_id"`
 	RemoteURL      string `json:"remote_url" gorm:"column:remote_url"`
-	ExpiresAt      Time   `json:"expires_at"` // past this, the post is useless: it is skipped, never sent stale
+	RemoteRef      string `json:"remote_ref,omitempty" gorm:"column:remote_ref"` // what replying to it takes besides its id
+	Options        string `json:"options,omitempty"`                             // PostOptions as JSON, resolved when planned
+	ExpiresAt      Time   `json:"expires_at"`                                    // past this, the post is useless: it is skipped, never sent stale
 	LeaseOwner     string `json:"lease_owner,omitempty"`
 	LeaseExpiresAt Time   `json:"lease_expires_at"`
 	CreatedAt      Time   `json:"created_at" gorm:"autoCreateTime:false"`
 	UpdatedAt      Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
+}
+
+// PostOptions is what a post goes out with besides its text, resolved from its campaign and
+// broadcast when it is planned (so a CMS reading posts sees it, and a re-plan updates it).
+type PostOptions struct {
+	Lang       string `json:"lang,omitempty"`
+	Visibility string `json:"visibility,omitempty"`
+	Thread     bool   `json:"thread,omitempty"` // reply in the broadcast's thread on its channel
+	Image      string `json:"image,omitempty"`
+	ImageAlt   string `json:"image_alt,omitempty"`
+}
+
+// Encode returns o as stored in posts.options ("" when empty).
+func (o PostOptions) Encode() string {
+	if o == (PostOptions{}) {
+		return ""
+	}
+	b, _ := json.Marshal(o)
+	return string(b)
+}
+
+// ParseOptions reads posts.options. Unreadable JSON (a CMS's hand edit) is an error naming it.
+func (p *Post) ParseOptions() (PostOptions, error) {
+	var o PostOptions
+	if strings.TrimSpace(p.Options) == "" {
+		return o, nil
+	}
+	if err := json.Unmarshal([]byte(p.Options), &o); err != nil {
+		return o, fmt.Errorf("post %d options %q are not valid JSON: %v", p.ID, p.Options, err)
+	}
+	return o, nil
 }
 
 // Attempt is one try at sending a post.

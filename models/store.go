@@ -544,6 +544,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *Campaign, channelNames []
 		err := tx.db.WithContext(ctx).Model(&Campaign{}).Where("id = ?", c.ID).Updates(map[string]any{
 			"time_zone": c.TimeZone, "lang": c.Lang, "teasers": c.Teasers, "reminders": c.Reminders,
 			"replay_after": c.ReplayAfter, "hashtags": c.Hashtags, "templates_dir": c.TemplatesDir,
+			"thread": c.Thread, "visibility": c.Visibility, "image": c.Image, "image_alt": c.ImageAlt,
 			"updated_at": c.UpdatedAt,
 		}).Error
 		if err != nil {
@@ -615,3 +616,15 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 
 // SQLDB returns the underlying connection pool (the PostgreSQL elector pins a connection of it).
 func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
+
+// SentPosts lists the posts of a broadcast already sent on a channel: the thread its replies go
+// into.
+func (s *Store) SentPosts(ctx context.Context, broadcastID, channelID int64) ([]Post, error) {
+	var out []Post
+	err := s.db.WithContext(ctx).Where("broadcast_id = ? AND channel_id = ? AND status = 'sent'", broadcastID, channelID).
+		Order("sent_at, id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("load the thread of broadcast %d: %w", broadcastID, err)
+	}
+	return out, nil
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"github.com/onairhq/onair/models"
 )
 
 // Unplanned is a step of a broadcast's cadence that has no post, and why.
@@ -27,7 +25,7 @@ func (p *Planner) Unplanned(ctx context.Context, broadcastID int64) ([]Unplanned
 	if err != nil {
 		return nil, err
 	}
-	cache := &campaignCache{byID: map[int64]*models.Campaign{}, byName: map[string]*models.Campaign{}}
+	cache := newCampaignCache()
 	_, steps, err := p.steps(ctx, b, cache)
 	var rowError *RowError
 	if errors.As(err, &rowError) {

@@ -13,13 +13,14 @@ import (
 
 // change is one write the plan makes: a new post, or new values for an existing pending one.
 type change struct {
-	create  *models.Post
-	id      int64
-	cols    map[string]any
-	cancel  bool
-	tooLong string // "teaser 7d on brand-x: ..." when the text does not fit
-	newStat string
-	noop    bool // nothing to write: kept so the plan's error can still name the post
+	create   *models.Post
+	id       int64
+	cols     map[string]any
+	cancel   bool
+	tooLong  string // "teaser 7d on brand-x: ..." when the text does not fit
+	badImage string // "teaser 7d on brand-x: image ..." when the network refuses the picture
+	newStat  string
+	noop     bool // nothing to write: kept so the plan's error can still name the post
 }
 
 func (c change) status() string { return c.newStat }
@@ -60,7 +61,7 @@ func invalidateAll(existing []models.Post, reason string) []change {
 }
 
 // diff compares the wanted steps with the posts that exist and returns the writes to make.
-func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step, existing []models.Post, now time.Time) ([]change, error) {
+func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step, existing []models.Post, cache *campaignCache, now time.Time) ([]change, error) {
 	byKey := make(map[string]models.Post, len(existing))
 	for _, post := range existing {
 		byKey[postKey(post.ChannelID, post.Kind, post.Step)] = post
@@ -108,7 +109,8 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			text = old.Text
 		}
 		n, max, lerr := Measure(s.channel, text)
-		status, errText, tooLong := models.PostPlanned, "", ""
+		opts := postOptions(b, camp, s)
+		status, errText, tooLong, badImage := models.PostPlanned, "", "", ""
 		var tl *posting.TooLong
 		switch {
 		case errors.As(lerr, &tl):
@@ -117,15 +119,20 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			errText = fmt.Sprintf("%v; shorten it with `onair post edit` or change the %s template", lerr, s.kind)
 		case lerr != nil:
 			return nil, lerr
+		case opts.Image != "" && cache.checkImage(s.channel.Network, opts.Image) != nil:
+			ierr := cache.checkImage(s.channel.Network, opts.Image)
+			status = models.PostInvalid
+			badImage = fmt.Sprintf("%s %s on %s: %v", s.kind, s.label, s.channel.Name, ierr)
+			errText = fmt.Sprintf("%v; set another with `onair broadcast edit %d --image FILE` or `onair campaign edit --image FILE`", ierr, b.ID)
 		case s.kind == models.KindReplay && b.ReplayURL == "":
 			status = models.PostHeld
 			errText = "waiting for the replay URL: `onair broadcast edit " + fmt.Sprint(b.ID) + " --replay-url URL`, or the replay_url column"
 		}
 		if !exists {
-			out = append(out, change{newStat: status, tooLong: tooLong, create: &models.Post{
+			out = append(out, change{newStat: status, tooLong: tooLong, badImage: badImage, create: &models.Post{
 				BroadcastID: b.ID, ChannelID: s.channel.ID, Kind: s.kind, Step: s.label,
 				DueAt: models.NewTime(s.due), ExpiresAt: models.NewTime(s.expires), Text: text, Length: n, MaxLength: max,
-				Status: status, Error: errText,
+				Status: status, Error: errText, Options: opts.Encode(),
 			}})
 			continue
 		}
@@ -156,10 +163,13 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		if old.Error != errText {
 			cols["error"] = errText
 		}
+		if o := opts.Encode(); old.Options != o {
+			cols["options"] = o
+		}
 		if len(cols) > 0 {
-			out = append(out, change{id: old.ID, cols: cols, newStat: status, tooLong: tooLong})
+			out = append(out, change{id: old.ID, cols: cols, newStat: status, tooLong: tooLong, badImage: badImage})
 		} else if status == models.PostInvalid {
-			out = append(out, change{id: old.ID, noop: true, newStat: status, tooLong: tooLong})
+			out = append(out, change{id: old.ID, noop: true, newStat: status, tooLong: tooLong, badImage: badImage})
 		}
 	}
 	for _, post := range existing {
@@ -173,6 +183,26 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		out = append(out, cancelChange(post, reason))
 	}
 	return out, nil
+}
+
+// postOptions resolves what a step's post goes out with besides its text: the campaign's language
+// and audience; a place in the broadcast's thread for reminders, live and replay posts when the
+// campaign threads them (on networks that have replies); and the broadcast's picture, else the
+// campaign's, on teasers (and on every Bluesky post, as its link card's picture).
+func postOptions(b *models.Broadcast, camp *models.Campaign, s step) models.PostOptions {
+	o := models.PostOptions{Lang: camp.Lang, Visibility: camp.Visibility}
+	o.Thread = camp.Thread && s.kind != models.KindTeaser && posting.HasReplies(s.channel.Network)
+	image, alt := b.Image, b.ImageAlt
+	if image == "" {
+		image, alt = camp.Image, camp.ImageAlt
+	}
+	if image != "" && (s.kind == models.KindTeaser || s.channel.Network == posting.Bluesky) {
+		o.Image, o.ImageAlt = image, alt
+		if o.ImageAlt == "" {
+			o.ImageAlt = b.Title
+		}
+	}
+	return o
 }
 
 // overtaken says why a step is no longer worth sending given the broadcast's status: once live,

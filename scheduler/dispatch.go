@@ -197,14 +197,15 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 	}
 	// Sends are not cancelled with ctx: a graceful stop lets the one under way finish.
 	sendCtx := context.WithoutCancel(ctx)
+	threads := threadCache{}
 	for i, p := range posts {
 		if ctx.Err() != nil {
 			return d.giveBack(posts[i:], time.Time{}, &stats, rec)
 		}
-		b := broadcasts[p.BroadcastID]
-		msg := posting.Message{PostID: p.ID, IdempotencyKey: p.IdempotencyKey, BroadcastID: p.BroadcastID,
-			Broadcast: b.Title, Kind: p.Kind, Step: p.Step, Text: p.Text, WatchURL: b.WatchURL,
-			ReplayURL: b.ReplayURL, DueAt: p.DueAt.Time, Channel: ch.Name}
+		msg, err := d.message(ctx, p, ch, broadcasts[p.BroadcastID], threads)
+		if err != nil {
+			return stats, err
+		}
 		started := d.now()
 		receipt, sendErr := poster.Post(sendCtx, msg)
 		o := models.Outcome{Started: started, Duration: d.now().Sub(started)}
@@ -218,7 +219,8 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 				errors.As(sendErr, &al)
 				receipt = al.Receipt
 			}
-			o.Status, o.Result, o.RemoteID, o.RemoteURL = models.PostSent, models.ResultSent, receipt.RemoteID, receipt.RemoteURL
+			o.Status, o.Result, o.RemoteID, o.RemoteURL, o.RemoteRef = models.PostSent, models.ResultSent, receipt.RemoteID, receipt.RemoteURL, receipt.Ref
+			threads.sent(p, receipt)
 			stats.Sent++
 			d.metrics.sent(p, started.Add(o.Duration).Sub(p.DueAt.Time))
 			log.Info("post sent", slog.Duration("late", started.Sub(p.DueAt.Time).Round(time.Millisecond)))
@@ -267,6 +269,83 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 		}
 	}
 	return stats, nil
+}
+
+// message builds what the poster sends for post p: its text, its broadcast's links, the options
+// it was planned with, and, for a reply, the thread it goes into.
+func (d *Dispatcher) message(ctx context.Context, p models.Post, ch models.Channel, b models.Broadcast, threads threadCache) (posting.Message, error) {
+	m := posting.Message{PostID: p.ID, IdempotencyKey: p.IdempotencyKey, BroadcastID: p.BroadcastID,
+		Broadcast: b.Title, Description: b.Description, Kind: p.Kind, Step: p.Step, Text: p.Text, WatchURL: b.WatchURL,
+		ReplayURL: b.ReplayURL, DueAt: p.DueAt.Time, Channel: ch.Name, Attempt: p.Attempts}
+	opts, err := p.ParseOptions()
+	if err != nil {
+		// A hand-edited options column: send the text as written rather than not at all.
+		d.log.Warn("post options ignored", slog.Int64("post", p.ID), slog.String("error", err.Error()))
+	}
+	m.Lang, m.Visibility = opts.Lang, opts.Visibility
+	if opts.Image != "" {
+		m.Image = &posting.Image{Path: opts.Image, Alt: opts.ImageAlt}
+	}
+	if opts.Thread {
+		t, err := threads.thread(ctx, d.store, p)
+		if err != nil {
+			return m, err
+		}
+		m.Thread = t
+	}
+	return m, nil
+}
+
+// threadCache holds, for one channel's send, the posts already sent of each broadcast: the
+// thread a reply goes into. Posts sent during this send are added as they go, since their
+// outcomes reach the database in batches.
+type threadCache map[int64][]models.Post
+
+// thread returns where a reply goes: under the broadcast's first teaser sent on this channel (the
+// root), answering the latest post of the thread. nil when no teaser went out: the post stands
+// alone.
+func (c threadCache) thread(ctx context.Context, store *models.Store, p models.Post) (*posting.Thread, error) {
+	sent, ok := c[p.BroadcastID]
+	if !ok {
+		var err error
+		if sent, err = store.SentPosts(ctx, p.BroadcastID, p.ChannelID); err != nil {
+			return nil, err
+		}
+		c[p.BroadcastID] = sent
+	}
+	var root, parent *models.Post
+	for i := range sent { // in the order they were sent
+		q := &sent[i]
+		if q.RemoteID == "" {
+			continue // sent, but the network did not say where (a resend found a duplicate)
+		}
+		if q.Kind == models.KindTeaser {
+			if root == nil || q.DueAt.Before(root.DueAt.Time) {
+				root = q
+			}
+		} else if o, _ := q.ParseOptions(); o.Thread {
+			parent = q
+		}
+	}
+	if root == nil {
+		return nil, nil
+	}
+	if parent == nil {
+		parent = root
+	}
+	ref := func(q *models.Post) posting.Receipt {
+		return posting.Receipt{RemoteID: q.RemoteID, RemoteURL: q.RemoteURL, Ref: q.RemoteRef}
+	}
+	return &posting.Thread{Root: ref(root), Parent: ref(parent)}, nil
+}
+
+// sent adds a post that just went out to its broadcast's thread.
+func (c threadCache) sent(p models.Post, r posting.Receipt) {
+	if _, ok := c[p.BroadcastID]; !ok {
+		return // not loaded: the database will have it when a reply needs it
+	}
+	p.Status, p.RemoteID, p.RemoteURL, p.RemoteRef = models.PostSent, r.RemoteID, r.RemoteURL, r.Ref
+	c[p.BroadcastID] = append(c[p.BroadcastID], p)
 }
 
 // giveBack returns claimed posts that were not sent to the queue, due again at next (or at once),

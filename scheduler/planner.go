@@ -127,7 +127,7 @@ func (p *Planner) planMany(ctx context.Context, ids []int64) ([]PlanResult, erro
 	if err != nil {
 		return nil, fmt.Errorf("load posts: %w", err)
 	}
-	cache := &campaignCache{byID: map[int64]*models.Campaign{}, byName: map[string]*models.Campaign{}}
+	cache := newCampaignCache()
 	now := p.now()
 	results := make([]PlanResult, len(ids))
 	changesOf := make([][]change, len(ids))
@@ -181,7 +181,7 @@ func (p *Planner) changes(ctx context.Context, b *models.Broadcast, existing []m
 		res.Error = rowError.Msg
 		changes = invalidateAll(existing, "the broadcast row has an error: "+rowError.Msg)
 	} else {
-		changes, err = p.diff(b, camp, steps, existing, now)
+		changes, err = p.diff(b, camp, steps, existing, cache, now)
 		if err != nil {
 			if !errors.As(err, &rowError) {
 				return res, nil, err
@@ -190,26 +190,53 @@ func (p *Planner) changes(ctx context.Context, b *models.Broadcast, existing []m
 			changes = invalidateAll(existing, "the broadcast cannot be planned: "+rowError.Msg)
 		}
 	}
-	var tooLong []string
+	var tooLong, badImage []string
 	for _, c := range changes {
 		if c.status() == models.PostInvalid {
 			res.Invalid++
 			if c.tooLong != "" {
 				tooLong = append(tooLong, c.tooLong)
 			}
+			if c.badImage != "" {
+				badImage = append(badImage, c.badImage)
+			}
 		}
 	}
-	if res.Error == "" && len(tooLong) > 0 {
-		res.Error = fmt.Sprintf("%d post(s) too long, shorten them with `onair post edit` or the template: %s",
-			len(tooLong), strings.Join(tooLong, "; "))
+	if res.Error == "" {
+		var problems []string
+		if len(tooLong) > 0 {
+			problems = append(problems, fmt.Sprintf("%d post(s) too long, shorten them with `onair post edit` or the template: %s",
+				len(tooLong), strings.Join(tooLong, "; ")))
+		}
+		if len(badImage) > 0 {
+			problems = append(problems, fmt.Sprintf("%d post(s) with a picture their network refuses: %s",
+				len(badImage), strings.Join(badImage, "; ")))
+		}
+		res.Error = strings.Join(problems, "; ")
 	}
 	return res, changes, nil
 }
 
-// campaignCache holds the campaigns one planning pass has loaded.
+// campaignCache holds the campaigns one planning pass has loaded, and the pictures it checked.
 type campaignCache struct {
 	byID   map[int64]*models.Campaign
 	byName map[string]*models.Campaign
+	images map[string]error // by network and path
+}
+
+func newCampaignCache() *campaignCache {
+	return &campaignCache{byID: map[int64]*models.Campaign{}, byName: map[string]*models.Campaign{}, images: map[string]error{}}
+}
+
+// checkImage says whether network takes the picture at path, reading the file once per pass.
+func (c *campaignCache) checkImage(network, path string) error {
+	key := network + "\x00" + path
+	if err, ok := c.images[key]; ok {
+		return err
+	}
+	_, err := posting.CheckImage(network, path)
+	c.images[key] = err
+	return err
 }
 
 // steps resolves the broadcast's campaign and lists the posts its cadence wants, or a RowError

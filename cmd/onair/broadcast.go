@@ -25,6 +25,7 @@ func (a *app) broadcastCmd() *cobra.Command {
 // broadcastFlags are the fields add and edit share.
 type broadcastFlags struct {
 	campaign, title, description, at, duration, watchURL, replayURL, ref, tz string
+	image, imageAlt                                                          string
 }
 
 // zone is where typed times are read: --tz, else the campaign's zone.
@@ -93,8 +94,16 @@ func (a *app) broadcastAddCmd() *cobra.Command {
 					return err
 				}
 			}
+			image, err := imagePath(f.image)
+			if err != nil {
+				return err
+			}
+			if err := a.checkImage(ctx, image, channelNames(c)); err != nil {
+				return err
+			}
 			b := &models.Broadcast{CampaignID: &c.ID, Title: strings.TrimSpace(f.title), Description: f.description,
-				StartsAt: models.NewTime(start), DurationMinutes: minutes, WatchURL: f.watchURL, ReplayURL: f.replayURL}
+				StartsAt: models.NewTime(start), DurationMinutes: minutes, WatchURL: f.watchURL, ReplayURL: f.replayURL,
+				Image: image, ImageAlt: strings.TrimSpace(f.imageAlt)}
 			if f.ref != "" {
 				b.ExternalRef = &f.ref
 			}
@@ -117,6 +126,8 @@ func (a *app) broadcastAddCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.description, "description", "", "description, available to templates")
 	cmd.Flags().StringVar(&f.ref, "ref", "", "your own reference (external_ref), e.g. your CMS's id")
 	cmd.Flags().StringVar(&f.tz, "tz", "", "read --at in this zone instead of the campaign's")
+	cmd.Flags().StringVar(&f.image, "image", "", "a picture for its teasers (JPEG, PNG, WebP, GIF), instead of the campaign's")
+	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description (default: the title)")
 	return cmd
 }
 
@@ -385,6 +396,8 @@ func (a *app) broadcastEditCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.watchURL, "watch-url", "", "new watch URL")
 	cmd.Flags().StringVar(&f.replayURL, "replay-url", "", "the replay's URL")
 	cmd.Flags().StringVar(&f.tz, "tz", "", "read --at in this zone instead of the campaign's")
+	cmd.Flags().StringVar(&f.image, "image", "", `a picture for its teasers ("" to use the campaign's)`)
+	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description")
 	return cmd
 }
 
@@ -451,8 +464,23 @@ func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) e
 			cols[col] = v
 		}
 	}
+	if changed("image") {
+		image, err := imagePath(f.image)
+		if err != nil {
+			return err
+		}
+		if c != nil {
+			if err := a.checkImage(ctx, image, channelNames(c)); err != nil {
+				return err
+			}
+		}
+		cols["image"] = image
+	}
+	if changed("image-alt") {
+		cols["image_alt"] = strings.TrimSpace(f.imageAlt)
+	}
 	if len(cols) == 0 {
-		return errors.New("nothing to change; give at least one of --title, --at, --duration, --watch-url, --replay-url, --description")
+		return errors.New("nothing to change; give at least one of --title, --at, --duration, --watch-url, --replay-url, --description, --image")
 	}
 	if b.Status == models.BroadcastCancelled {
 		fmt.Fprintf(a.errOut, "note: broadcast %d is cancelled; its posts stay cancelled.\n", b.ID)
@@ -501,6 +529,15 @@ func (a *app) broadcastCancelCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// channelNames lists a campaign's channels by name.
+func channelNames(c *models.Campaign) []string {
+	names := make([]string, len(c.Channels))
+	for i, ch := range c.Channels {
+		names[i] = ch.Name
+	}
+	return names
 }
 
 // kindOrder is the order of kinds due at the same moment.

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
 	"github.com/onairhq/onair/templates"
 )
 
@@ -22,6 +25,8 @@ func (a *app) campaignCmd() *cobra.Command {
 // campaignFlags are the settings add and edit share.
 type campaignFlags struct {
 	tz, lang, channels, teasers, reminders, replayAfter, hashtags, templatesDir string
+	thread                                                                      bool
+	visibility, image, imageAlt                                                 string
 }
 
 func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
@@ -39,7 +44,14 @@ func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
 	cmd.Flags().StringVar(&f.replayAfter, "replay-after", def("30m"), "replay posts after the end (30m,1d)")
 	cmd.Flags().StringVar(&f.hashtags, "hashtags", "", `hashtags added to every post ("#SpringLaunch #Paris")`)
 	cmd.Flags().StringVar(&f.templatesDir, "templates", "", "directory of templates overriding the defaults (teaser.tmpl, ...)")
+	cmd.Flags().BoolVar(&f.thread, "thread", false, "on X, Mastodon and Bluesky, reminders, live and replay posts reply to the first teaser: one thread (--thread=false to stop)")
+	cmd.Flags().StringVar(&f.visibility, "visibility", "", "Mastodon audience: public (default), unlisted or private")
+	cmd.Flags().StringVar(&f.image, "image", "", `a picture (JPEG, PNG, WebP, GIF) attached to teasers, and shown on Bluesky link cards ("" to remove)`)
+	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description, for people who cannot see it (default: the broadcast's title)")
 }
+
+// visibilities are the Mastodon audiences a campaign may choose.
+var visibilities = []string{"public", "unlisted", "private"}
 
 // apply validates the flags that were set and writes them into c.
 func (f *campaignFlags) apply(cmd *cobra.Command, c *models.Campaign) error {
@@ -82,9 +94,67 @@ func (f *campaignFlags) apply(cmd *cobra.Command, c *models.Campaign) error {
 	if set("templates") {
 		c.TemplatesDir = f.templatesDir
 	}
+	if set("thread") {
+		c.Thread = f.thread
+	}
+	if set("visibility") {
+		v := strings.ToLower(strings.TrimSpace(f.visibility))
+		if v != "" && !slices.Contains(visibilities, v) {
+			return fmt.Errorf("visibility %q not known; use %s", f.visibility, strings.Join(visibilities, ", "))
+		}
+		c.Visibility = v
+	}
+	if set("image") {
+		path, err := imagePath(f.image)
+		if err != nil {
+			return err
+		}
+		c.Image = path
+	}
+	if set("image-alt") {
+		c.ImageAlt = strings.TrimSpace(f.imageAlt)
+	}
 	if c.TemplatesDir != "" || cmd.Flags().Changed("lang") {
 		if err := templates.Validate(c.Lang, c.TemplatesDir); err != nil {
 			return fmt.Errorf("templates: %v", err)
+		}
+	}
+	return nil
+}
+
+// imagePath checks that a picture given on the command line can be read and returns its absolute
+// path (the daemon may run from another directory). "" removes the picture.
+func imagePath(p string) (string, error) {
+	p = strings.TrimSpace(p)
+	if p == "" {
+		return "", nil
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("--image %s: %w", p, err)
+	}
+	if _, err := posting.SniffImage(abs); err != nil {
+		return "", err
+	}
+	return abs, nil
+}
+
+// checkImage refuses a picture that one of the channels' networks would refuse, so the marketer
+// hears it now rather than when the teaser is planned (the planner checks it again then: the file
+// may change, a CMS may set it).
+func (a *app) checkImage(ctx context.Context, image string, channelNames []string) error {
+	if image == "" {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, name := range channelNames {
+		ch, err := a.store.ChannelByName(ctx, name)
+		if err != nil || seen[ch.Network] {
+			continue // an unknown channel is reported by the campaign's own checks
+		}
+		seen[ch.Network] = true
+		if _, err := posting.CheckImage(ch.Network, image); err != nil {
+			return fmt.Errorf("%v (channel %s)", err, ch.Name)
 		}
 	}
 	return nil
@@ -123,6 +193,9 @@ func (a *app) campaignAddCmd() *cobra.Command {
 			if err := a.openExisting(cmd.Context()); err != nil {
 				return err
 			}
+			if err := a.checkImage(cmd.Context(), c.Image, chans); err != nil {
+				return err
+			}
 			if err := a.store.CreateCampaign(cmd.Context(), c, chans); err != nil {
 				return err
 			}
@@ -158,6 +231,17 @@ func (a *app) campaignEditCmd() *cobra.Command {
 			if cmd.Flags().Changed("channels") {
 				if chans = splitList(f.channels); len(chans) == 0 {
 					return errors.New("a campaign needs at least one channel")
+				}
+			}
+			if cmd.Flags().Changed("image") || chans != nil {
+				names := chans
+				if names == nil {
+					for _, ch := range c.Channels {
+						names = append(names, ch.Name)
+					}
+				}
+				if err := a.checkImage(cmd.Context(), c.Image, names); err != nil {
+					return err
 				}
 			}
 			n, err := a.store.UpdateCampaign(cmd.Context(), c, chans)
@@ -201,6 +285,19 @@ func (a *app) describeCampaign(c *models.Campaign) {
 	fmt.Fprintf(tw, "  hashtags\t%s\n", none(c.Hashtags))
 	if c.TemplatesDir != "" {
 		fmt.Fprintf(tw, "  templates\t%s\n", c.TemplatesDir)
+	}
+	if c.Thread {
+		fmt.Fprintf(tw, "  thread\treminders, live and replay posts reply to the first teaser\n")
+	}
+	if c.Visibility != "" {
+		fmt.Fprintf(tw, "  visibility\t%s (Mastodon)\n", c.Visibility)
+	}
+	if c.Image != "" {
+		alt := ""
+		if c.ImageAlt != "" {
+			alt = fmt.Sprintf(" (%q)", c.ImageAlt)
+		}
+		fmt.Fprintf(tw, "  image\t%s%s\n", c.Image, alt)
 	}
 	tw.Flush()
 }

@@ -377,11 +377,18 @@ func TestBinary(t *testing.T) {
 		err := cmd.Run()
 		return out.String(), errOut.String(), err
 	}
-	if out, errOut, err := run("init"); err != nil || !strings.Contains(out, "Created onair.db (schema version 2)") {
+	if out, errOut, err := run("init"); err != nil || !strings.Contains(out, "Created onair.db (schema version 3)") ||
+		!strings.Contains(errOut, "onair.db.key (mode 0600)") {
 		t.Fatalf("init: %v %s %s", err, out, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "onair.db")); err != nil {
 		t.Errorf("init made no ./onair.db: %v", err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "onair.db.key")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("init made no key file readable by its owner only: %v %v", st, err)
+	}
+	if _, errOut, err := run("init"); err != nil || strings.Contains(errOut, "Made the secret key") {
+		t.Errorf("a second init made another key: %v %s", err, errOut)
 	}
 	out, errOut, err := run("demo", "--plan-only")
 	if err != nil || !strings.Contains(out, "Spring collection launch") || !strings.Contains(out, "· live ·") {

@@ -24,7 +24,8 @@ var version = "dev"
 
 // config is what flags and the environment say.
 type config struct {
-	DB string // database path (--db, ONAIR_DB)
+	DB      string // database path (--db, ONAIR_DB)
+	KeyFile string // the secret key's file (--key-file, ONAIR_KEY_FILE)
 }
 
 // app is one run of the CLI: its configuration, outputs, clock and (opened on demand) database.
@@ -35,6 +36,7 @@ type app struct {
 	now     func() time.Time
 	store   *models.Store
 	planner *scheduler.Planner
+	sealer  *scheduler.Vault // loaded on demand: see vault
 }
 
 func main() {
@@ -76,6 +78,8 @@ Start with:  onair init  (or try  onair demo)`,
 		defaultDB = "onair.db"
 	}
 	root.PersistentFlags().StringVar(&a.cfg.DB, "db", defaultDB, "SQLite database file, or postgres://user@host/db (env ONAIR_DB)")
+	root.PersistentFlags().StringVar(&a.cfg.KeyFile, "key-file", os.Getenv("ONAIR_KEY_FILE"),
+		"the secret key that seals channel credentials (env ONAIR_KEY_FILE; default DB.key beside a SQLite file; ONAIR_SECRET_KEY overrides)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%v\n\n%s", err, c.UsageString())
 	})
@@ -137,6 +141,9 @@ func (a *app) initCmd() *cobra.Command {
 			}
 			if models.IsPostgres(a.cfg.DB) {
 				verb, shown = "Ready:", "PostgreSQL database "+redactDSN(a.cfg.DB)
+			}
+			if _, err := a.vault(true); err != nil {
+				return err
 			}
 			fmt.Fprintf(a.out, "%s %s (schema version %d).\nNext: onair channel add console --name preview\n", verb, shown, v)
 			return nil

@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
 	"github.com/onairhq/onair/scheduler"
 )
 
@@ -57,7 +60,99 @@ type postView struct {
 type planView struct {
 	Broadcast broadcastView         `json:"broadcast"`
 	Posts     []postView            `json:"posts"`
-	Unplanned []scheduler.Unplanned `json:"unplanned"` // cadence steps left out, and why
+	Unplanned []scheduler.Unplanned `json:"unplanned"`        // cadence steps left out, and why
+	XCost     *xCost                `json:"x_cost,omitempty"` // when the plan posts to X
+}
+
+// xPrices are what X charges per created post, in US dollars: pay-per-use pricing bills a post
+// with a URL far more than one without. ONAIR_X_PRICE_POST and ONAIR_X_PRICE_POST_URL override
+// the published prices these defaults hold (docs/channels.md says where they come from).
+type xPrices struct {
+	Post    float64 `json:"post"`
+	PostURL float64 `json:"post_with_url"`
+}
+
+var defaultXPrices = xPrices{Post: 0.015, PostURL: 0.200}
+
+// xCost estimates what a plan's X posts cost: those still to go and those already sent.
+type xCost struct {
+	Prices    xPrices `json:"prices_usd"`
+	ToCome    int     `json:"to_come"`          // posts not sent yet that will go (planned, held, invalid until fixed, sending)
+	ToComeURL int     `json:"to_come_with_url"` // of which carry a URL
+	ToComeUSD float64 `json:"to_come_usd"`
+	Sent      int     `json:"sent"`
+	SentURL   int     `json:"sent_with_url"`
+	SentUSD   float64 `json:"sent_usd"`
+}
+
+func (a *app) xPrices() (xPrices, error) {
+	p := defaultXPrices
+	for _, v := range []struct {
+		env string
+		dst *float64
+	}{{"ONAIR_X_PRICE_POST", &p.Post}, {"ONAIR_X_PRICE_POST_URL", &p.PostURL}} {
+		raw := strings.TrimSpace(getenv(v.env))
+		if raw == "" {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimPrefix(raw, "$"), 64)
+		if err != nil || f < 0 {
+			return p, fmt.Errorf("%s=%q is not a price; write US dollars per post, like 0.015", v.env, raw)
+		}
+		*v.dst = f
+	}
+	return p, nil
+}
+
+// planXCost adds up the X posts of a plan; nil when it has none.
+func (a *app) planXCost(views []postView) (*xCost, error) {
+	prices, err := a.xPrices()
+	if err != nil {
+		return nil, err
+	}
+	c := &xCost{Prices: prices}
+	hasX := false
+	for _, v := range views {
+		if v.Network != posting.X {
+			continue
+		}
+		hasX = true
+		withURL := posting.XHasURL(v.Text)
+		price := prices.Post
+		if withURL {
+			price = prices.PostURL
+		}
+		switch v.Status {
+		case models.PostSent:
+			c.Sent++
+			c.SentUSD += price
+			if withURL {
+				c.SentURL++
+			}
+		case models.PostPlanned, models.PostHeld, models.PostInvalid, models.PostSending:
+			c.ToCome++
+			c.ToComeUSD += price
+			if withURL {
+				c.ToComeURL++
+			}
+		}
+	}
+	if !hasX {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// printXCost prints the estimate under the timeline.
+func (a *app) printXCost(c *xCost) {
+	if c == nil {
+		return
+	}
+	fmt.Fprintf(a.out, "\nX API cost (estimate, pay-per-use at $%.3f a post, $%.3f with a link):\n", c.Prices.Post, c.Prices.PostURL)
+	fmt.Fprintf(a.out, "  to come  %s, %d with a link: $%.3f\n", plural(c.ToCome, "post", "posts"), c.ToComeURL, c.ToComeUSD)
+	if c.Sent > 0 {
+		fmt.Fprintf(a.out, "  sent     %s, %d with a link: $%.3f\n", plural(c.Sent, "post", "posts"), c.SentURL, c.SentUSD)
+	}
 }
 
 func (a *app) postViews(ctx context.Context, posts []models.Post, c *models.Campaign) ([]postView, map[int64]models.Channel, error) {
@@ -149,7 +244,11 @@ func (a *app) printPlanJSON(ctx context.Context, arg string) error {
 	if missing == nil {
 		missing = []scheduler.Unplanned{}
 	}
-	return printJSON(a.out, planView{Broadcast: newBroadcastView(*b, c, counts[b.ID]), Posts: views, Unplanned: missing})
+	cost, err := a.planXCost(views)
+	if err != nil {
+		return err
+	}
+	return printJSON(a.out, planView{Broadcast: newBroadcastView(*b, c, counts[b.ID]), Posts: views, Unplanned: missing, XCost: cost})
 }
 
 // planStep is one step of the timeline: its copies on each channel, and the channels where the
@@ -244,6 +343,12 @@ func (a *app) printPlan(ctx context.Context, id int64) error {
 			length := fmt.Sprintf("%d chars", v.Length)
 			if v.MaxLength > 0 {
 				length = fmt.Sprintf("%d/%d", v.Length, v.MaxLength)
+				switch v.Network {
+				case posting.X:
+					length += " weighted"
+				case posting.Bluesky:
+					length += " graphemes"
+				}
 				if v.Length > v.MaxLength {
 					length += fmt.Sprintf(" ✗ %d over", v.Length-v.MaxLength)
 				}
@@ -251,6 +356,14 @@ func (a *app) printPlan(ctx context.Context, id int64) error {
 			flags := ""
 			if v.Edited {
 				flags = " · edited"
+			}
+			if o, err := v.ParseOptions(); err == nil {
+				if o.Thread {
+					flags += " · in the thread"
+				}
+				if o.Image != "" {
+					flags += " · image " + filepath.Base(o.Image)
+				}
 			}
 			fmt.Fprintf(a.out, "  [%d] %s (%s) · %s · %s%s\n", v.ID, v.Channel, v.Network, strings.ToUpper(v.Status), length, flags)
 			if v.Error != "" && v.Status != models.PostPlanned {
@@ -266,5 +379,10 @@ func (a *app) printPlan(ctx context.Context, id int64) error {
 			fmt.Fprintf(a.out, "  – not planned on %s: %s\n", strings.Join(chans, ", "), s.unplanned[0].Reason)
 		}
 	}
+	cost, err := a.planXCost(views)
+	if err != nil {
+		return err
+	}
+	a.printXCost(cost)
 	return nil
 }
