@@ -25,3 +25,9 @@ func KnownNetwork(name string) bool {
 	}
 	return false
 }
+
+// HasReplies reports whether posts on network can answer earlier ones, so that a campaign's
+// announcements form one thread.
+func HasReplies(network string) bool {
+	return network == X || network == Mastodon || network == Bluesky
+}
