@@ -628,3 +628,13 @@ func (s *Store) SentPosts(ctx context.Context, broadcastID, channelID int64) ([]
 	}
 	return out, nil
 }
+
+// UpdateChannelSettings replaces a channel's settings (JSON).
+func (s *Store) UpdateChannelSettings(ctx context.Context, id int64, settings string) error {
+	err := s.db.WithContext(ctx).Model(&Channel{}).Where("id = ?", id).
+		Updates(map[string]any{"settings": settings, "updated_at": NewTime(s.now())}).Error
+	if err != nil {
+		return fmt.Errorf("update channel %d: %w", id, err)
+	}
+	return nil
+}

@@ -275,3 +275,78 @@ func BenchmarkBlueskyLength(b *testing.B) {
 		BlueskyLength(benchPost)
 	}
 }
+
+// TestXLengthCases weighs the texts onair's marketers write (accents, CJK, emoji, links) as X's
+// twitter-text v3 config does, each case worked out by hand from its rules: code points up to
+// U+10FF and a few punctuation ranges weigh 1, others 2; an emoji sequence weighs 2; a URL 23.
+func TestXLengthCases(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want int
+	}{
+		// shared/reference/networks.md.
+		{"networks.md: text and a URL", "Hi http://test.co", 26},
+		{"networks.md: five emoji", "😷👾😡🔥💩", 10},
+
+		// Accents: NFC first, so composed and decomposed texts weigh the same.
+		{"French, composed", "Crème brûlée à la française", 27},
+		{"French, decomposed", "Cre\u0300me bru\u0302le\u0301e a\u0300 la franc\u0327aise", 27},
+		{"German and Spanish, composed", "Größe, año, señor", 17},
+		{"German and Spanish, decomposed", "Gro\u0308\u00dfe, an\u0303o, sen\u0303or", 17},
+		{"Vietnamese letters above U+10FF weigh 2", "Việt Nam", 1 + 1 + 2 + 1 + 1 + 3},
+		{"Vietnamese, decomposed, composes to the same", "Vie\u0323\u0302t Nam", 9},
+		{"a mark NFC cannot compose weighs on its own", "q\u0302", 1 + 1},
+		{"Greek and Cyrillic weigh 1", "Ωμέγα Москва", 12},
+		{"Arabic and Hebrew weigh 1", "مرحبا שלום", 10},
+
+		// CJK and other heavy scripts.
+		{"Japanese kanji and kana", "東京でライブ配信", 8 * 2},
+		{"Chinese with a full stop", "直播开始了。", 6 * 2},
+		{"Korean", "라이브 시작", 5*2 + 1},
+		{"full-width Latin weighs 2", "ＡＢＣ", 3 * 2},
+		{"CJK then a URL", "配信はこちら https://x.com/i/broadcasts/1ABC", 6*2 + 1 + 23},
+
+		// Emoji: any sequence weighs 2.
+		{"skin tones, light to dark", "👋🏻👋🏼👋🏽👋🏾👋🏿", 5 * 2},
+		{"profession with a skin tone (ZWJ)", "👩🏽‍💻", 2},
+		{"couple with heart (ZWJ and VS16)", "👩‍❤️‍💋‍👨", 2},
+		{"families", "👨‍👩‍👧‍👦 👩‍👩‍👦", 2 + 1 + 2},
+		{"rainbow flag (ZWJ)", "🏳️‍🌈", 2},
+		{"country flags", "🇯🇵🇺🇸🇬🇧", 3 * 2},
+		{"tag-sequence flag (Scotland)", "🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", 2},
+		{"keycaps", "1️⃣2️⃣3️⃣ *️⃣", 3*2 + 1 + 2},
+		{"copyright with VS16 is an emoji", "©️", 2},
+		{"trade mark sign weighs 2", "Onair™", 5 + 2},
+		{"emoji inside French text", "C'est parti 🎬🔴 !", 12 + 2*2 + 2},
+
+		// URLs: 23 each, whatever their length, with or without a scheme.
+		{"several URLs", "Live https://x.com/i/broadcasts/1ABC and replay https://youtu.be/abc123?t=42", 5 + 23 + 12 + 23},
+		{"a 100-character URL counts 23", "https://example.com/" + strings.Repeat("a", 80), 23},
+		{"URLs without a scheme", "onair.live/show et www.example.com", 23 + 4 + 23},
+		{"URL without a scheme under a second-level domain", "example.co.uk/live", 23},
+		{"URL without a scheme then a period", "Watch at onair.live.", 9 + 23 + 1},
+		{"typical teaser", "Rendez-vous à 18h 🎬 https://onair.live/b/42", 18 + 2 + 1 + 23},
+
+		// The limit itself.
+		{"280 exactly", strings.Repeat("a", 280), 280},
+		{"281", strings.Repeat("a", 281), 281},
+		{"257 characters and a URL make 280", strings.Repeat("a", 256) + " https://onair.live/b/42", 280},
+		{"258 characters and a URL make 281", strings.Repeat("a", 257) + " https://onair.live/b/42", 281},
+		{"140 kanji make 280", strings.Repeat("語", 140), 280},
+		{"139 kanji and a Latin letter make 279", strings.Repeat("語", 139) + "a", 279},
+		{"140 emoji with skin tones make 280", strings.Repeat("👍🏽", 140), 280},
+		{"279 and an emoji make 281", strings.Repeat("a", 279) + "🎬", 281},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := XLength(tt.text); got != tt.want {
+				t.Errorf("XLength(%q) = %d, want %d", tt.text, got, tt.want)
+			}
+			_, err := Check(X, DefaultLimit(X), tt.text)
+			if fits := tt.want <= 280; fits != (err == nil) {
+				t.Errorf("Check(%q) = %v, want fits=%v", tt.text, err, fits)
+			}
+		})
+	}
+}

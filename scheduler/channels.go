@@ -15,16 +15,38 @@ import (
 	"github.com/onairhq/onair/posting/webhook"
 )
 
-// ChannelSettings are the non-secret settings stored in channels.settings (JSON).
+// ChannelSettings are the non-secret settings stored in channels.settings (JSON). Credentials
+// are not here: they are sealed in channels.secrets (see Secrets), or read from the environment
+// variables SecretsEnv names.
 type ChannelSettings struct {
 	File      string `json:"file,omitempty"`       // console: also append posts to this JSON lines file
 	URL       string `json:"url,omitempty"`        // webhook: where to POST
 	Format    string `json:"format,omitempty"`     // webhook: json, slack, discord
 	SecretEnv string `json:"secret_env,omitempty"` // webhook: the environment variable holding the signing secret
-	Timeout   string `json:"timeout,omitempty"`    // webhook: per-request timeout ("15s")
+	Timeout   string `json:"timeout,omitempty"`    // per-request timeout ("15s")
 	MaxLength int    `json:"max_length,omitempty"` // overrides the network's text limit
 	URLWeight int    `json:"url_weight,omitempty"`
+
+	APIURL   string `json:"api_url,omitempty"`   // x: the API's base URL (default https://api.x.com)
+	Auth     string `json:"auth,omitempty"`      // x: "oauth1" (default) or "oauth2"
+	ClientID string `json:"client_id,omitempty"` // x OAuth 2.0: the app's client id; mastodon: the app registered by `channel login`
+	Server   string `json:"server,omitempty"`    // mastodon: the server's URL
+	PDS      string `json:"pds,omitempty"`       // bluesky: the PDS's URL (default https://bsky.social)
+	Handle   string `json:"handle,omitempty"`    // bluesky: the account's handle
+	DID      string `json:"did,omitempty"`       // bluesky: the account's DID
+	Account  string `json:"account,omitempty"`   // the account the credentials belong to, as last checked (@brand)
+
+	// SecretsEnv names environment variables to read credentials from where onair runs, instead
+	// of sealing them in the database: {"access_token": "BRAND_MASTODON_TOKEN"}. The keys are
+	// Secrets' JSON names.
+	SecretsEnv map[string]string `json:"secrets_env,omitempty"`
 }
+
+// X's OAuth modes.
+const (
+	AuthOAuth1 = "oauth1"
+	AuthOAuth2 = "oauth2"
+)
 
 // ParseSettings reads a channel's settings.
 func ParseSettings(ch models.Channel) (ChannelSettings, error) {
@@ -38,12 +60,17 @@ func ParseSettings(ch models.Channel) (ChannelSettings, error) {
 	return s, nil
 }
 
-// Posters builds the poster of each channel from its settings, once per version of the settings.
+// Posters builds the poster of each channel from its settings and credentials, once per version
+// of them.
 type Posters struct {
 	Out    io.Writer    // where console channels print
-	Client *http.Client // for webhooks; nil: a default client
+	Client *http.Client // for every network; nil: a shared client with a roomy connection pool
 	Getenv func(string) string
 	Now    func() time.Time // the clock (time.Now when nil)
+	// Store and Vault give posters the channel's credentials, and keep the tokens a network
+	// renews (X OAuth 2.0, Bluesky sessions) where every onair process sees them.
+	Store *models.Store
+	Vault *Vault
 
 	mu    sync.Mutex
 	cache map[int64]cachedPoster
@@ -58,7 +85,8 @@ type cachedPoster struct {
 func (p *Posters) For(ch models.Channel) (posting.Poster, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c, ok := p.cache[ch.ID]; ok && c.settings == ch.Settings {
+	version := ch.Settings + "\x00" + ch.Secrets
+	if c, ok := p.cache[ch.ID]; ok && c.settings == version {
 		return c.poster, nil
 	}
 	poster, err := p.build(ch)
@@ -68,7 +96,7 @@ func (p *Posters) For(ch models.Channel) (posting.Poster, error) {
 	if p.cache == nil {
 		p.cache = map[int64]cachedPoster{}
 	}
-	p.cache[ch.ID] = cachedPoster{settings: ch.Settings, poster: poster}
+	p.cache[ch.ID] = cachedPoster{settings: version, poster: poster}
 	return poster, nil
 }
 
@@ -121,6 +149,8 @@ func (p *Posters) build(ch models.Channel) (posting.Poster, error) {
 			wp.Now = p.Now
 		}
 		return wp, err
+	case posting.X, posting.Mastodon, posting.Bluesky:
+		return p.buildNetwork(ch, s)
 	}
 	return nil, fmt.Errorf("network %q cannot send in this version of onair", ch.Network)
 }

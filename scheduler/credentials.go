@@ -111,7 +111,7 @@ func (t *channelTokens) Load(ctx context.Context) (posting.Token, error) {
 		return posting.Token{}, err
 	}
 	if s.Token == nil {
-		return posting.Token{}, errors.New("the channel has no token; log in with `onair channel login`")
+		return posting.Token{}, &posting.Auth{Err: errors.New("the channel has no token: log in with `onair channel login`")}
 	}
 	return *s.Token, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -236,7 +237,10 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 			log.Warn("channel rate limited", slog.Time("until", rl.Until))
 		case kind == "auth":
 			o.Status, o.Result, o.Error, o.Refund = models.PostPlanned, models.ResultAuth, sendErr.Error(), true
-			reason := sendErr.Error() + "; renew the channel's credentials, then `onair channel resume " + ch.Name + "`"
+			reason := sendErr.Error()
+			if !strings.Contains(reason, "onair channel") { // the adapter did not already say what to do
+				reason += "; renew the channel's credentials (`onair channel login " + ch.Name + "`), then `onair channel resume " + ch.Name + "`"
+			}
 			if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelNeedsAuth, reason); err != nil {
 				return stats, err
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 
 func (a *app) channelCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "channel", Short: "Manage the accounts posts go out through"}
-	cmd.AddCommand(a.channelAddCmd(), a.channelListCmd(), a.channelResumeCmd())
+	cmd.AddCommand(a.channelAddCmd(), a.channelListCmd(), a.channelResumeCmd(), a.channelTestCmd(), a.channelLoginCmd())
 	return cmd
 }
 
@@ -24,11 +25,16 @@ func (a *app) channelAddCmd() *cobra.Command {
 	var (
 		name string
 		s    scheduler.ChannelSettings
+		nf   networkFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "add NETWORK --name NAME",
-		Short: "Add a channel (networks: console, webhook)",
-		Example: `  onair channel add console --name preview
+		Short: "Add a channel (networks: x, mastodon, bluesky, webhook, console)",
+		Example: `  onair channel add x --name brand --consumer-key K --consumer-secret S --access-token T --access-secret TS
+  onair channel add x --name brand --oauth2 --client-id ID     # then: onair channel login brand
+  onair channel add mastodon --name brand-masto --server https://mastodon.social --token TOKEN
+  onair channel add bluesky --name brand-bsky --handle brand.bsky.social --app-password xxxx-xxxx-xxxx-xxxx
+  onair channel add console --name preview
   onair channel add console --name preview --file posts.jsonl
   onair channel add webhook --name cms --url https://cms.example.com/onair --secret-env ONAIR_CMS_SECRET
   onair channel add webhook --name team --url https://hooks.slack.com/services/... --format slack`,
@@ -47,10 +53,13 @@ func (a *app) channelAddCmd() *cobra.Command {
 				if s.File != "" {
 					return fmt.Errorf("--file is for console channels")
 				}
-			case posting.KnownNetwork(network):
-				return fmt.Errorf("the %s channel arrives in a later version of onair; for now use console or webhook", network)
+			case network == posting.X || network == posting.Mastodon || network == posting.Bluesky:
+				if s.URL != "" || s.Format != "" || s.SecretEnv != "" || s.File != "" {
+					return fmt.Errorf("--url, --format, --secret-env and --file are for webhook and console channels")
+				}
+				return a.addNetworkChannel(cmd, network, name, &nf, &s)
 			default:
-				return fmt.Errorf("network %q not known; use console or webhook (x, mastodon and bluesky are coming)", args[0])
+				return fmt.Errorf("network %q not known; use x, mastodon, bluesky, webhook or console", args[0])
 			}
 			if strings.TrimSpace(name) == "" {
 				return fmt.Errorf("a channel needs a name: onair channel add %s --name preview", network)
@@ -91,8 +100,59 @@ func (a *app) channelAddCmd() *cobra.Command {
 	cmd.Flags().StringVar(&s.URL, "url", "", "webhook: the URL posts are POSTed to")
 	cmd.Flags().StringVar(&s.Format, "format", "", "webhook: json (default, signed, deduplicated by Idempotency-Key), slack or discord")
 	cmd.Flags().StringVar(&s.SecretEnv, "secret-env", "", "webhook: name of the environment variable holding the signing secret")
-	cmd.Flags().StringVar(&s.Timeout, "timeout", "", "webhook: per-request timeout (default 15s)")
+	cmd.Flags().StringVar(&s.Timeout, "timeout", "", "per-request timeout (webhook default 15s, networks 30s)")
+	nf.register(cmd)
 	return cmd
+}
+
+// addNetworkChannel adds an X, Mastodon or Bluesky channel: its credentials are checked with the
+// network (who they belong to, and a Mastodon server's limits) and sealed in the database.
+func (a *app) addNetworkChannel(cmd *cobra.Command, network, name string, nf *networkFlags, s *scheduler.ChannelSettings) error {
+	ctx := cmd.Context()
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return fmt.Errorf("a channel needs a name: onair channel add %s --name brand", network)
+	}
+	if err := a.open(ctx); err != nil {
+		return err
+	}
+	if _, err := a.store.ChannelByName(ctx, name); err == nil {
+		return fmt.Errorf("a channel named %q already exists; pick another --name or see `onair channel list`", name)
+	}
+	sec, account, err := a.networkChannel(ctx, network, name, nf, s)
+	if err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(s)
+	ch := &models.Channel{Name: name, Network: network, Settings: string(raw)}
+	if err := a.createChannel(ctx, ch, sec); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Channel %q added (%s, id %d)", ch.Name, network, ch.ID)
+	if account != "" {
+		fmt.Fprintf(a.out, ": posting as %s", account)
+	}
+	fmt.Fprintln(a.out, ".")
+	switch {
+	case len(s.SecretsEnv) > 0:
+		names := make([]string, 0, len(s.SecretsEnv))
+		for _, env := range s.SecretsEnv {
+			names = append(names, "$"+env)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(a.out, "Its credentials are read from %s where onair runs; nothing secret is stored.\n", strings.Join(names, ", "))
+	case ch.Secrets != "":
+		fmt.Fprintln(a.out, "Its credentials are sealed in the database; `onair channel test "+ch.Name+"` checks them.")
+	}
+	if s.MaxLength > 0 {
+		fmt.Fprintf(a.out, "The server takes posts of up to %d characters (links count %d).\n", s.MaxLength, s.URLWeight)
+	}
+	if network == posting.X && s.Auth == scheduler.AuthOAuth2 || network == posting.Mastodon && account == "" && len(s.SecretsEnv) == 0 {
+		fmt.Fprintf(a.out, "Next: onair channel login %s\n", ch.Name)
+		return nil
+	}
+	fmt.Fprintf(a.out, "Next: onair campaign add \"My campaign\" --channels %s\n", ch.Name)
+	return nil
 }
 
 func (a *app) channelResumeCmd() *cobra.Command {
@@ -146,9 +206,13 @@ func (a *app) channelListCmd() *cobra.Command {
 				return nil
 			}
 			tw := newTable(a.out)
-			fmt.Fprintln(tw, "ID\tNAME\tNETWORK\tSTATUS\tLIMIT")
+			fmt.Fprintln(tw, "ID\tNAME\tNETWORK\tACCOUNT\tSTATUS\tLIMIT")
 			for _, ch := range chans {
-				l := posting.DefaultLimit(ch.Network)
+				l := scheduler.ChannelLimit(ch)
+				account := "-"
+				if st, err := scheduler.ParseSettings(ch); err == nil && st.Account != "" {
+					account = st.Account
+				}
 				limit := "none"
 				if l.Max > 0 {
 					limit = fmt.Sprintf("%d %s", l.Max, l.Unit)
@@ -160,7 +224,7 @@ func (a *app) channelListCmd() *cobra.Command {
 				if ch.StatusReason != "" {
 					status += ": " + ch.StatusReason
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", ch.ID, ch.Name, ch.Network, status, limit)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", ch.ID, ch.Name, ch.Network, account, status, limit)
 			}
 			return tw.Flush()
 		},

@@ -59,7 +59,10 @@ func (f *runFlags) logger(w io.Writer) (*slog.Logger, error) {
 func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics *scheduler.Metrics, consoleOut io.Writer) (*scheduler.Daemon, *scheduler.DispatchLock, error) {
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
-	posters := &scheduler.Posters{Out: consoleOut, Now: a.now}
+	posters, err := a.posters(consoleOut)
+	if err != nil {
+		return nil, nil, err
+	}
 	disp := scheduler.NewDispatcher(a.store, posters.For, scheduler.DispatchConfig{
 		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease,
 	}, a.now, log, metrics)

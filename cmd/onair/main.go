@@ -31,6 +31,7 @@ type config struct {
 // app is one run of the CLI: its configuration, outputs, clock and (opened on demand) database.
 type app struct {
 	cfg     config
+	in      io.Reader // answers to prompts (channel login)
 	out     io.Writer
 	errOut  io.Writer
 	now     func() time.Time
@@ -45,7 +46,7 @@ func main() {
 
 // run executes the CLI with args and returns the exit code.
 func run(ctx context.Context, args []string, out, errOut io.Writer, now func() time.Time) int {
-	a := &app{out: out, errOut: errOut, now: now}
+	a := &app{in: os.Stdin, out: out, errOut: errOut, now: now}
 	defer a.close()
 	root := a.rootCmd()
 	root.SetArgs(args)

@@ -1,0 +1,149 @@
+package xtest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/onairhq/onair/posting"
+)
+
+// Media is a file uploaded to /2/media/upload.
+type Media struct {
+	ID       string
+	Owner    string // user id
+	Type     string // MIME type, from the file's content
+	Category string // media_category
+	Size     int
+	At       time.Time
+	ReadyAt  time.Time // when processing ends (GIFs take a moment)
+}
+
+// mediaTTL is how long an uploaded file can be attached (expires_after_secs).
+const mediaTTL = 24 * time.Hour
+
+// gifProcessing is how long the fake takes to process a GIF.
+const gifProcessing = 2 * time.Second
+
+// Uploads returns the files uploaded, in order.
+func (s *Server) Uploads() []Media {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Media
+	for _, m := range s.media {
+		out = append(out, *m)
+	}
+	slices.SortFunc(out, func(a, b Media) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// upload is POST /2/media/upload, one shot: a multipart form with the file in "media" and its
+// "media_category".
+func (s *Server) upload(c *caller, r *http.Request, body []byte) reply {
+	ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || ct != "multipart/form-data" {
+		return invalidRequest("The media upload must be multipart/form-data.")
+	}
+	var (
+		data     []byte
+		category string
+		haveFile bool
+	)
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return invalidRequest("The multipart body is malformed: " + err.Error())
+		}
+		b, err := io.ReadAll(part)
+		if err != nil {
+			return invalidRequest("The multipart body is malformed: " + err.Error())
+		}
+		switch part.FormName() {
+		case "media":
+			data, haveFile = b, true
+		case "media_category":
+			category = string(b)
+		}
+	}
+	if !haveFile || len(data) == 0 {
+		return invalidRequest("The media field is missing or empty.")
+	}
+	typ, _, _ := strings.Cut(http.DetectContentType(data), ";")
+	rule := posting.ImageRules[posting.X]
+	if !slices.Contains(rule.Types, typ) {
+		return invalidRequest(fmt.Sprintf("media type unrecognized: %s.", typ))
+	}
+	limit, ok := rule.MaxSize[typ]
+	if !ok {
+		limit = rule.MaxSize[""]
+	}
+	if int64(len(data)) > limit {
+		return invalidRequest(fmt.Sprintf("File size exceeds %d bytes.", limit))
+	}
+	if category != "tweet_image" && !(typ == "image/gif" && category == "tweet_gif") {
+		return invalidRequest(fmt.Sprintf("media_category %s does not take %s for a post.", category, typ))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.Now()
+	m := &Media{ID: s.newID(), Owner: c.user.ID, Type: typ, Category: category, Size: len(data), At: now, ReadyAt: now}
+	if typ == "image/gif" {
+		m.ReadyAt = now.Add(gifProcessing)
+	}
+	s.media[m.ID] = m
+	return jsonReply(http.StatusOK, map[string]any{"data": s.mediaData(m, now)})
+}
+
+func (s *Server) mediaData(m *Media, now time.Time) map[string]any {
+	key := "3_" + m.ID
+	if m.Category == "tweet_gif" {
+		key = "16_" + m.ID
+	}
+	d := map[string]any{"id": m.ID, "media_key": key, "size": m.Size,
+		"expires_after_secs": int(m.At.Add(mediaTTL).Sub(now) / time.Second), "image": map[string]any{"image_type": m.Type}}
+	if m.ReadyAt.After(m.At) {
+		info := map[string]any{"state": "succeeded", "progress_percent": 100}
+		if left := m.ReadyAt.Sub(now); left > 0 {
+			state := "in_progress"
+			if now.Equal(m.At) {
+				state = "pending"
+			}
+			info = map[string]any{"state": state, "check_after_secs": int((left + time.Second - 1) / time.Second),
+				"progress_percent": int(100 * now.Sub(m.At) / m.ReadyAt.Sub(m.At))}
+		}
+		d["processing_info"] = info
+	}
+	return d
+}
+
+// uploadStatus is GET /2/media/upload?command=STATUS&media_id=...
+func (s *Server) uploadStatus(c *caller, r *http.Request) reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.media[r.URL.Query().Get("media_id")]
+	if m == nil || m.Owner != c.user.ID {
+		return invalidRequest("Your media IDs are invalid.")
+	}
+	return jsonReply(http.StatusOK, map[string]any{"data": s.mediaData(m, s.Now())})
+}
+
+// mediaUsable reports whether every id is a file user uploaded, processed and not expired.
+func (s *Server) mediaUsable(user string, ids []string, now time.Time) bool {
+	for _, id := range ids {
+		m := s.media[id]
+		if m == nil || m.Owner != user || now.Before(m.ReadyAt) || !now.Before(m.At.Add(mediaTTL)) {
+			return false
+		}
+	}
+	return true
+}

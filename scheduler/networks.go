@@ -1,0 +1,127 @@
+package scheduler
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
+	"github.com/onairhq/onair/posting/bluesky"
+	"github.com/onairhq/onair/posting/mastodon"
+	"github.com/onairhq/onair/posting/x"
+)
+
+// buildNetwork builds the poster of an X, Mastodon or Bluesky channel from its settings and its
+// credentials.
+func (p *Posters) buildNetwork(ch models.Channel, s ChannelSettings) (posting.Poster, error) {
+	sec, err := p.secrets(ch, s)
+	if err != nil {
+		return nil, err
+	}
+	var timeout time.Duration
+	if s.Timeout != "" {
+		if timeout, err = time.ParseDuration(s.Timeout); err != nil {
+			return nil, fmt.Errorf("timeout %q not understood; use 30s", s.Timeout)
+		}
+	}
+	tokens := &channelTokens{store: p.Store, vault: p.Vault, id: ch.ID}
+	switch ch.Network {
+	case posting.X:
+		cfg := x.Config{APIURL: s.APIURL, Timeout: timeout}
+		if s.Auth == AuthOAuth2 {
+			if sec.Token == nil {
+				return nil, fmt.Errorf("channel %s has no OAuth 2.0 token yet: run `onair channel login %s`", ch.Name, ch.Name)
+			}
+			cfg.OAuth2 = &x.OAuth2{ClientID: s.ClientID, ClientSecret: sec.ClientSecret, Tokens: tokens}
+		} else {
+			if missing := missingSecrets(sec, "consumer_key", "consumer_secret", "access_token", "access_secret"); missing != "" {
+				return nil, fmt.Errorf("channel %s lacks its X keys (%s): add the channel again with all four, or use `onair channel login %s` with OAuth 2.0", ch.Name, missing, ch.Name)
+			}
+			cfg.OAuth1 = &x.OAuth1{ConsumerKey: sec.ConsumerKey, ConsumerSecret: sec.ConsumerSecret,
+				Token: sec.AccessToken, TokenSecret: sec.AccessSecret}
+		}
+		xp, err := x.New(cfg, p.httpClient())
+		if err == nil && p.Now != nil {
+			xp.Now = p.Now
+		}
+		return xp, err
+	case posting.Mastodon:
+		if sec.AccessToken == "" {
+			return nil, fmt.Errorf("channel %s has no access token: run `onair channel login %s`, or add it again with --token", ch.Name, ch.Name)
+		}
+		mp, err := mastodon.New(mastodon.Config{Server: s.Server, Token: sec.AccessToken, Timeout: timeout}, p.httpClient())
+		if err == nil && p.Now != nil {
+			mp.Now = p.Now
+		}
+		return mp, err
+	default: // posting.Bluesky
+		if sec.Token == nil {
+			return nil, fmt.Errorf("channel %s has no session: run `onair channel login %s`", ch.Name, ch.Name)
+		}
+		bp, err := bluesky.New(bluesky.Config{PDS: s.PDS, Handle: s.Handle, DID: s.DID, AppPassword: sec.AppPassword,
+			Tokens: tokens, Timeout: timeout}, p.httpClient())
+		if err == nil && p.Now != nil {
+			bp.Now = p.Now
+		}
+		return bp, err
+	}
+}
+
+// secrets opens a channel's sealed credentials and overlays those its settings read from the
+// environment.
+func (p *Posters) secrets(ch models.Channel, s ChannelSettings) (Secrets, error) {
+	sec, err := p.Vault.Open(ch.ID, ch.Secrets)
+	if err != nil {
+		return sec, fmt.Errorf("channel %s: %w", ch.Name, err)
+	}
+	if len(s.SecretsEnv) == 0 {
+		return sec, nil
+	}
+	getenv := p.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	fields := map[string]any{}
+	raw, _ := json.Marshal(sec)
+	json.Unmarshal(raw, &fields)
+	names := make([]string, 0, len(s.SecretsEnv))
+	for k := range s.SecretsEnv {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, field := range names {
+		env := s.SecretsEnv[field]
+		v := getenv(env)
+		if v == "" {
+			return sec, fmt.Errorf("channel %s reads its %s from $%s, which is empty; set it where onair runs", ch.Name, strings.ReplaceAll(field, "_", " "), env)
+		}
+		fields[field] = v
+	}
+	raw, _ = json.Marshal(fields)
+	var out Secrets
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return sec, fmt.Errorf("channel %s secrets_env: %v", ch.Name, err)
+	}
+	return out, nil
+}
+
+// SecretFields are the credential names secrets_env may map to environment variables.
+var SecretFields = []string{"consumer_key", "consumer_secret", "access_token", "access_secret", "client_secret", "app_password"}
+
+// missingSecrets names the fields of sec that are empty.
+func missingSecrets(sec Secrets, fields ...string) string {
+	values := map[string]string{"consumer_key": sec.ConsumerKey, "consumer_secret": sec.ConsumerSecret,
+		"access_token": sec.AccessToken, "access_secret": sec.AccessSecret, "client_secret": sec.ClientSecret,
+		"app_password": sec.AppPassword}
+	var missing []string
+	for _, f := range fields {
+		if values[f] == "" {
+			missing = append(missing, strings.ReplaceAll(f, "_", " "))
+		}
+	}
+	return strings.Join(missing, ", ")
+}
