@@ -355,9 +355,10 @@ func (a *app) channel(ctx context.Context, name string) (*models.Channel, error)
 
 // loginFlags are `channel login`'s flags.
 type loginFlags struct {
-	listen, authorizeURL, clientID, clientSecret string // x
-	code                                         string // mastodon
-	appPassword                                  string // bluesky
+	listen, authorizeURL, clientID, clientSecret string       // x OAuth 2.0
+	keys                                         networkFlags // x OAuth 1.0a: new keys
+	code                                         string       // mastodon
+	appPassword                                  string       // bluesky
 	timeout                                      time.Duration
 }
 
@@ -368,7 +369,9 @@ func (a *app) channelLoginCmd() *cobra.Command {
 		Short: "Authorize onair to post on a channel's account (X OAuth 2.0, Mastodon, Bluesky)",
 		Long: `login gets new credentials for a channel and seals them in the database:
   x         OAuth 2.0 with PKCE: open the URL it prints, approve, and X sends you back to onair on
-            127.0.0.1 (the app's callback URL must be http://127.0.0.1:8765/callback, or --listen)
+            127.0.0.1 (the app's callback URL must be http://127.0.0.1:8765/callback, or --listen);
+            an OAuth 1.0a channel takes its four new keys instead (--consumer-key ... or $ONAIR_X_...),
+            or moves to OAuth 2.0 with --client-id
   mastodon  registers onair with the server, prints a URL to open; paste the code it shows (or --code)
   bluesky   a new session from an app password (--app-password, $ONAIR_BLUESKY_APP_PASSWORD, or typed)
 A channel that needed new credentials (needs-auth) is active again afterwards.`,
@@ -437,6 +440,10 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 	fl.StringVar(&f.authorizeURL, "authorize-url", "", "x: X's authorization page (default https://x.com/i/oauth2/authorize)")
 	fl.StringVar(&f.clientID, "client-id", "", "x: the app's OAuth 2.0 client id (switches an OAuth 1.0a channel to OAuth 2.0)")
 	fl.StringVar(&f.clientSecret, "client-secret", "", "x: the client secret, for a confidential client")
+	fl.StringVar(&f.keys.consumerKey, "consumer-key", "", "x OAuth 1.0a: new API key (env ONAIR_X_CONSUMER_KEY)")
+	fl.StringVar(&f.keys.consumerSecret, "consumer-secret", "", "x OAuth 1.0a: new API key secret (env ONAIR_X_CONSUMER_SECRET)")
+	fl.StringVar(&f.keys.accessToken, "access-token", "", "x OAuth 1.0a: new access token (env ONAIR_X_ACCESS_TOKEN)")
+	fl.StringVar(&f.keys.accessSecret, "access-secret", "", "x OAuth 1.0a: new access token secret (env ONAIR_X_ACCESS_SECRET)")
 	fl.StringVar(&f.code, "code", "", "mastodon: the authorization code, if you already have it")
 	fl.StringVar(&f.appPassword, "app-password", "", "bluesky: the app password (env ONAIR_BLUESKY_APP_PASSWORD)")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "how long to wait for you to approve")
@@ -444,6 +451,19 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 }
 
 func (a *app) loginX(ctx context.Context, ch *models.Channel, s *scheduler.ChannelSettings, sec *scheduler.Secrets, f *loginFlags) error {
+	if f.clientID == "" && s.Auth != scheduler.AuthOAuth2 {
+		// An OAuth 1.0a channel whose keys were regenerated: check the new ones and seal them.
+		f.keys.apiURL = s.APIURL
+		keys, account, err := a.networkChannel(ctx, posting.X, ch.Name, &f.keys, s)
+		if err != nil {
+			return err
+		}
+		if len(s.SecretsEnv) == 0 {
+			sec.ConsumerKey, sec.ConsumerSecret, sec.AccessToken, sec.AccessSecret = keys.ConsumerKey, keys.ConsumerSecret, keys.AccessToken, keys.AccessSecret
+		}
+		s.Account = account
+		return nil
+	}
 	if f.clientID != "" {
 		s.ClientID = f.clientID
 	}
