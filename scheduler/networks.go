@@ -96,6 +96,9 @@ func (p *Posters) secrets(ch models.Channel, s ChannelSettings) (Secrets, error)
 	for _, field := range names {
 		env := s.SecretsEnv[field]
 		v := getenv(env)
+		if v == "" && field == "app_password" && ch.Network == posting.Bluesky && sec.Token != nil {
+			continue // only needed to open a new session when the sealed one has ended
+		}
 		if v == "" {
 			return sec, fmt.Errorf("channel %s reads its %s from $%s, which is empty; set it where onair runs", ch.Name, strings.ReplaceAll(field, "_", " "), env)
 		}

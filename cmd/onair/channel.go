@@ -123,6 +123,7 @@ func (a *app) addNetworkChannel(cmd *cobra.Command, network, name string, nf *ne
 	if err != nil {
 		return err
 	}
+	sec = withoutEnvSecrets(sec, s.SecretsEnv)
 	raw, _ := json.Marshal(s)
 	ch := &models.Channel{Name: name, Network: network, Settings: string(raw)}
 	if err := a.createChannel(ctx, ch, sec); err != nil {
@@ -140,7 +141,11 @@ func (a *app) addNetworkChannel(cmd *cobra.Command, network, name string, nf *ne
 			names = append(names, "$"+env)
 		}
 		sort.Strings(names)
-		fmt.Fprintf(a.out, "Its credentials are read from %s where onair runs; nothing secret is stored.\n", strings.Join(names, ", "))
+		stored := "nothing secret is stored"
+		if ch.Secrets != "" {
+			stored = "its session is sealed in the database"
+		}
+		fmt.Fprintf(a.out, "Its credentials are read from %s where onair runs; %s.\n", strings.Join(names, ", "), stored)
 	case ch.Secrets != "":
 		fmt.Fprintln(a.out, "Its credentials are sealed in the database; `onair channel test "+ch.Name+"` checks them.")
 	}

@@ -87,6 +87,28 @@ func (f *networkFlags) credential(network, field, flagValue string, s *scheduler
 	return getenv(env)
 }
 
+// withoutEnvSecrets blanks the credentials a channel reads from the environment (--from-env):
+// they were needed for the check, but only their variables' names are kept, in the settings.
+func withoutEnvSecrets(sec scheduler.Secrets, env map[string]string) scheduler.Secrets {
+	for field := range env {
+		switch field {
+		case "consumer_key":
+			sec.ConsumerKey = ""
+		case "consumer_secret":
+			sec.ConsumerSecret = ""
+		case "access_token":
+			sec.AccessToken = ""
+		case "access_secret":
+			sec.AccessSecret = ""
+		case "client_secret":
+			sec.ClientSecret = ""
+		case "app_password":
+			sec.AppPassword = ""
+		}
+	}
+	return sec
+}
+
 // networkChannel reads the flags of `channel add x|mastodon|bluesky` into settings and secrets,
 // and checks the credentials with the network (unless --no-check). It returns what to say
 // about the account.
@@ -101,7 +123,9 @@ func (a *app) networkChannel(ctx context.Context, network, name string, f *netwo
 				return sec, "", errors.New("OAuth 2.0 needs the app's client id: --client-id ID (developer portal, your app, Keys and tokens)")
 			}
 			s.Auth, s.ClientID = scheduler.AuthOAuth2, f.clientID
-			sec.ClientSecret = f.credential(network, "client_secret", f.clientSecret, s)
+			if sec.ClientSecret = f.credential(network, "client_secret", f.clientSecret, s); sec.ClientSecret == "" {
+				delete(s.SecretsEnv, "client_secret") // a public client has no secret to read
+			}
 			return sec, "", nil // checked by `channel login`
 		}
 		s.Auth = scheduler.AuthOAuth1
@@ -131,7 +155,7 @@ func (a *app) networkChannel(ctx context.Context, network, name string, f *netwo
 		}
 		u, err := xp.Me(ctx)
 		if err != nil {
-			return sec, "", checkFailed(network, err)
+			return sec, "", checkFailed(network, name, err)
 		}
 		s.Account = "@" + u.Username
 		return sec, s.Account, nil
@@ -159,7 +183,7 @@ func (a *app) networkChannel(ctx context.Context, network, name string, f *netwo
 		}
 		acct, err := mp.Me(ctx)
 		if err != nil {
-			return sec, "", checkFailed(network, err)
+			return sec, "", checkFailed(network, name, err)
 		}
 		s.Account = acct.Handle(server)
 		return sec, s.Account, nil
@@ -181,7 +205,7 @@ func (a *app) networkChannel(ctx context.Context, network, name string, f *netwo
 		}
 		sess, err := bluesky.Login(ctx, client, pds, s.Handle, sec.AppPassword)
 		if err != nil {
-			return sec, "", checkFailed(network, err)
+			return sec, "", checkFailed(network, name, err)
 		}
 		s.DID, s.Handle, s.Account = sess.DID, sess.Handle, "@"+sess.Handle
 		sec.Token = &sess.Token
@@ -190,10 +214,10 @@ func (a *app) networkChannel(ctx context.Context, network, name string, f *netwo
 }
 
 // checkFailed explains a failed credentials check.
-func checkFailed(network string, err error) error {
+func checkFailed(network, name string, err error) error {
 	var au *posting.Auth
 	if errors.As(err, &au) {
-		return fmt.Errorf("%s refused the credentials: %v", networkName(network), err)
+		return fmt.Errorf("%s refused the credentials: %s", networkName(network), named(err.Error(), name))
 	}
 	return fmt.Errorf("could not check the credentials with %s: %v (--no-check adds the channel without checking)", networkName(network), err)
 }
@@ -278,6 +302,9 @@ func (a *app) channelTestCmd() *cobra.Command {
 			}
 			account, err := a.checkAccount(ctx, ch)
 			if err != nil {
+				if strings.HasPrefix(err.Error(), "channel "+ch.Name+" ") {
+					return err // it names the channel already
+				}
 				return fmt.Errorf("channel %s (%s): %w", ch.Name, ch.Network, err)
 			}
 			fmt.Fprintf(a.out, "Channel %s (%s): %s.\n", ch.Name, ch.Network, account)
@@ -328,12 +355,25 @@ func (a *app) checkAccount(ctx context.Context, ch *models.Channel) (string, err
 
 // explainCheck says what to do about a failed check.
 func explainCheck(ch *models.Channel, err error) error {
+	msg := named(err.Error(), ch.Name)
 	var au *posting.Auth
-	if errors.As(err, &au) {
-		return fmt.Errorf("%s refused the credentials: %v; renew them with `onair channel login %s` (or add the channel again), then `onair channel resume %s`",
-			networkName(ch.Network), err, ch.Name, ch.Name)
+	if !errors.As(err, &au) {
+		return fmt.Errorf("could not reach %s: %s", networkName(ch.Network), msg)
 	}
-	return fmt.Errorf("could not reach %s: %v", networkName(ch.Network), err)
+	if !strings.Contains(msg, "onair channel") { // the adapter did not already say what to do
+		renew := "`onair channel login " + ch.Name + "`"
+		if s, _ := scheduler.ParseSettings(*ch); ch.Network == posting.X && s.Auth != scheduler.AuthOAuth2 {
+			renew = "`onair channel login " + ch.Name + " --consumer-key K --consumer-secret S --access-token T --access-secret TS`"
+		}
+		msg += "; renew them with " + renew + ", then `onair channel resume " + ch.Name + "`"
+	}
+	return fmt.Errorf("%s refused the credentials: %s", networkName(ch.Network), msg)
+}
+
+// named puts a channel's name into the commands an adapter's message suggests: adapters that do
+// not know it write NAME.
+func named(msg, name string) string {
+	return strings.ReplaceAll(msg, " NAME`", " "+name+"`")
 }
 
 // channel finds a channel by name, with an error that lists the known ones.
@@ -399,11 +439,21 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 			}
 			ctx, cancel := context.WithTimeout(ctx, f.timeout)
 			defer cancel()
+			// save stores the settings and the sealed credentials as they are now.
+			save := func() error {
+				raw, _ := json.Marshal(s)
+				return a.store.Tx(ctx, func(tx *models.Store) error {
+					if err := tx.UpdateChannelSettings(ctx, ch.ID, string(raw)); err != nil {
+						return err
+					}
+					return vault.SaveSecrets(ctx, tx, ch.ID, sec)
+				})
+			}
 			switch ch.Network {
 			case posting.X:
 				err = a.loginX(ctx, ch, &s, &sec, &f)
 			case posting.Mastodon:
-				err = a.loginMastodon(ctx, ch, &s, &sec, &f)
+				err = a.loginMastodon(ctx, ch, &s, &sec, &f, save)
 			case posting.Bluesky:
 				err = a.loginBluesky(ctx, &s, &sec, &f)
 			default:
@@ -412,13 +462,7 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 			if err != nil {
 				return err
 			}
-			raw, _ := json.Marshal(s)
-			if err := a.store.Tx(ctx, func(tx *models.Store) error {
-				if err := tx.UpdateChannelSettings(ctx, ch.ID, string(raw)); err != nil {
-					return err
-				}
-				return vault.SaveSecrets(ctx, tx, ch.ID, sec)
-			}); err != nil {
+			if err := save(); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "Channel %s: logged in", ch.Name)
@@ -473,8 +517,12 @@ func (a *app) loginX(ctx context.Context, ch *models.Channel, s *scheduler.Chann
 	if s.ClientID == "" {
 		return fmt.Errorf("OAuth 2.0 needs the app's client id: onair channel login %s --client-id ID (developer portal, your app, Keys and tokens)", ch.Name)
 	}
+	clientSecret := sec.ClientSecret
+	if env, ok := s.SecretsEnv["client_secret"]; ok && clientSecret == "" {
+		clientSecret = getenv(env) // read where onair runs, never sealed
+	}
 	tok, err := x.Login(ctx, x.LoginConfig{APIURL: s.APIURL, AuthorizeURL: f.authorizeURL, ClientID: s.ClientID,
-		ClientSecret: sec.ClientSecret, Listen: f.listen}, http.DefaultClient, func(u string) {
+		ClientSecret: clientSecret, Listen: f.listen}, http.DefaultClient, func(u string) {
 		fmt.Fprintf(a.out, "Open this address in a browser logged in to the X account, and approve onair:\n\n  %s\n\nWaiting for X (Ctrl-C stops)...\n", u)
 	})
 	if err != nil {
@@ -483,7 +531,10 @@ func (a *app) loginX(ctx context.Context, ch *models.Channel, s *scheduler.Chann
 	s.Auth = scheduler.AuthOAuth2
 	sec.Token = &tok
 	sec.ConsumerKey, sec.ConsumerSecret, sec.AccessToken, sec.AccessSecret = "", "", "", ""
-	xp, err := x.New(x.Config{APIURL: s.APIURL, OAuth2: &x.OAuth2{ClientID: s.ClientID, ClientSecret: sec.ClientSecret,
+	for _, field := range []string{"consumer_key", "consumer_secret", "access_token", "access_secret"} {
+		delete(s.SecretsEnv, field) // OAuth 1.0a keys are no longer used
+	}
+	xp, err := x.New(x.Config{APIURL: s.APIURL, OAuth2: &x.OAuth2{ClientID: s.ClientID, ClientSecret: clientSecret,
 		Tokens: posting.NewMemoryTokens(tok)}}, http.DefaultClient)
 	if err != nil {
 		return err
@@ -494,7 +545,9 @@ func (a *app) loginX(ctx context.Context, ch *models.Channel, s *scheduler.Chann
 	return nil
 }
 
-func (a *app) loginMastodon(ctx context.Context, ch *models.Channel, s *scheduler.ChannelSettings, sec *scheduler.Secrets, f *loginFlags) error {
+// loginMastodon logs a channel in; save keeps the app it registers at once, since the code the
+// person gets is only good with that app (a login stopped at the prompt goes on with --code).
+func (a *app) loginMastodon(ctx context.Context, ch *models.Channel, s *scheduler.ChannelSettings, sec *scheduler.Secrets, f *loginFlags, save func() error) error {
 	app := mastodon.App{ClientID: s.ClientID, ClientSecret: sec.ClientSecret}
 	if app.ClientID == "" || app.ClientSecret == "" {
 		var err error
@@ -502,6 +555,9 @@ func (a *app) loginMastodon(ctx context.Context, ch *models.Channel, s *schedule
 			return err
 		}
 		s.ClientID, sec.ClientSecret = app.ClientID, app.ClientSecret
+		if err := save(); err != nil {
+			return err
+		}
 	}
 	code := strings.TrimSpace(f.code)
 	if code == "" {

@@ -137,8 +137,8 @@ func (a *app) planXCost(views []postView) (*xCost, error) {
 			}
 		}
 	}
-	if !hasX {
-		return nil, nil
+	if !hasX || c.ToCome+c.Sent == 0 {
+		return nil, nil // no X post goes or went out (all cancelled, skipped or failed)
 	}
 	return c, nil
 }
