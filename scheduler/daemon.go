@@ -216,6 +216,13 @@ func (d *Daemon) loop(ctx context.Context) error {
 		case <-timer.C:
 		case <-d.kick:
 		}
+		if !d.cfg.Exclusive {
+			// The claims of a daemon that died are due again as their lease ends (NextWake
+			// wakes for it), not at the next recover job.
+			if _, _, err := d.disp.RecoverLeases(ctx, false); err != nil && ctx.Err() == nil {
+				d.log.Error("recover leases", slog.String("error", err.Error()))
+			}
+		}
 		stats, err := d.disp.Dispatch(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -275,6 +282,9 @@ func (d *Daemon) watch(ctx context.Context, db *sql.DB) {
 	d.mu.Unlock()
 	if changed {
 		d.reconcile(ctx)
+		// The writer may have planned or moved posts itself (the CLI plans what it changes, a CMS
+		// may edit due times): the next wake-up, computed before, may be too late.
+		d.Kick()
 	}
 }
 

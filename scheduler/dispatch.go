@@ -377,7 +377,8 @@ func (d *Dispatcher) backoff(attempt int) time.Duration {
 // caller knows no other dispatcher runs, e.g. it holds the SQLite file's dispatch lock) every
 // such post is resolved at once; otherwise only those whose lease expired. Each is resolved by
 // its channel's rule: sent again with the same idempotency key where the network deduplicates,
-// else marked "unknown" for a person to check. Never sent twice blindly, never lost.
+// else marked "unknown" for a person to check. One whose window has passed is "unknown" too: it
+// may have gone out, and it is never sent late. Never sent twice blindly, never lost.
 func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, unknown int, err error) {
 	cutoff := d.now()
 	if all {
@@ -397,7 +398,10 @@ func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, un
 	}
 	for _, p := range stuck {
 		to, reason := models.PostUnknown, "an interrupted send: the network cannot tell whether it went out; check the channel, then `onair post resolve "+fmt.Sprint(p.ID)+" --sent` or `--resend`"
-		if poster, err := d.posters(chans[p.ChannelID]); err == nil && posting.RecoveryOf(poster) == posting.Resend {
+		if !p.ExpiresAt.IsZero() && !p.ExpiresAt.After(d.now()) {
+			// Sent again, it could go out stale; skipped, it would hide a post that may be out.
+			reason = "an interrupted send whose window has passed: it may have gone out, and is not sent again late; check the channel, then `onair post resolve " + fmt.Sprint(p.ID) + " --sent` or `--skip`"
+		} else if poster, err := d.posters(chans[p.ChannelID]); err == nil && posting.RecoveryOf(poster) == posting.Resend {
 			to, reason = models.PostPlanned, "an interrupted send: sent again with the same idempotency key, which the network deduplicates"
 		}
 		ok, err := d.store.ReleaseLease(ctx, p, to, reason)

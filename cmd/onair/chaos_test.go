@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,8 @@ func pgHookDB(t *testing.T, recvURL string, channels int) (string, *models.Store
 	if dsn == "" {
 		t.Skip(modelstest.EnvPostgres + " is not set: the PostgreSQL daemon tests need a server")
 	}
+	// The key file would otherwise be ./onair.key, in the package's directory.
+	t.Setenv("ONAIR_KEY_FILE", filepath.Join(t.TempDir(), "onair.key"))
 	s := &session{t: t, db: dsn, now: time.Now()}
 	s.ok("init")
 	names := make([]string, channels)
