@@ -167,12 +167,9 @@ func (a *app) channelResumeCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			ch, err := a.store.ChannelByName(ctx, args[0])
+			ch, err := a.openChannel(ctx, args[0])
 			if err != nil {
-				return fmt.Errorf("channel %q does not exist; see `onair channel list`", args[0])
+				return err
 			}
 			if err := a.store.SetChannelStatus(ctx, ch.ID, models.ChannelActive, ""); err != nil {
 				return err

@@ -293,10 +293,7 @@ func (a *app) channelTestCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			ch, err := a.channel(ctx, args[0])
+			ch, err := a.openChannel(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -376,6 +373,14 @@ func named(msg, name string) string {
 	return strings.ReplaceAll(msg, " NAME`", " "+name+"`")
 }
 
+// openChannel opens the database and finds a channel by name.
+func (a *app) openChannel(ctx context.Context, name string) (*models.Channel, error) {
+	if err := a.openExisting(ctx); err != nil {
+		return nil, err
+	}
+	return a.channel(ctx, name)
+}
+
 // channel finds a channel by name, with an error that lists the known ones.
 func (a *app) channel(ctx context.Context, name string) (*models.Channel, error) {
 	ch, err := a.store.ChannelByName(ctx, name)
@@ -418,10 +423,7 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			ch, err := a.channel(ctx, args[0])
+			ch, err := a.openChannel(ctx, args[0])
 			if err != nil {
 				return err
 			}
