@@ -21,6 +21,9 @@ import (
 // trying the post again later.
 const maxProcessing = 2 * time.Minute
 
+// maxAlt is the longest alternative text X takes for a picture, in characters.
+const maxAlt = 1000
+
 // processing is X's account of a file it is still working on.
 type processing struct {
 	State          string `json:"state"` // pending, in_progress, failed, succeeded
@@ -35,7 +38,8 @@ type uploaded struct {
 }
 
 // upload sends m's picture to X in one request (POST /2/media/upload, multipart, the file in
-// "media" with its media_category), waits while X processes it, and returns its media id.
+// "media" with its media_category), waits while X processes it, gives it its alternative text,
+// and returns its media id.
 func (p *Poster) upload(ctx context.Context, m posting.Message) (string, error) {
 	path := m.Image.Path
 	info, err := posting.CheckImage(posting.X, path)
@@ -82,7 +86,44 @@ func (p *Poster) upload(ctx context.Context, m posting.Message) (string, error) 
 	if err := p.waitProcessing(ctx, m, up.Data.ID, up.Data.ProcessingInfo); err != nil {
 		return "", err
 	}
+	if err := p.describe(ctx, m, up.Data.ID); err != nil {
+		return "", err
+	}
 	return up.Data.ID, nil
+}
+
+// describe gives the uploaded picture id m's alternative text (POST /2/media/metadata), cut to
+// the 1,000 characters X takes. A picture without one goes as it is.
+func (p *Poster) describe(ctx context.Context, m posting.Message, id string) error {
+	alt := strings.TrimSpace(m.Image.Alt)
+	if alt == "" {
+		return nil
+	}
+	if r := []rune(alt); len(r) > maxAlt {
+		alt = strings.TrimSpace(string(r[:maxAlt-1])) + "…"
+	}
+	var body struct {
+		ID       string `json:"id"`
+		Metadata struct {
+			AltText struct {
+				Text string `json:"text"`
+			} `json:"alt_text"`
+		} `json:"metadata"`
+	}
+	body.ID = id
+	body.Metadata.AltText.Text = alt
+	data, err := json.Marshal(body)
+	if err != nil {
+		return &posting.Rejected{Err: err}
+	}
+	ans, err := p.call(ctx, m.Channel, http.MethodPost, "/2/media/metadata", "application/json", data)
+	if err != nil {
+		return err
+	}
+	if ans.status/100 != 2 {
+		return p.refusal(ans, m, "the picture's description")
+	}
+	return nil
 }
 
 var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)

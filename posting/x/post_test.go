@@ -107,6 +107,44 @@ func TestImages(t *testing.T) {
 				if got := s.Posts()[0].MediaIDs; !slices.Equal(got, []string{up[0].ID}) {
 					t.Errorf("media %v, want %v", got, up[0].ID)
 				}
+				if up[0].Alt != "The spring collection" {
+					t.Errorf("alt text %q", up[0].Alt)
+				}
+			})
+			t.Run("a picture without a description goes as it is", func(t *testing.T) {
+				s, c := fake(t)
+				p := pp.new(t, s, c)
+				m := teaser("J-3 : la collection arrive.", picture(t, "png", 1000))
+				m.Image.Alt = " "
+				if _, err := p.Post(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+				if n := s.Requests(xtest.EndpointMediaMetadata); n != 0 || len(s.Posts()) != 1 {
+					t.Errorf("%d metadata requests, %d posts", n, len(s.Posts()))
+				}
+			})
+			t.Run("a description longer than X takes is cut", func(t *testing.T) {
+				s, c := fake(t)
+				p := pp.new(t, s, c)
+				m := teaser("J-3 : la collection arrive.", picture(t, "png", 1000))
+				m.Image.Alt = strings.Repeat("é", 1200)
+				if _, err := p.Post(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+				alt := []rune(s.Uploads()[0].Alt)
+				if len(alt) != 1000 || alt[998] != 'é' || alt[999] != '…' {
+					t.Errorf("alt text of %d characters, ending %q", len(alt), string(alt[len(alt)-2:]))
+				}
+			})
+			t.Run("no post while X cannot take the description", func(t *testing.T) {
+				s, c := fake(t)
+				p := pp.new(t, s, c)
+				s.FailNext(xtest.EndpointMediaMetadata, xtest.Status503)
+				_, err := p.Post(ctx, teaser("J-3 : la collection arrive.", picture(t, "png", 1000)))
+				wantKind(t, err, "retry", "the picture's description", "503")
+				if len(s.Posts()) != 0 {
+					t.Error("X has the post")
+				}
 			})
 			t.Run("other kinds go without it", func(t *testing.T) {
 				s, c := fake(t)

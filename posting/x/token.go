@@ -13,7 +13,7 @@ import (
 )
 
 // refreshMargin: an access token that expires within it is renewed before a request, so that it
-// cannot expire on the way.
+// cannot expire on the way. Shorter-lived tokens get a shorter margin (Poster.margin).
 const refreshMargin = 2 * time.Minute
 
 var errNoToken = errors.New("the channel has no X token")
@@ -33,7 +33,17 @@ func sameToken(a, b posting.Token) bool {
 	return a.Access == b.Access && a.Refresh == b.Refresh && a.Expiry.Equal(b.Expiry)
 }
 
-// token returns the access token to send. One that expires within refreshMargin is renewed
+// margin is how long before its expiry the token is renewed: refreshMargin, or half the
+// tokens' lifetime when X issues tokens that live less than twice as long, so that a token
+// renewed a moment ago is used rather than renewed again. Called with p.mu held.
+func (p *Poster) margin() time.Duration {
+	if p.lifetime > 0 && p.lifetime/2 < refreshMargin {
+		return p.lifetime / 2
+	}
+	return refreshMargin
+}
+
+// token returns the access token to send. One that expires within the margin is renewed
 // first, unless another onair process already renewed it; a renewed token is stored before it
 // is returned.
 func (p *Poster) token(ctx context.Context, channel string) (posting.Token, error) {
@@ -57,7 +67,7 @@ func (p *Poster) token(ctx context.Context, channel string) (posting.Token, erro
 		if p.tok.Access == "" {
 			return posting.Token{}, &posting.Auth{Err: fmt.Errorf("%w: log in with `onair channel login %s`", errNoToken, channelName(channel))}
 		}
-		if !p.tok.Expired(p.Now(), refreshMargin) {
+		if !p.tok.Expired(p.Now(), p.margin()) {
 			return p.tok, nil
 		}
 		if !reloaded {
@@ -135,7 +145,8 @@ func (p *Poster) refresh(ctx context.Context, channel string) (*posting.Token, e
 	if err == nil {
 		next := posting.Token{Access: t.AccessToken, Refresh: t.RefreshToken, Expiry: t.Expiry}
 		if t.ExpiresIn > 0 {
-			next.Expiry = p.Now().Add(time.Duration(t.ExpiresIn) * time.Second).Round(0).UTC()
+			p.lifetime = time.Duration(t.ExpiresIn) * time.Second
+			next.Expiry = p.Now().Add(p.lifetime).Round(0).UTC()
 		}
 		return &next, nil
 	}

@@ -287,3 +287,59 @@ func TestConcurrentSendsRenewOnce(t *testing.T) {
 		t.Errorf("%d renewals and %d posts, want 1 and 8", n, posts)
 	}
 }
+
+// TestShortTokenLifetimes: with access tokens that live two minutes or less, a token renewed a
+// moment ago is used, not renewed again, and a token is renewed once it has lived half its life.
+func TestShortTokenLifetimes(t *testing.T) {
+	tests := []struct {
+		lifetime time.Duration
+		renewals int // over six posts 20 seconds apart
+	}{
+		// The first post renews the login's token (its lifetime is not known yet), then a
+		// token is renewed once it has less than 30 seconds left: at 0s, 40s and 80s.
+		{60 * time.Second, 3},
+		// 60 seconds left: at 0s and 60s.
+		{120 * time.Second, 2},
+		// As in X: the first renewal comes after an hour and 58 minutes.
+		{2 * time.Hour, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lifetime.String(), func(t *testing.T) {
+			s, c := fake(t)
+			s.AccessTTL = tt.lifetime
+			o := newOAuth2(t, s, true)
+			p := o.poster(t, s, c)
+			for i := range 6 {
+				if _, err := p.Post(context.Background(), msg(fmt.Sprintf("post %d", i))); err != nil {
+					t.Fatalf("post %d, %v in: %v", i, time.Duration(i)*20*time.Second, err)
+				}
+				c.Advance(20 * time.Second)
+			}
+			if n := s.Requests(xtest.EndpointToken); n != tt.renewals {
+				t.Errorf("%d renewals, want %d", n, tt.renewals)
+			}
+			if st := o.store.current(t); len(o.store.saved) != tt.renewals || !sameToken(st, p.tok) {
+				t.Errorf("stored %d tokens; the store holds %+v, the poster uses %+v", len(o.store.saved), st, p.tok)
+			}
+		})
+	}
+
+	t.Run("another process renewed it", func(t *testing.T) {
+		s, c := fake(t)
+		s.AccessTTL = time.Minute
+		o := newOAuth2(t, s, true)
+		a, b := o.poster(t, s, c), o.poster(t, s, c)
+		ctx := context.Background()
+		for i := range 6 {
+			for _, p := range []*Poster{a, b} {
+				if _, err := p.Post(ctx, msg(fmt.Sprintf("post %d from %p", i, p))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.Advance(20 * time.Second)
+		}
+		if n := s.Requests(xtest.EndpointToken); n > 4 {
+			t.Errorf("%d renewals for 12 posts over two minutes", n)
+		}
+	})
+}

@@ -6,7 +6,8 @@
 //
 // X has no idempotency key, but it refuses a text the account has already posted: a resend after
 // a try that may have reached X (Message.Attempt > 1) that X refuses as a duplicate counts as
-// sent (*posting.Already), so Recovery is Resend.
+// sent (*posting.Already), so Recovery is Resend. The poster then finds that post among the
+// account's latest ones, so that the thread goes on under it.
 package x
 
 import (
@@ -66,10 +67,12 @@ type Poster struct {
 	oauth2 *oauth2.Config
 	sleep  func(context.Context, time.Duration) error // waits while X processes a picture
 
-	mu      sync.Mutex
-	loaded  bool
-	tok     posting.Token  // the OAuth 2.0 token in use, as stored
-	pending *posting.Token // a token X issued that could not be stored yet: never used before it is
+	mu       sync.Mutex
+	user     string // the account's X id, once asked (/2/users/me)
+	loaded   bool
+	tok      posting.Token  // the OAuth 2.0 token in use, as stored
+	pending  *posting.Token // a token X issued that could not be stored yet: never used before it is
+	lifetime time.Duration  // how long X's access tokens live, as its last renewal said; 0 unknown
 }
 
 // New checks cfg and returns a poster. client may be nil.
@@ -161,7 +164,12 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 		return posting.Receipt{}, err
 	}
 	if ans.status/100 != 2 {
-		return posting.Receipt{}, p.refusal(ans, m, "the post")
+		err := p.refusal(ans, m, "the post")
+		var al *posting.Already
+		if errors.As(err, &al) {
+			al.Receipt = p.findSent(ctx, m)
+		}
+		return posting.Receipt{}, err
 	}
 	var created struct {
 		Data struct {
@@ -185,13 +193,16 @@ type User struct{ ID, Username, Name string }
 
 // Me returns the account the credentials act for: `onair channel test` shows it, and it proves
 // the credentials work without posting anything.
-func (p *Poster) Me(ctx context.Context) (User, error) {
-	ans, err := p.call(ctx, "", http.MethodGet, "/2/users/me", "", nil)
+func (p *Poster) Me(ctx context.Context) (User, error) { return p.me(ctx, posting.Message{}) }
+
+// me asks X for the account (GET /2/users/me) on m's behalf, and keeps its id.
+func (p *Poster) me(ctx context.Context, m posting.Message) (User, error) {
+	ans, err := p.call(ctx, m.Channel, http.MethodGet, "/2/users/me", "", nil)
 	if err != nil {
 		return User{}, err
 	}
 	if ans.status != http.StatusOK {
-		return User{}, p.refusal(ans, posting.Message{}, "the account lookup")
+		return User{}, p.refusal(ans, m, "the account lookup")
 	}
 	var me struct {
 		Data struct {
@@ -203,6 +214,9 @@ func (p *Poster) Me(ctx context.Context) (User, error) {
 	if err := json.Unmarshal(ans.body, &me); err != nil || me.Data.ID == "" {
 		return User{}, &posting.Retryable{Err: fmt.Errorf("X's answer to the account lookup is not understood: %.200s", ans.body)}
 	}
+	p.mu.Lock()
+	p.user = me.Data.ID
+	p.mu.Unlock()
 	return User{ID: me.Data.ID, Username: me.Data.Username, Name: me.Data.Name}, nil
 }
 

@@ -77,17 +77,49 @@ func loadDocument() (*openapi3.T, error) {
 	return d, nil
 }
 
-// route returns the document's operation for a method and a path, nil if it has none.
-func route(d *openapi3.T, method, path string) *routers.Route {
-	item := d.Paths.Find(path)
-	if item == nil {
-		return nil
+// route returns the document's operation for a method and a path, nil if it has none. A path
+// the document lists as it is (/2/users/me) wins over a template (/2/users/{id}); the route's
+// Path is the document's, its parameters are in params.
+func route(d *openapi3.T, method, path string) (rt *routers.Route, params map[string]string) {
+	if item := d.Paths.Value(path); item != nil && item.GetOperation(method) != nil {
+		return &routers.Route{Spec: d, Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)}, nil
 	}
-	op := item.GetOperation(method)
-	if op == nil {
-		return nil
+	segs := strings.Split(path, "/")
+	literals := -1
+	for tmpl, item := range d.Paths.Map() {
+		op := item.GetOperation(method)
+		if op == nil {
+			continue
+		}
+		got, n, ok := matchPath(strings.Split(tmpl, "/"), segs)
+		if ok && (n > literals || n == literals && tmpl < rt.Path) {
+			rt, params, literals = &routers.Route{Spec: d, Path: tmpl, PathItem: item, Method: method, Operation: op}, got, n
+		}
 	}
-	return &routers.Route{Spec: d, Path: path, PathItem: item, Method: method, Operation: op}
+	return rt, params
+}
+
+// matchPath matches a path's segments against a template's, where "{name}" takes any one
+// non-empty segment; n counts the literal segments that matched.
+func matchPath(tmpl, segs []string) (params map[string]string, n int, ok bool) {
+	if len(tmpl) != len(segs) {
+		return nil, 0, false
+	}
+	params = map[string]string{}
+	for i, t := range tmpl {
+		switch {
+		case strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}"):
+			if segs[i] == "" {
+				return nil, 0, false
+			}
+			params[t[1:len(t)-1]] = segs[i]
+		case t == segs[i]:
+			n++
+		default:
+			return nil, 0, false
+		}
+	}
+	return params, n, true
 }
 
 type callerKey struct{}
@@ -127,11 +159,11 @@ func authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) e
 var filterOptions = &openapi3filter.Options{AuthenticationFunc: authenticate, SkipSettingDefaults: true}
 
 // checkRequest validates a request (its body given apart, since the server has read it) against
-// the operation, with the caller the server authenticated.
-func checkRequest(rt *routers.Route, r *http.Request, body []byte, c *caller) (*openapi3filter.RequestValidationInput, error) {
+// the operation, with its path parameters and the caller the server authenticated.
+func checkRequest(rt *routers.Route, params map[string]string, r *http.Request, body []byte, c *caller) (*openapi3filter.RequestValidationInput, error) {
 	req := r.Clone(context.WithValue(r.Context(), callerKey{}, c))
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	in := &openapi3filter.RequestValidationInput{Request: req, Route: rt, Options: filterOptions}
+	in := &openapi3filter.RequestValidationInput{Request: req, Route: rt, PathParams: params, Options: filterOptions}
 	return in, openapi3filter.ValidateRequest(req.Context(), in)
 }
 

@@ -2,6 +2,7 @@ package xtest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -23,6 +24,7 @@ type Media struct {
 	Size     int
 	At       time.Time
 	ReadyAt  time.Time // when processing ends (GIFs take a moment)
+	Alt      string    // alternative text, set with POST /2/media/metadata
 }
 
 // mediaTTL is how long an uploaded file can be attached (expires_after_secs).
@@ -104,12 +106,16 @@ func (s *Server) upload(c *caller, r *http.Request, body []byte) reply {
 	return jsonReply(http.StatusOK, map[string]any{"data": s.mediaData(m, now)})
 }
 
-func (s *Server) mediaData(m *Media, now time.Time) map[string]any {
-	key := "3_" + m.ID
-	if m.Category == "tweet_gif" {
-		key = "16_" + m.ID
+// mediaKey is X's media key for a file: its kind ("3" a picture, "16" an animated GIF) and id.
+func mediaKey(m *Media, id string) string {
+	if m != nil && m.Category == "tweet_gif" {
+		return "16_" + id
 	}
-	d := map[string]any{"id": m.ID, "media_key": key, "size": m.Size,
+	return "3_" + id
+}
+
+func (s *Server) mediaData(m *Media, now time.Time) map[string]any {
+	d := map[string]any{"id": m.ID, "media_key": mediaKey(m, m.ID), "size": m.Size,
 		"expires_after_secs": int(m.At.Add(mediaTTL).Sub(now) / time.Second), "image": map[string]any{"image_type": m.Type}}
 	if m.ReadyAt.After(m.At) {
 		info := map[string]any{"state": "succeeded", "progress_percent": 100}
@@ -146,4 +152,34 @@ func (s *Server) mediaUsable(user string, ids []string, now time.Time) bool {
 		}
 	}
 	return true
+}
+
+// mediaMetadata is POST /2/media/metadata: {"id": media id, "metadata": {"alt_text": {"text":
+// ...}}}, the document having checked the body's shape (alt text at most 1,000 characters). X
+// takes it for pictures and GIFs the caller uploaded and that have not expired; the fake keeps
+// the alt text.
+func (s *Server) mediaMetadata(c *caller, body []byte) reply {
+	var req struct {
+		ID       string `json:"id"`
+		Metadata struct {
+			AltText *struct {
+				Text string `json:"text"`
+			} `json:"alt_text"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return invalidRequest("the body is not JSON: " + err.Error())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.media[req.ID]
+	if m == nil || m.Owner != c.user.ID || !s.Now().Before(m.At.Add(mediaTTL)) {
+		return invalidRequest("Your media IDs are invalid.")
+	}
+	associated := map[string]any{}
+	if a := req.Metadata.AltText; a != nil {
+		m.Alt = a.Text
+		associated["alt_text"] = map[string]string{"text": a.Text}
+	}
+	return jsonReply(http.StatusOK, map[string]any{"data": map[string]any{"id": m.ID, "associated_metadata": associated}})
 }

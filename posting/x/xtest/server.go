@@ -9,6 +9,10 @@
 // Some of X's real answers are not in its document (the duplicate-content 403, 401, 429, the
 // oauth1-permissions and client-forbidden 403s, the credits-depleted 402): the fake gives them
 // as X does and does not validate them.
+//
+// Posts read back (GET /2/users/{id}/tweets) come as X gives them: newest first, each link in
+// the text rewritten to a t.co link, a picture's t.co link at the end, &, < and > as HTML
+// entities, and only the fields tweet.fields asks for beyond id and text.
 package xtest
 
 import (
@@ -28,18 +32,22 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/onairhq/onair/posting"
 )
 
-// Endpoints, as FailNext and Requests name them.
+// Endpoints, as FailNext and Requests name them: a path with parameters is named by X's
+// document's template.
 const (
-	EndpointTweets      = "POST /2/tweets"
-	EndpointMediaUpload = "POST /2/media/upload"
-	EndpointMediaStatus = "GET /2/media/upload"
-	EndpointMe          = "GET /2/users/me"
-	EndpointToken       = "POST /2/oauth2/token"
-	EndpointAuthorize   = "GET /i/oauth2/authorize"
+	EndpointTweets        = "POST /2/tweets"
+	EndpointMediaUpload   = "POST /2/media/upload"
+	EndpointMediaStatus   = "GET /2/media/upload"
+	EndpointMediaMetadata = "POST /2/media/metadata"
+	EndpointMe            = "GET /2/users/me"
+	EndpointUserPosts     = "GET /2/users/{id}/tweets"
+	EndpointToken         = "POST /2/oauth2/token"
+	EndpointAuthorize     = "GET /i/oauth2/authorize"
 )
 
 // Problem types X answers with. X's document names them under api.x.com; X itself still sends
@@ -293,6 +301,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ep := r.Method + " " + r.URL.Path
+	var (
+		rt     *routers.Route
+		params map[string]string
+	)
+	if ep != EndpointAuthorize && ep != EndpointToken {
+		d, _ := Document()
+		if rt, params = route(d, r.Method, r.URL.Path); rt != nil {
+			ep = r.Method + " " + rt.Path
+		}
+	}
 	s.mu.Lock()
 	s.requests[ep]++
 	s.mu.Unlock()
@@ -304,7 +322,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case EndpointToken:
 		rep = s.token(r, body)
 	default:
-		rep = s.api(r, body, ep)
+		rep = s.api(r, body, ep, rt, params)
 	}
 	if rep.drop {
 		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
@@ -320,9 +338,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // api serves X's documented endpoints: faults, credentials, the document's check, then X's rules.
-func (s *Server) api(r *http.Request, body []byte, ep string) reply {
-	d, _ := Document()
-	rt := route(d, r.Method, r.URL.Path)
+// rt is the document's operation for the request (nil: X has none), params its path parameters.
+func (s *Server) api(r *http.Request, body []byte, ep string, rt *routers.Route, params map[string]string) reply {
 	if rt == nil {
 		s.contractError("%s: X has no such endpoint", ep)
 		return undocumented(http.StatusNotFound, "application/json", "X's unknown-route answer",
@@ -340,7 +357,7 @@ func (s *Server) api(r *http.Request, body []byte, ep string) reply {
 	if !ok {
 		return unauthorized()
 	}
-	in, err := checkRequest(rt, r, body, c)
+	in, err := checkRequest(rt, params, r, body, c)
 	if err != nil {
 		var sec *openapi3filter.SecurityRequirementsError
 		if errors.As(err, &sec) {
@@ -359,6 +376,10 @@ func (s *Server) api(r *http.Request, body []byte, ep string) reply {
 		rep = s.upload(c, r, body)
 	case EndpointMediaStatus:
 		rep = s.uploadStatus(c, r)
+	case EndpointMediaMetadata:
+		rep = s.mediaMetadata(c, body)
+	case EndpointUserPosts:
+		rep = s.userPosts(r, params["id"])
 	case EndpointMe:
 		rep = jsonReply(http.StatusOK, map[string]any{"data": map[string]string{"id": c.user.ID, "username": c.user.Username, "name": c.user.Name}})
 	default:
