@@ -204,6 +204,14 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 			return d.giveBack(posts[i:], time.Time{}, &stats, rec)
 		}
 		msg, err := d.message(ctx, p, ch, broadcasts[p.BroadcastID], threads)
+		var hold *holdForThread
+		if errors.As(err, &hold) {
+			// An earlier post of its thread is still on its way: answering another post now
+			// would break the thread. It goes once that one is settled.
+			d.log.Debug("reply waits for its thread", slog.Int64("post", p.ID), slog.Time("until", hold.until))
+			d.giveBack([]models.Post{p}, hold.until, &stats, rec)
+			continue
+		}
 		if err != nil {
 			return stats, err
 		}
@@ -221,7 +229,7 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 				receipt = al.Receipt
 			}
 			o.Status, o.Result, o.RemoteID, o.RemoteURL, o.RemoteRef = models.PostSent, models.ResultSent, receipt.RemoteID, receipt.RemoteURL, receipt.Ref
-			threads.sent(p, receipt)
+			threads.sent(p, receipt, d.now())
 			stats.Sent++
 			d.metrics.sent(p, started.Add(o.Duration).Sub(p.DueAt.Time))
 			log.Info("post sent", slog.Duration("late", started.Sub(p.DueAt.Time).Round(time.Millisecond)))
@@ -253,9 +261,13 @@ func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts [
 			d.metrics.outcome(p, "failed")
 			log.Error("post refused by the network", slog.String("error", sendErr.Error()))
 		default:
-			if p.Attempts >= d.cfg.MaxAttempts {
+			tries, err := d.failedTries(ctx, p)
+			if err != nil {
+				return stats, err
+			}
+			if tries >= d.cfg.MaxAttempts {
 				o.Status, o.Result = models.PostFailed, models.ResultFailed
-				o.Error = fmt.Sprintf("gave up after %d tries: %v", p.Attempts, sendErr)
+				o.Error = fmt.Sprintf("gave up after %d tries: %v", tries, sendErr)
 				stats.Failed++
 				d.metrics.outcome(p, "failed")
 				log.Error("post failed", slog.String("error", o.Error))
@@ -291,65 +303,27 @@ func (d *Dispatcher) message(ctx context.Context, p models.Post, ch models.Chann
 		m.Image = &posting.Image{Path: opts.Image, Alt: opts.ImageAlt}
 	}
 	if opts.Thread {
-		t, err := threads.thread(ctx, d.store, p)
+		t, hold, err := threads.thread(ctx, d.store, p, d.now())
 		if err != nil {
 			return m, err
+		}
+		if !hold.IsZero() {
+			return m, &holdForThread{until: hold}
 		}
 		m.Thread = t
 	}
 	return m, nil
 }
 
-// threadCache holds, for one channel's send, the posts already sent of each broadcast: the
-// thread a reply goes into. Posts sent during this send are added as they go, since their
-// outcomes reach the database in batches.
-type threadCache map[int64][]models.Post
-
-// thread returns where a reply goes: under the broadcast's first teaser sent on this channel (the
-// root), answering the latest post of the thread. nil when no teaser went out: the post stands
-// alone.
-func (c threadCache) thread(ctx context.Context, store *models.Store, p models.Post) (*posting.Thread, error) {
-	sent, ok := c[p.BroadcastID]
-	if !ok {
-		var err error
-		if sent, err = store.SentPosts(ctx, p.BroadcastID, p.ChannelID); err != nil {
-			return nil, err
-		}
-		c[p.BroadcastID] = sent
+// failedTries counts the tries of p the network failed, this one included. Claims cut short by a
+// crash count toward p.Attempts (so that the adapter knows a resend may find the post already
+// there) but not here: a daemon killed again and again must not use up a post's tries.
+func (d *Dispatcher) failedTries(ctx context.Context, p models.Post) (int, error) {
+	if p.Attempts < d.cfg.MaxAttempts {
+		return p.Attempts, nil // fewer claims than the limit: no need to look closer
 	}
-	var root, parent *models.Post
-	for i := range sent { // in the order they were sent
-		q := &sent[i]
-		if q.RemoteID == "" {
-			continue // sent, but the network did not say where (a resend found a duplicate)
-		}
-		if q.Kind == models.KindTeaser {
-			if root == nil || q.DueAt.Before(root.DueAt.Time) {
-				root = q
-			}
-		} else if o, _ := q.ParseOptions(); o.Thread {
-			parent = q
-		}
-	}
-	if root == nil {
-		return nil, nil
-	}
-	if parent == nil {
-		parent = root
-	}
-	ref := func(q *models.Post) posting.Receipt {
-		return posting.Receipt{RemoteID: q.RemoteID, RemoteURL: q.RemoteURL, Ref: q.RemoteRef}
-	}
-	return &posting.Thread{Root: ref(root), Parent: ref(parent)}, nil
-}
-
-// sent adds a post that just went out to its broadcast's thread.
-func (c threadCache) sent(p models.Post, r posting.Receipt) {
-	if _, ok := c[p.BroadcastID]; !ok {
-		return // not loaded: the database will have it when a reply needs it
-	}
-	p.Status, p.RemoteID, p.RemoteURL, p.RemoteRef = models.PostSent, r.RemoteID, r.RemoteURL, r.Ref
-	c[p.BroadcastID] = append(c[p.BroadcastID], p)
+	n, err := d.store.CountAttempts(ctx, p.ID, models.ResultRetry)
+	return n + 1, err
 }
 
 // giveBack returns claimed posts that were not sent to the queue, due again at next (or at once),

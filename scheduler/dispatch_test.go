@@ -365,3 +365,40 @@ func TestDaemonWakesAtDueTimeAndSeesCMSWrites(t *testing.T) {
 	}
 	t.Logf("live post received %v after its due time", late)
 }
+
+// TestCrashesDoNotUseUpTries: claims cut short by a crash count as attempts (a resend may find
+// the post already there) but not as failed tries: a post whose daemon died again and again still
+// gets its full number of tries from the network.
+func TestCrashesDoNotUseUpTries(t *testing.T) {
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return webhooktest.Status500 })
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(-25*time.Hour))
+		id := hookCampaign(e, recv.URL, start)
+		e.now = start.Add(-24 * time.Hour)
+		d := e.dispatcher(DispatchConfig{MaxAttempts: 3, BackoffBase: time.Second})
+		for crash := 0; crash < 4; crash++ {
+			if _, err := e.store.ClaimDue(e.ctx, "dead", e.now, e.now.Add(time.Minute), 10); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := d.RecoverLeases(e.ctx, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for try := 1; try <= 3; try++ {
+			e.dispatch(d)
+			p := e.posts(id)["teaser 1d"]
+			want := models.PostPlanned
+			if try == 3 {
+				want = models.PostFailed
+			}
+			if p.Status != want {
+				t.Fatalf("after %d failed tries (and 4 crashes, %d attempts): %s %q, want %s", try, p.Attempts, p.Status, p.Error, want)
+			}
+			if try == 3 && !strings.Contains(p.Error, "gave up after 3 tries") {
+				t.Errorf("error %q", p.Error)
+			}
+			e.now = p.NextAttemptAt.Time
+		}
+	})
+}
