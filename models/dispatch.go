@@ -1,12 +1,13 @@
 package models
 
 import (
+	"cmp"
 	"context"
-	"database/sql/driver"
 	"fmt"
-	"strconv"
-	"strings"
+	"slices"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Attempt results.
@@ -34,7 +35,7 @@ func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) 
 		RETURNING *`,
 		"its window passed while it waited for the replay URL",
 		"its window passed before it could be sent (was onair stopped?)",
-		NewTime(now), NewTime(now)).Scan(&skipped).Error
+		NewTime(now), NewTime(now)).Find(&skipped).Error
 	if err != nil {
 		return nil, fmt.Errorf("skip expired posts: %w", err)
 	}
@@ -45,6 +46,12 @@ func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) 
 // rate limit) for owner, in one write transaction: they become "sending" with a lease until
 // leaseUntil. Nobody else claims them until the lease is released or expires.
 func (s *Store) ClaimDue(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]Post, error) {
+	return s.ClaimDueExcept(ctx, owner, now, leaseUntil, limit, nil)
+}
+
+// ClaimDueExcept is ClaimDue leaving out the posts of the channels skip names (a dispatcher's
+// channels that already have plenty to send).
+func (s *Store) ClaimDueExcept(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, skip []int64) ([]Post, error) {
 	var claimed []Post
 	n := NewTime(now)
 	// SQLite serialises writers (immediate transactions); PostgreSQL daemons skip the rows another
@@ -53,6 +60,13 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now, leaseUntil time
 	if s.engine == EnginePostgres {
 		lock = "FOR UPDATE OF p SKIP LOCKED"
 	}
+	args := []any{PostSending, owner, NewTime(leaseUntil), n, n, n, n, n}
+	except := ""
+	if len(skip) > 0 {
+		except = "AND p.channel_id NOT IN ?"
+		args = append(args, skip)
+	}
+	args = append(args, limit)
 	err := s.db.WithContext(ctx).Raw(`UPDATE posts
 		   SET status = ?, lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
 		 WHERE id IN (
@@ -60,14 +74,20 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now, leaseUntil time
 			 WHERE p.status = 'planned' AND p.due_at <= ?
 			   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
 			   AND (p.expires_at IS NULL OR p.expires_at > ?)
-			   AND c.status = 'active' AND (c.paused_until IS NULL OR c.paused_until <= ?)
+			   AND c.status = 'active' AND (c.paused_until IS NULL OR c.paused_until <= ?) `+except+`
 			 ORDER BY p.due_at, p.id LIMIT ? `+lock+`)
-		RETURNING *`,
-		PostSending, owner, NewTime(leaseUntil), n,
-		n, n, n, n, limit).Scan(&claimed).Error
+		RETURNING *`, args...).Find(&claimed).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim due posts: %w", err)
 	}
+	// RETURNING gives the rows in no particular order (PostgreSQL's is the table's): due order is
+	// the order a channel's posts go out in.
+	slices.SortFunc(claimed, func(a, b Post) int {
+		if c := a.DueAt.Compare(b.DueAt.Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 	return claimed, nil
 }
 
@@ -145,7 +165,8 @@ func (s *Store) RecordMany(ctx context.Context, owner string, outcomes []PostOut
 }
 
 // recordManyPostgres writes a batch of outcomes with one UPDATE over unnest()ed arrays and one
-// INSERT of attempts: two round trips for the whole batch.
+// COPY of attempts: two round trips for the whole batch. The arrays go to pgx as Go slices, sent
+// in binary (no GORM, no text to parse on either side).
 func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes []PostOutcome) (int, error) {
 	n := len(outcomes)
 	var (
@@ -160,11 +181,11 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 		o := po.Outcome
 		ids[i], statuses[i], errs[i], rids[i], rurls[i], rrefs[i] = po.PostID, o.Status, o.Error, o.RemoteID, o.RemoteURL, o.RemoteRef
 		if !o.NextAttempt.IsZero() {
-			t := o.NextAttempt.UTC()
+			t := msUTC(o.NextAttempt)
 			nexts[i] = &t
 		}
 		if o.Status == PostSent {
-			t := o.Started.Add(o.Duration).UTC()
+			t := msUTC(o.Started.Add(o.Duration))
 			sents[i] = &t
 		}
 		if o.Refund {
@@ -174,40 +195,47 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 	}
 	var updated []int64
 	err := s.Tx(ctx, func(tx *Store) error {
-		err := tx.db.WithContext(ctx).Raw(`UPDATE posts p SET status = v.status, error = v.error, lease_owner = '',
-				lease_expires_at = NULL, updated_at = ?, next_attempt_at = v.next_attempt_at,
-				sent_at = coalesce(v.sent_at, p.sent_at),
-				remote_id = CASE WHEN v.status = 'sent' THEN v.remote_id ELSE p.remote_id END,
-				remote_url = CASE WHEN v.status = 'sent' THEN v.remote_url ELSE p.remote_url END,
-				remote_ref = CASE WHEN v.status = 'sent' THEN v.remote_ref ELSE p.remote_ref END,
-				attempts = p.attempts - v.refund
-			FROM unnest(?::bigint[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::int[])
-				AS v(id, status, error, next_attempt_at, sent_at, remote_id, remote_url, remote_ref, refund)
-			WHERE p.id = v.id AND p.status = ? AND p.lease_owner = ?
-			RETURNING p.id`,
-			NewTime(tx.now()), pgArray(ints(ids)), pgArray(strs(statuses)), pgArray(strs(errs)), pgArray(times(nexts)),
-			pgArray(times(sents)), pgArray(strs(rids)), pgArray(strs(rurls)), pgArray(strs(rrefs)), pgArray(ints(refunds)), PostSending, owner).Scan(&updated).Error
-		if err != nil {
-			return err
-		}
-		var attempts []Attempt
-		for _, id := range updated {
-			o := byID[id]
-			if !o.NoAttempt {
-				attempts = append(attempts, Attempt{PostID: id, StartedAt: NewTime(o.Started),
-					DurationMS: o.Duration.Milliseconds(), Result: o.Result, Error: o.Error, Worker: owner})
+		return tx.withPgx(ctx, func(c *pgx.Conn) error {
+			rows, err := c.Query(ctx, `UPDATE posts p SET status = v.status, error = v.error, lease_owner = '',
+					lease_expires_at = NULL, updated_at = $1, next_attempt_at = v.next_attempt_at,
+					sent_at = coalesce(v.sent_at, p.sent_at),
+					remote_id = CASE WHEN v.status = 'sent' THEN v.remote_id ELSE p.remote_id END,
+					remote_url = CASE WHEN v.status = 'sent' THEN v.remote_url ELSE p.remote_url END,
+					remote_ref = CASE WHEN v.status = 'sent' THEN v.remote_ref ELSE p.remote_ref END,
+					attempts = p.attempts - v.refund
+				FROM unnest($2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::int[])
+					AS v(id, status, error, next_attempt_at, sent_at, remote_id, remote_url, remote_ref, refund)
+				WHERE p.id = v.id AND p.status = $11 AND p.lease_owner = $12
+				RETURNING p.id`,
+				msUTC(tx.now()), ids, statuses, errs, nexts, sents, rids, rurls, rrefs, refunds, PostSending, owner)
+			if err != nil {
+				return err
 			}
-		}
-		if len(attempts) == 0 {
-			return nil
-		}
-		return tx.db.WithContext(ctx).CreateInBatches(attempts, 500).Error
+			if updated, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+				return err
+			}
+			var attempts [][]any
+			for _, id := range updated {
+				if o := byID[id]; !o.NoAttempt {
+					attempts = append(attempts, []any{id, msUTC(o.Started), o.Duration.Milliseconds(), o.Result, o.Error, owner})
+				}
+			}
+			if len(attempts) == 0 {
+				return nil
+			}
+			_, err = c.CopyFrom(ctx, pgx.Identifier{"attempts"},
+				[]string{"post_id", "started_at", "duration_ms", "result", "error", "worker"}, pgx.CopyFromRows(attempts))
+			return err
+		})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("record %d outcomes: %w", n, err)
 	}
 	return len(updated), nil
 }
+
+// msUTC is t in UTC at the precision every other write uses (TimeFormat's milliseconds).
+func msUTC(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 // ExpiredLeases lists posts left "sending" whose lease has run out: their sender died.
 func (s *Store) ExpiredLeases(ctx context.Context, now time.Time) ([]Post, error) {
@@ -301,55 +329,4 @@ func (s *Store) Attempts(ctx context.Context, postID int64) ([]Attempt, error) {
 	var out []Attempt
 	err := s.db.WithContext(ctx).Where("post_id = ?", postID).Order("id").Find(&out).Error
 	return out, err
-}
-
-// pgArray is a PostgreSQL array literal ({1,2} / {"a",NULL}), passed as one text parameter and
-// cast in SQL: GORM would otherwise expand a Go slice into a list of parameters.
-type pgArray []*string
-
-func (a pgArray) Value() (driver.Value, error) {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, e := range a {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		if e == nil {
-			b.WriteString("NULL")
-			continue
-		}
-		b.WriteByte('"')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(*e))
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String(), nil
-}
-
-func strs(v []string) []*string {
-	out := make([]*string, len(v))
-	for i := range v {
-		out[i] = &v[i]
-	}
-	return out
-}
-
-func ints[T int32 | int64](v []T) []*string {
-	out := make([]*string, len(v))
-	for i, n := range v {
-		s := strconv.FormatInt(int64(n), 10)
-		out[i] = &s
-	}
-	return out
-}
-
-func times(v []*time.Time) []*string {
-	out := make([]*string, len(v))
-	for i, t := range v {
-		if t != nil {
-			s := t.UTC().Format(TimeFormat) // the precision every other write uses
-			out[i] = &s
-		}
-	}
-	return out
 }

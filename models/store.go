@@ -24,7 +24,8 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db     *gorm.DB
 	now    func() time.Time
-	engine string // EngineSQLite or EnginePostgres
+	engine string    // EngineSQLite or EnginePostgres
+	conn   *sql.Conn // PostgreSQL, in a transaction: its connection (COPY goes through it)
 }
 
 // Engines.
@@ -137,10 +138,23 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now() }
 
-// Tx runs fn in one write transaction.
+// Tx runs fn in one write transaction. On PostgreSQL the transaction runs on a connection the
+// store keeps, so that bulk writes (COPY) that bypass database/sql join it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		return fn(&Store{db: db, now: s.now, engine: s.engine})
+	db, conn := s.db.WithContext(ctx), s.conn
+	if s.engine == EnginePostgres && conn == nil {
+		sqlDB, err := s.db.DB()
+		if err != nil {
+			return err
+		}
+		if conn, err = sqlDB.Conn(ctx); err != nil {
+			return err
+		}
+		defer conn.Close()
+		db.Statement.ConnPool = conn
+	}
+	return db.Transaction(func(db *gorm.DB) error {
+		return fn(&Store{db: db, now: s.now, engine: s.engine, conn: conn})
 	})
 }
 
@@ -151,12 +165,21 @@ func notFound(err error, what string) error {
 	return err
 }
 
-// NewIdempotencyKey returns a fresh random key for a post. It never changes afterwards: the
-// networks that deduplicate see the same key on every retry of that post.
+// NewIdempotencyKey returns a fresh key for a post. It never changes afterwards: the networks
+// that deduplicate see the same key on every retry of that post. Its first 48 bits are the
+// time in milliseconds and the other 80 random (the layout of a UUIDv7), so keys made together
+// sort together: the unique index on posts.idempotency_key grows at one end, instead of a
+// bulk plan touching a page of it for every post (on SQLite, rewriting most of the index into
+// the write-ahead log at each commit).
 func NewIdempotencyKey() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if _, err := rand.Read(b[6:]); err != nil {
 		panic(err)
+	}
+	ms := uint64(time.Now().UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
 	}
 	return "onair-" + hex.EncodeToString(b[:])
 }
@@ -371,8 +394,14 @@ func (s *Store) UpdateBroadcast(ctx context.Context, id int64, cols map[string]a
 // BroadcastIDsToPlan returns broadcasts whose revision differs from their planned revision:
 // new or changed rows, whoever wrote them.
 func (s *Store) BroadcastIDsToPlan(ctx context.Context, limit int) ([]int64, error) {
+	return s.BroadcastIDsToPlanAfter(ctx, 0, limit)
+}
+
+// BroadcastIDsToPlanAfter is BroadcastIDsToPlan from the id after on: a reconcile pass walks the
+// rows to plan while it writes the plans of those before.
+func (s *Store) BroadcastIDsToPlanAfter(ctx context.Context, after int64, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.db.WithContext(ctx).Model(&Broadcast{}).Where("revision <> planned_revision").
+	err := s.db.WithContext(ctx).Model(&Broadcast{}).Where("revision <> planned_revision AND id > ?", after).
 		Order("id").Limit(limit).Pluck("id", &ids).Error
 	return ids, err
 }
@@ -384,6 +413,41 @@ func (s *Store) AckPlan(ctx context.Context, id, revision int64, planErr string)
 		`UPDATE broadcasts SET planned_revision = ?, error = ?, planned_at = ? WHERE id = ? AND revision = ?`,
 		revision, planErr, NewTime(s.now()), id, revision)
 	return res.RowsAffected == 1, res.Error
+}
+
+// PlanAck is one broadcast's AckPlan, for AckPlans.
+type PlanAck struct {
+	ID, Revision int64
+	Error        string
+}
+
+// ackRows is how many acks one statement carries (3 parameters each).
+const ackRows = 500
+
+// AckPlans is AckPlan for many broadcasts, a few statements for all of them (a row changed
+// again meanwhile is left alone, as AckPlan does).
+func (s *Store) AckPlans(ctx context.Context, acks []PlanAck) error {
+	now := NewTime(s.now())
+	for start := 0; start < len(acks); start += ackRows {
+		chunk := acks[start:min(start+ackRows, len(acks))]
+		var b strings.Builder
+		args := make([]any, 0, 3*len(chunk)+1)
+		b.WriteString("WITH v(id, revision, error) AS (VALUES ")
+		for i, a := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT))")
+			args = append(args, a.ID, a.Revision, a.Error)
+		}
+		b.WriteString(`) UPDATE broadcasts SET planned_revision = v.revision, error = v.error, planned_at = ?
+			FROM v WHERE broadcasts.id = v.id AND broadcasts.revision = v.revision`)
+		args = append(args, now)
+		if err := s.db.WithContext(ctx).Exec(b.String(), args...).Error; err != nil {
+			return fmt.Errorf("record %d plans: %w", len(chunk), err)
+		}
+	}
+	return nil
 }
 
 // --- posts ---
@@ -410,21 +474,6 @@ func (s *Store) PostsOfBroadcasts(ctx context.Context, ids []int64) (map[int64][
 		out[p.BroadcastID] = append(out[p.BroadcastID], p)
 	}
 	return out, nil
-}
-
-// CreatePosts inserts planned posts in bulk.
-func (s *Store) CreatePosts(ctx context.Context, posts []*Post) error {
-	if len(posts) == 0 {
-		return nil
-	}
-	now := NewTime(s.now())
-	for _, p := range posts {
-		p.CreatedAt, p.UpdatedAt = now, now
-		if p.IdempotencyKey == "" {
-			p.IdempotencyKey = NewIdempotencyKey()
-		}
-	}
-	return s.db.WithContext(ctx).CreateInBatches(posts, 200).Error
 }
 
 // PostFilter narrows ListPosts.
@@ -616,18 +665,6 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 
 // SQLDB returns the underlying connection pool (the PostgreSQL elector pins a connection of it).
 func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
-
-// SentPosts lists the posts of a broadcast already sent on a channel: the thread its replies go
-// into.
-func (s *Store) SentPosts(ctx context.Context, broadcastID, channelID int64) ([]Post, error) {
-	var out []Post
-	err := s.db.WithContext(ctx).Where("broadcast_id = ? AND channel_id = ? AND status = 'sent'", broadcastID, channelID).
-		Order("sent_at, id").Find(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("load the thread of broadcast %d: %w", broadcastID, err)
-	}
-	return out, nil
-}
 
 // UpdateChannelSettings replaces a channel's settings (JSON).
 func (s *Store) UpdateChannelSettings(ctx context.Context, id int64, settings string) error {

@@ -38,9 +38,9 @@ func (p *Planner) Unplanned(ctx context.Context, broadcastID int64) ([]Unplanned
 	if err != nil {
 		return nil, err
 	}
-	have := make(map[string]bool, len(posts))
+	have := make(map[stepKey]bool, len(posts))
 	for _, post := range posts {
-		have[postKey(post.ChannelID, post.Kind, post.Step)] = true
+		have[postKey(post)] = true
 	}
 	now := p.now()
 	var out []Unplanned

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/onairhq/onair/models"
@@ -62,9 +63,12 @@ func invalidateAll(existing []models.Post, reason string) []change {
 
 // diff compares the wanted steps with the posts that exist and returns the writes to make.
 func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step, existing []models.Post, cache *campaignCache, now time.Time) ([]change, error) {
-	byKey := make(map[string]models.Post, len(existing))
+	var byKey map[stepKey]models.Post
+	if len(existing) > 0 {
+		byKey = make(map[stepKey]models.Post, len(existing))
+	}
 	for _, post := range existing {
-		byKey[postKey(post.ChannelID, post.Kind, post.Step)] = post
+		byKey[postKey(post)] = post
 	}
 	var set *templates.Set
 	if len(steps) > 0 {
@@ -73,11 +77,17 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			return nil, &RowError{Msg: fmt.Sprintf("campaign %q templates: %v", camp.Name, err)}
 		}
 	}
-	loc, _ := camp.Location()
-	wanted := make(map[string]bool, len(steps))
-	var out []change
+	pc := cache.parse(camp)
+	texts := cache.texts()
+	var wanted map[stepKey]bool // for the posts that exist: a new broadcast has none
+	if len(existing) > 0 {
+		wanted = make(map[stepKey]bool, len(steps))
+	}
+	out := make([]change, 0, len(steps))
 	for _, s := range steps {
-		wanted[s.key()] = true
+		if wanted != nil {
+			wanted[s.key()] = true
+		}
 		old, exists := byKey[s.key()]
 		if exists && !models.Pending(old.Status) && old.Status != models.PostCancelled {
 			continue // sent, sending, failed, skipped, unknown: history, never re-planned
@@ -95,11 +105,11 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		if exists && old.Status == models.PostCancelled && s.due.Before(now) {
 			continue // a cancelled step whose time has passed stays cancelled
 		}
-		text, err := set.Render(templates.Data{
+		text, err := texts.render(set, templates.Data{
 			Kind: s.kind, Step: s.label, Index: s.index,
 			Title: b.Title, Description: b.Description, Campaign: camp.Name,
-			Start: startFor(b, s), End: b.EndsAt(), Due: s.due, Location: loc, Lang: camp.Lang,
-			WatchURL: b.WatchURL, ReplayURL: b.ReplayURL, Hashtags: camp.HashtagList(),
+			Start: startFor(b, s), End: b.EndsAt(), Due: s.due, Location: pc.loc, Lang: camp.Lang,
+			WatchURL: b.WatchURL, ReplayURL: b.ReplayURL, Hashtags: pc.hashtags,
 			Network: s.channel.Network,
 		})
 		if err != nil {
@@ -108,7 +118,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		if exists && old.Edited {
 			text = old.Text
 		}
-		n, max, lerr := Measure(s.channel, text)
+		n, max, lerr := texts.measure(s.channel.Network, cache.limit(s.channel), text)
 		opts := postOptions(b, camp, s)
 		status, errText, tooLong, badImage := models.PostPlanned, "", "", ""
 		var tl *posting.TooLong
@@ -126,13 +136,13 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			errText = fmt.Sprintf("%v; set another with `onair broadcast edit %d --image FILE` or `onair campaign edit --image FILE`", ierr, b.ID)
 		case s.kind == models.KindReplay && b.ReplayURL == "":
 			status = models.PostHeld
-			errText = "waiting for the replay URL: `onair broadcast edit " + fmt.Sprint(b.ID) + " --replay-url URL`, or the replay_url column"
+			errText = "waiting for the replay URL: `onair broadcast edit " + strconv.FormatInt(b.ID, 10) + " --replay-url URL`, or the replay_url column"
 		}
 		if !exists {
 			out = append(out, change{newStat: status, tooLong: tooLong, badImage: badImage, create: &models.Post{
 				BroadcastID: b.ID, ChannelID: s.channel.ID, Kind: s.kind, Step: s.label,
 				DueAt: models.NewTime(s.due), ExpiresAt: models.NewTime(s.expires), Text: text, Length: n, MaxLength: max,
-				Status: status, Error: errText, Options: opts.Encode(),
+				Status: status, Error: errText, Options: cache.encode(opts),
 			}})
 			continue
 		}
@@ -163,7 +173,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		if old.Error != errText {
 			cols["error"] = errText
 		}
-		if o := opts.Encode(); old.Options != o {
+		if o := cache.encode(opts); old.Options != o {
 			cols["options"] = o
 		}
 		if len(cols) > 0 {
@@ -173,7 +183,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		}
 	}
 	for _, post := range existing {
-		if wanted[postKey(post.ChannelID, post.Kind, post.Step)] || !models.Pending(post.Status) {
+		if wanted[postKey(post)] || !models.Pending(post.Status) {
 			continue
 		}
 		reason := "no longer in the plan (the campaign's cadence or channels changed)"
@@ -229,4 +239,51 @@ func startFor(b *models.Broadcast, s step) time.Time {
 func cancelChange(p models.Post, reason string) change {
 	return change{id: p.ID, cancel: true, newStat: models.PostCancelled,
 		cols: map[string]any{"status": models.PostCancelled, "error": reason}}
+}
+
+// broadcastTexts remembers the texts one broadcast's plan rendered and measured: a step posted on
+// several channels of the same network (two webhooks, two Mastodon accounts) has the same text
+// and length on each, worked out once. A broadcast has a few dozen steps at most: a list will do.
+// The planning pass reuses its lists from one broadcast to the next (campaignCache.texts).
+type broadcastTexts struct {
+	rendered []renderedText
+	measured []measuredText
+}
+
+type renderedText struct {
+	data templates.Data
+	text string
+	err  error
+}
+
+type measuredText struct {
+	network string
+	limit   posting.Limit
+	text    string
+	n, max  int
+	err     error
+}
+
+// render is set.Render(d), once per distinct d.
+func (t *broadcastTexts) render(set *templates.Set, d templates.Data) (string, error) {
+	for _, r := range t.rendered {
+		if r.data.Same(d) {
+			return r.text, r.err
+		}
+	}
+	text, err := set.Render(d)
+	t.rendered = append(t.rendered, renderedText{d, text, err})
+	return text, err
+}
+
+// measure is Measure on network with the channel's limit l, once per network, limit and text.
+func (t *broadcastTexts) measure(network string, l posting.Limit, text string) (n, max int, err error) {
+	for _, m := range t.measured {
+		if m.network == network && m.limit == l && m.text == text {
+			return m.n, m.max, m.err
+		}
+	}
+	n, max, err = measure(network, l, text)
+	t.measured = append(t.measured, measuredText{network, l, text, n, max, err})
+	return n, max, err
 }

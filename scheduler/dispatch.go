@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/onairhq/onair/models"
@@ -96,9 +95,10 @@ func (s *DispatchStats) add(o DispatchStats) {
 }
 
 // Dispatch sends everything due now: it skips posts whose window passed, then claims due posts
-// batch by batch until none is left. Cancelling ctx stops claiming; sends already under way
-// finish (each is bounded by its adapter's timeout) and posts claimed but not started are given
-// back.
+// batch by batch until none is left. It claims the next batch while the last is still being sent
+// (see sendQueues), so that a slow channel or the database's round trips do not leave the others
+// idle. Cancelling ctx stops claiming; sends already under way finish (each is bounded by its
+// adapter's timeout) and posts claimed but not started are given back.
 func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchStats, error) {
 	var total DispatchStats
 	skipped, err := d.store.SkipExpired(ctx, d.now())
@@ -111,180 +111,125 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchStats, error) {
 			slog.String("kind", p.Kind), slog.String("step", p.Step), slog.String("reason", p.Error))
 		d.metrics.outcome(p, "skipped")
 	}
-	for ctx.Err() == nil {
+	q := newSendQueues(ctx, d)
+	var claimErr error
+	for {
+		skip, ok := q.room()
+		if !ok {
+			break
+		}
 		now := d.now()
-		claimed, err := d.store.ClaimDue(ctx, d.cfg.Owner, now, now.Add(d.cfg.Lease), d.cfg.Batch)
+		claimed, err := d.store.ClaimDueExcept(ctx, d.cfg.Owner, now, now.Add(d.cfg.Lease), d.cfg.Batch, skip)
 		if err != nil {
-			return total, err
+			if ctx.Err() == nil { // else a stop, not a failure (Release gives back what it took)
+				claimErr = err
+			}
+			break
 		}
 		d.metrics.claimed(len(claimed))
-		if len(claimed) == 0 {
+		if err := q.add(claimed, len(claimed) < d.cfg.Batch, skip); err != nil {
+			claimErr = err
 			break
 		}
-		stats, err := d.send(ctx, claimed)
-		stats.Claimed = len(claimed)
-		total.add(stats)
-		if err != nil {
-			return total, err
-		}
-		if len(claimed) < d.cfg.Batch {
-			break
+		if len(claimed) < d.cfg.Batch && len(skip) == 0 {
+			break // nothing more is due
 		}
 	}
-	return total, nil
+	stats, err := q.close()
+	stats.Skipped = total.Skipped
+	return stats, errors.Join(claimErr, err)
 }
 
-// send delivers a claimed batch: channels in parallel, each channel's posts in due order.
-func (d *Dispatcher) send(ctx context.Context, claimed []models.Post) (DispatchStats, error) {
-	byChannel := map[int64][]models.Post{}
-	var chanIDs, bIDs []int64
-	for _, p := range claimed {
-		if _, ok := byChannel[p.ChannelID]; !ok {
-			chanIDs = append(chanIDs, p.ChannelID)
-		}
-		byChannel[p.ChannelID] = append(byChannel[p.ChannelID], p)
-		bIDs = append(bIDs, p.BroadcastID)
-	}
-	chans, err := d.store.ChannelsByID(ctx, chanIDs)
-	if err != nil {
-		return DispatchStats{}, err
-	}
-	broadcasts, err := d.store.BroadcastsByID(ctx, bIDs)
-	if err != nil {
-		return DispatchStats{}, err
-	}
-	var (
-		mu    sync.Mutex
-		stats DispatchStats
-		errs  []error
-		wg    sync.WaitGroup
-		sem   = make(chan struct{}, d.cfg.Channels)
-		rec   = newRecorder(d.store, d.cfg.Owner)
-	)
-	for _, id := range chanIDs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(ch models.Channel, posts []models.Post) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			s, err := d.sendChannel(ctx, ch, posts, broadcasts, rec)
-			mu.Lock()
-			defer mu.Unlock()
-			stats.add(s)
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}(chans[id], byChannel[id])
-	}
-	wg.Wait()
-	if err := rec.close(); err != nil {
-		errs = append(errs, err)
-	}
-	return stats, errors.Join(errs...)
-}
-
-// sendChannel sends one channel's posts in order. A rate limit or refused credentials stop the
-// channel: the rest of its posts are given back untouched.
-func (d *Dispatcher) sendChannel(ctx context.Context, ch models.Channel, posts []models.Post, broadcasts map[int64]models.Broadcast, rec *recorder) (DispatchStats, error) {
-	var stats DispatchStats
-	poster, err := d.posters(ch)
-	if err != nil {
-		reason := fmt.Sprintf("channel settings are wrong: %v", err)
-		if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelPaused, reason); err != nil {
-			return stats, err
-		}
-		d.log.Error("channel paused", slog.String("channel", ch.Name), slog.String("reason", reason))
-		return d.giveBack(posts, time.Time{}, &stats, rec)
-	}
+// sendPost sends one claimed post on its channel and hands the outcome to the recorder. A rate
+// limit or refused credentials stop the channel: it returns when the channel's other posts are
+// due again (the time of the rate limit's end, or now).
+func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch models.Channel, p models.Post, b models.Broadcast, threads threadCache, rec *recorder, stats *DispatchStats) (stop time.Time, err error) {
 	// Sends are not cancelled with ctx: a graceful stop lets the one under way finish.
 	sendCtx := context.WithoutCancel(ctx)
-	threads := threadCache{}
-	for i, p := range posts {
-		if ctx.Err() != nil {
-			return d.giveBack(posts[i:], time.Time{}, &stats, rec)
-		}
-		msg, err := d.message(ctx, p, ch, broadcasts[p.BroadcastID], threads)
-		var hold *holdForThread
-		if errors.As(err, &hold) {
-			// An earlier post of its thread is still on its way: answering another post now
-			// would break the thread. It goes once that one is settled.
-			d.log.Debug("reply waits for its thread", slog.Int64("post", p.ID), slog.Time("until", hold.until))
-			d.giveBack([]models.Post{p}, hold.until, &stats, rec)
-			continue
-		}
-		if err != nil {
-			return stats, err
-		}
-		started := d.now()
-		receipt, sendErr := poster.Post(sendCtx, msg)
-		o := models.Outcome{Started: started, Duration: d.now().Sub(started)}
-		stop := time.Time{}
-		log := d.log.With(slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID), slog.String("kind", p.Kind),
-			slog.String("step", p.Step), slog.String("channel", ch.Name))
-		switch kind := posting.Classify(sendErr); {
-		case sendErr == nil || kind == "already":
-			if sendErr != nil {
-				var al *posting.Already
-				errors.As(sendErr, &al)
-				receipt = al.Receipt
-			}
-			o.Status, o.Result, o.RemoteID, o.RemoteURL, o.RemoteRef = models.PostSent, models.ResultSent, receipt.RemoteID, receipt.RemoteURL, receipt.Ref
-			threads.sent(p, receipt, d.now())
-			stats.Sent++
-			d.metrics.sent(p, started.Add(o.Duration).Sub(p.DueAt.Time))
-			log.Info("post sent", slog.Duration("late", started.Sub(p.DueAt.Time).Round(time.Millisecond)))
-		case kind == "rate-limited":
-			var rl *posting.RateLimited
-			errors.As(sendErr, &rl)
-			o.Status, o.Result, o.Error, o.NextAttempt, o.Refund = models.PostPlanned, models.ResultRateLimited, sendErr.Error(), rl.Until, true
-			stop = rl.Until
-			if err := d.store.HoldChannel(ctx, ch.ID, rl.Until, "rate limited: "+sendErr.Error()); err != nil {
-				return stats, err
-			}
-			stats.Held++
-			log.Warn("channel rate limited", slog.Time("until", rl.Until))
-		case kind == "auth":
-			o.Status, o.Result, o.Error, o.Refund = models.PostPlanned, models.ResultAuth, sendErr.Error(), true
-			reason := sendErr.Error()
-			if !strings.Contains(reason, "onair channel") { // the adapter did not already say what to do
-				reason += "; renew the channel's credentials (`onair channel login " + ch.Name + "`), then `onair channel resume " + ch.Name + "`"
-			}
-			if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelNeedsAuth, reason); err != nil {
-				return stats, err
-			}
-			stop = d.now()
-			stats.Held++
-			log.Error("channel needs new credentials: nothing more goes out on it", slog.String("error", sendErr.Error()))
-		case kind == "rejected":
-			o.Status, o.Result, o.Error = models.PostFailed, models.ResultRejected, sendErr.Error()
-			stats.Failed++
-			d.metrics.outcome(p, "failed")
-			log.Error("post refused by the network", slog.String("error", sendErr.Error()))
-		default:
-			tries, err := d.failedTries(ctx, p)
-			if err != nil {
-				return stats, err
-			}
-			if tries >= d.cfg.MaxAttempts {
-				o.Status, o.Result = models.PostFailed, models.ResultFailed
-				o.Error = fmt.Sprintf("gave up after %d tries: %v", tries, sendErr)
-				stats.Failed++
-				d.metrics.outcome(p, "failed")
-				log.Error("post failed", slog.String("error", o.Error))
-			} else {
-				o.Status, o.Result, o.Error = models.PostPlanned, models.ResultRetry, sendErr.Error()
-				o.NextAttempt = d.now().Add(d.backoff(p.Attempts))
-				stats.Retry++
-				d.metrics.outcome(p, "retry")
-				log.Warn("send failed, will retry", slog.Int("attempt", p.Attempts), slog.Time("next", o.NextAttempt), slog.String("error", sendErr.Error()))
-			}
-		}
-		rec.add(p.ID, o)
-		if !stop.IsZero() {
-			return d.giveBack(posts[i+1:], stop, &stats, rec)
+	if opts, _ := p.ParseOptions(); opts.Thread {
+		if _, loaded := threads[p.BroadcastID]; !loaded {
+			// The thread is read from the database: the outcomes of this channel's earlier
+			// sends must be there first.
+			rec.flush()
 		}
 	}
-	return stats, nil
+	msg, err := d.message(ctx, p, ch, b, threads)
+	var hold *holdForThread
+	if errors.As(err, &hold) {
+		// An earlier post of its thread is still on its way: answering another post now
+		// would break the thread. It goes once that one is settled.
+		d.log.Debug("reply waits for its thread", slog.Int64("post", p.ID), slog.Time("until", hold.until))
+		d.giveBack(p, hold.until, stats, rec)
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	started := d.now()
+	receipt, sendErr := poster.Post(sendCtx, msg)
+	o := models.Outcome{Started: started, Duration: d.now().Sub(started)}
+	log := d.log.With(slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID), slog.String("kind", p.Kind),
+		slog.String("step", p.Step), slog.String("channel", ch.Name))
+	switch kind := posting.Classify(sendErr); {
+	case sendErr == nil || kind == "already":
+		if sendErr != nil {
+			var al *posting.Already
+			errors.As(sendErr, &al)
+			receipt = al.Receipt
+		}
+		o.Status, o.Result, o.RemoteID, o.RemoteURL, o.RemoteRef = models.PostSent, models.ResultSent, receipt.RemoteID, receipt.RemoteURL, receipt.Ref
+		threads.sent(p, receipt, d.now())
+		stats.Sent++
+		d.metrics.sent(p, started.Add(o.Duration).Sub(p.DueAt.Time))
+		log.Info("post sent", slog.Duration("late", started.Sub(p.DueAt.Time).Round(time.Millisecond)))
+	case kind == "rate-limited":
+		var rl *posting.RateLimited
+		errors.As(sendErr, &rl)
+		o.Status, o.Result, o.Error, o.NextAttempt, o.Refund = models.PostPlanned, models.ResultRateLimited, sendErr.Error(), rl.Until, true
+		stop = rl.Until
+		if err := d.store.HoldChannel(ctx, ch.ID, rl.Until, "rate limited: "+sendErr.Error()); err != nil {
+			return time.Time{}, err
+		}
+		stats.Held++
+		log.Warn("channel rate limited", slog.Time("until", rl.Until))
+	case kind == "auth":
+		o.Status, o.Result, o.Error, o.Refund = models.PostPlanned, models.ResultAuth, sendErr.Error(), true
+		reason := sendErr.Error()
+		if !strings.Contains(reason, "onair channel") { // the adapter did not already say what to do
+			reason += "; renew the channel's credentials (`onair channel login " + ch.Name + "`), then `onair channel resume " + ch.Name + "`"
+		}
+		if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelNeedsAuth, reason); err != nil {
+			return time.Time{}, err
+		}
+		stop = d.now()
+		stats.Held++
+		log.Error("channel needs new credentials: nothing more goes out on it", slog.String("error", sendErr.Error()))
+	case kind == "rejected":
+		o.Status, o.Result, o.Error = models.PostFailed, models.ResultRejected, sendErr.Error()
+		stats.Failed++
+		d.metrics.outcome(p, "failed")
+		log.Error("post refused by the network", slog.String("error", sendErr.Error()))
+	default:
+		tries, err := d.failedTries(ctx, p)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if tries >= d.cfg.MaxAttempts {
+			o.Status, o.Result = models.PostFailed, models.ResultFailed
+			o.Error = fmt.Sprintf("gave up after %d tries: %v", tries, sendErr)
+			stats.Failed++
+			d.metrics.outcome(p, "failed")
+			log.Error("post failed", slog.String("error", o.Error))
+		} else {
+			o.Status, o.Result, o.Error = models.PostPlanned, models.ResultRetry, sendErr.Error()
+			o.NextAttempt = d.now().Add(d.backoff(p.Attempts))
+			stats.Retry++
+			d.metrics.outcome(p, "retry")
+			log.Warn("send failed, will retry", slog.Int("attempt", p.Attempts), slog.Time("next", o.NextAttempt), slog.String("error", sendErr.Error()))
+		}
+	}
+	rec.add(p.ID, o)
+	return stop, nil
 }
 
 // message builds what the poster sends for post p: its text, its broadcast's links, the options
@@ -326,14 +271,11 @@ func (d *Dispatcher) failedTries(ctx context.Context, p models.Post) (int, error
 	return n + 1, err
 }
 
-// giveBack returns claimed posts that were not sent to the queue, due again at next (or at once),
-// without counting a try.
-func (d *Dispatcher) giveBack(posts []models.Post, next time.Time, stats *DispatchStats, rec *recorder) (DispatchStats, error) {
-	for _, p := range posts {
-		rec.add(p.ID, models.Outcome{Status: models.PostPlanned, NextAttempt: next, Refund: true, NoAttempt: true, Error: p.Error})
-		stats.Held++
-	}
-	return *stats, nil
+// giveBack returns a claimed post that was not sent to the queue, due again at next (or at
+// once), without counting a try.
+func (d *Dispatcher) giveBack(p models.Post, next time.Time, stats *DispatchStats, rec *recorder) {
+	rec.add(p.ID, models.Outcome{Status: models.PostPlanned, NextAttempt: next, Refund: true, NoAttempt: true, Error: p.Error})
+	stats.Held++
 }
 
 // backoff is the delay before try n+1: exponential from BackoffBase, capped, with jitter (half to

@@ -9,7 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -75,7 +76,7 @@ func rowErr(format string, args ...any) error { return &RowError{Msg: fmt.Sprint
 
 // step is one post the plan wants.
 type step struct {
-	channel models.Channel
+	channel *models.Channel // in its campaign's Channels
 	kind    string
 	label   string
 	due     time.Time
@@ -83,11 +84,16 @@ type step struct {
 	index   int
 }
 
-func (s step) key() string { return postKey(s.channel.ID, s.kind, s.label) }
+func (s step) key() stepKey { return stepKey{s.channel.ID, s.kind, s.label} }
 
-func postKey(channelID int64, kind, label string) string {
-	return fmt.Sprintf("%d/%s/%s", channelID, kind, label)
+// stepKey names a post of a broadcast: one per channel, kind and cadence step (the database's
+// unique key).
+type stepKey struct {
+	channel     int64
+	kind, label string
 }
+
+func postKey(p models.Post) stepKey { return stepKey{p.ChannelID, p.Kind, p.Step} }
 
 // Plan brings one broadcast's posts in line with its row: new steps are created, pending posts
 // follow the new time and text (hand-edited text is kept), steps no longer wanted are cancelled,
@@ -114,6 +120,25 @@ func (p *Planner) PlanMany(ctx context.Context, ids []int64) ([]PlanResult, erro
 }
 
 func (p *Planner) planMany(ctx context.Context, ids []int64) ([]PlanResult, error) {
+	pl, err := p.prepare(ctx, ids, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, err
+	}
+	return p.save(ctx, pl)
+}
+
+// batchPlan is what planning some broadcasts writes, worked out before the transaction that
+// writes it.
+type batchPlan struct {
+	ids     []int64
+	results []PlanResult
+	changes [][]change
+}
+
+// prepare reads broadcasts and their posts and works out their plans: templates rendered,
+// lengths checked. The broadcasts are independent, so a large batch is shared among up to
+// workers goroutines.
+func (p *Planner) prepare(ctx context.Context, ids []int64, workers int) (*batchPlan, error) {
 	bs, err := p.store.BroadcastsByID(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -127,21 +152,61 @@ func (p *Planner) planMany(ctx context.Context, ids []int64) ([]PlanResult, erro
 	if err != nil {
 		return nil, fmt.Errorf("load posts: %w", err)
 	}
-	cache := newCampaignCache()
 	now := p.now()
-	results := make([]PlanResult, len(ids))
-	changesOf := make([][]change, len(ids))
-	for i, id := range ids {
-		b := bs[id]
-		results[i], changesOf[i], err = p.changes(ctx, &b, existingAll[id], cache, now)
+	pl := &batchPlan{ids: ids, results: make([]PlanResult, len(ids)), changes: make([][]change, len(ids))}
+	err = inParts(len(ids), workers, func(from, to int) error {
+		cache := newCampaignCache()
+		for i := from; i < to; i++ {
+			b := bs[ids[i]]
+			var err error
+			if pl.results[i], pl.changes[i], err = p.changes(ctx, &b, existingAll[ids[i]], cache, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pl, nil
+}
+
+// partMin is the fewest broadcasts worth a goroutine of their own.
+const partMin = 32
+
+// inParts calls fn on consecutive parts of [0, n), workers at most, at once; it returns the
+// error of the first part that failed, as a loop over the whole would.
+func inParts(n, workers int, fn func(from, to int) error) error {
+	parts := min(workers, n/partMin)
+	if parts <= 1 {
+		return fn(0, n)
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[k] = fn(k*n/parts, (k+1)*n/parts)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	err = p.store.Tx(ctx, func(tx *models.Store) error {
+	return nil
+}
+
+// save writes a prepared plan in one transaction: updates one by one, new posts in bulk, and
+// the revisions planned.
+func (p *Planner) save(ctx context.Context, pl *batchPlan) ([]PlanResult, error) {
+	results := pl.results
+	err := p.store.Tx(ctx, func(tx *models.Store) error {
 		var creates []*models.Post
-		for i := range ids {
-			for _, c := range changesOf[i] {
+		for i := range pl.ids {
+			for _, c := range pl.changes[i] {
 				if c.create != nil {
 					creates = append(creates, c.create)
 					results[i].Created++
@@ -155,12 +220,11 @@ func (p *Planner) planMany(ctx context.Context, ids []int64) ([]PlanResult, erro
 		if err := tx.CreatePosts(ctx, creates); err != nil {
 			return fmt.Errorf("create posts: %w", err)
 		}
-		for i, id := range ids {
-			if _, err := tx.AckPlan(ctx, id, results[i].Revision, results[i].Error); err != nil {
-				return err
-			}
+		acks := make([]models.PlanAck, len(pl.ids))
+		for i, id := range pl.ids {
+			acks[i] = models.PlanAck{ID: id, Revision: results[i].Revision, Error: results[i].Error}
 		}
-		return nil
+		return tx.AckPlans(ctx, acks)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save plan: %w", err)
@@ -217,15 +281,74 @@ func (p *Planner) changes(ctx context.Context, b *models.Broadcast, existing []m
 	return res, changes, nil
 }
 
-// campaignCache holds the campaigns one planning pass has loaded, and the pictures it checked.
+// campaignCache holds what one planning pass (or one goroutine of it) has loaded and worked out
+// once: campaigns, their parsed cadence, zone and hashtags, channel limits, encoded post options
+// and the pictures it checked. It is not safe for concurrent use.
 type campaignCache struct {
-	byID   map[int64]*models.Campaign
-	byName map[string]*models.Campaign
-	images map[string]error // by network and path
+	byID    map[int64]*models.Campaign
+	byName  map[string]*models.Campaign
+	parsed  map[*models.Campaign]*parsedCampaign
+	images  map[string]error                  // by network and path
+	limits  map[*models.Channel]posting.Limit // channels of the campaigns in byID and byName
+	options map[models.PostOptions]string
+	memo    broadcastTexts
+}
+
+// texts returns the cache's broadcastTexts, emptied for a new broadcast.
+func (c *campaignCache) texts() *broadcastTexts {
+	clear(c.memo.rendered)
+	clear(c.memo.measured)
+	c.memo.rendered, c.memo.measured = c.memo.rendered[:0], c.memo.measured[:0]
+	return &c.memo
+}
+
+// parsedCampaign is a campaign's settings as the planner uses them.
+type parsedCampaign struct {
+	loc      *time.Location
+	locErr   error
+	groups   [3][]models.Offset // teasers, reminders, replays
+	errs     [3]error
+	hashtags []string
 }
 
 func newCampaignCache() *campaignCache {
-	return &campaignCache{byID: map[int64]*models.Campaign{}, byName: map[string]*models.Campaign{}, images: map[string]error{}}
+	return &campaignCache{byID: map[int64]*models.Campaign{}, byName: map[string]*models.Campaign{},
+		parsed: map[*models.Campaign]*parsedCampaign{}, images: map[string]error{},
+		limits: map[*models.Channel]posting.Limit{}, options: map[models.PostOptions]string{}}
+}
+
+// parse returns camp's settings parsed, once per pass.
+func (c *campaignCache) parse(camp *models.Campaign) *parsedCampaign {
+	if pc := c.parsed[camp]; pc != nil {
+		return pc
+	}
+	pc := &parsedCampaign{hashtags: camp.HashtagList()}
+	pc.loc, pc.locErr = camp.Location()
+	for i, list := range []string{camp.Teasers, camp.Reminders, camp.ReplayAfter} {
+		pc.groups[i], pc.errs[i] = models.ParseOffsets(list)
+	}
+	c.parsed[camp] = pc
+	return pc
+}
+
+// limit is ChannelLimit, read once per channel.
+func (c *campaignCache) limit(ch *models.Channel) posting.Limit {
+	l, ok := c.limits[ch]
+	if !ok {
+		l = ChannelLimit(*ch)
+		c.limits[ch] = l
+	}
+	return l
+}
+
+// encode is o.Encode, once per distinct set of options.
+func (c *campaignCache) encode(o models.PostOptions) string {
+	s, ok := c.options[o]
+	if !ok {
+		s = o.Encode()
+		c.options[o] = s
+	}
+	return s
 }
 
 // checkImage says whether network takes the picture at path, reading the file once per pass.
@@ -267,13 +390,15 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 	if b.Status == models.BroadcastCancelled {
 		return camp, nil, nil
 	}
-	loc, err := camp.Location()
-	if err != nil {
-		return camp, nil, rowErr("campaign %q: %v", camp.Name, err)
+	pc := cache.parse(camp)
+	if pc.locErr != nil {
+		return camp, nil, rowErr("campaign %q: %v", camp.Name, pc.locErr)
 	}
+	loc := pc.loc
 	type group struct {
-		kind, list string
-		after      bool
+		kind  string
+		index int // in parsedCampaign.groups
+		after bool
 	}
 	start, end := b.StartsAt.Time, b.EndsAt()
 	liveAt := b.Start()
@@ -283,18 +408,19 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 			end = liveAt.Add(b.Duration())
 		}
 	}
-	var out []step
-	for _, ch := range camp.Channels {
+	out := make([]step, 0, len(camp.Channels)*(len(pc.groups[0])+len(pc.groups[1])+len(pc.groups[2])+1))
+	for c := range camp.Channels {
+		ch := &camp.Channels[c]
 		for _, g := range []group{
-			{models.KindTeaser, camp.Teasers, false},
-			{models.KindReminder, camp.Reminders, false},
-			{models.KindReplay, camp.ReplayAfter, true},
+			{models.KindTeaser, 0, false},
+			{models.KindReminder, 1, false},
+			{models.KindReplay, 2, true},
 		} {
-			offs, err := models.ParseOffsets(g.list)
+			offs, err := pc.groups[g.index], pc.errs[g.index]
 			if err != nil {
 				return camp, nil, rowErr("campaign %q %ss: %v", camp.Name, g.kind, err)
 			}
-			var group []step
+			from := len(out)
 			for _, o := range offs {
 				s := step{channel: ch, kind: g.kind, label: o.Label}
 				if g.after {
@@ -304,13 +430,13 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 					s.due = o.Before(start, loc)
 					s.expires = announceExpiry(s.due, start)
 				}
-				group = append(group, s)
+				out = append(out, s)
 			}
-			sort.SliceStable(group, func(i, j int) bool { return group[i].due.Before(group[j].due) })
+			group := out[from:]
+			slices.SortStableFunc(group, func(a, b step) int { return a.due.Compare(b.due) })
 			for i := range group {
 				group[i].index = i
 			}
-			out = append(out, group...)
 		}
 		out = append(out, step{channel: ch, kind: models.KindLive, label: "0", due: liveAt, expires: end})
 	}
@@ -421,7 +547,10 @@ func ChannelLimit(ch models.Channel) posting.Limit {
 
 // Measure counts text as the channel's network does and says whether it fits.
 func Measure(ch models.Channel, text string) (n, max int, err error) {
-	l := ChannelLimit(ch)
-	n, err = posting.Check(ch.Network, l, text)
+	return measure(ch.Network, ChannelLimit(ch), text)
+}
+
+func measure(network string, l posting.Limit, text string) (n, max int, err error) {
+	n, err = posting.Check(network, l, text)
 	return n, l.Max, err
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"sync"
+
+	"github.com/onairhq/onair/models"
 )
 
 // ReconcileResult sums up one reconcile pass.
@@ -13,49 +17,167 @@ type ReconcileResult struct {
 	Results []PlanResult `json:"results,omitempty"`
 }
 
-// reconcileBatch is how many changed broadcasts one query fetches.
+// reconcileBatch is how many changed broadcasts one query fetches, and one transaction plans.
 const reconcileBatch = 200
 
 // Reconcile plans every broadcast whose revision differs from its planned revision: rows added
 // or changed by the CLI, by a CMS writing the database directly, or by hand. A row with bad data
-// gets its error recorded and does not stop the others.
+// gets its error recorded and does not stop the others. A row written again while it was being
+// planned is planned again in the same pass, three times at most.
 func (p *Planner) Reconcile(ctx context.Context) (ReconcileResult, error) {
 	var out ReconcileResult
 	seen := map[int64]int{}
 	for {
-		ids, err := p.store.BroadcastIDsToPlan(ctx, reconcileBatch)
-		if err != nil {
-			return out, fmt.Errorf("find broadcasts to plan: %w", err)
+		n, err := p.reconcileRound(ctx, seen, &out)
+		if err != nil || n == 0 {
+			return out, err
 		}
-		var todo []int64
-		for _, id := range ids {
-			if seen[id] >= 3 {
-				continue // written again while we planned it, three times: next pass
+	}
+}
+
+// reconcileRound walks the broadcasts to plan in id order, a batch at a time, and returns how
+// many it planned. It is a pipeline: while a batch is written (one transaction), the next ones
+// are read and worked out, so the database and the templates each keep a CPU busy. On
+// PostgreSQL two batches are written at once, on two connections: the server then works on two
+// CPUs (SQLite has one writer at a time). Batches never share a broadcast, so what is worked out
+// ahead never depends on what is being written.
+func (p *Planner) reconcileRound(ctx context.Context, seen map[int64]int, out *ReconcileResult) (int, error) {
+	type job struct {
+		seq  int
+		plan *batchPlan
+		err  error
+	}
+	type done struct {
+		seq     int
+		results []PlanResult
+		err     error
+	}
+	writers := 1
+	if p.store.Engine() == models.EnginePostgres {
+		writers = 2
+	}
+	// Writing takes a CPU (SQLite's, or the server's on the same machine): working out the next
+	// batches takes the others.
+	workers := max(1, runtime.GOMAXPROCS(0)-1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan job, 1)
+	dones := make(chan done, writers)
+
+	go func() { // the only user of seen until the round ends
+		defer close(jobs)
+		var after int64
+		for seq := 0; ; {
+			ids, err := p.store.BroadcastIDsToPlanAfter(ctx, after, reconcileBatch)
+			if err != nil {
+				err = fmt.Errorf("find broadcasts to plan: %w", err)
+				select {
+				case jobs <- job{seq: seq, err: err}:
+				case <-ctx.Done():
+				}
+				return
 			}
-			seen[id]++
-			todo = append(todo, id)
-		}
-		progressed := len(todo) > 0
-		var results []PlanResult
-		if progressed {
-			if results, err = p.PlanMany(ctx, todo); err != nil {
-				return out, fmt.Errorf("plan broadcasts: %w", err)
+			var todo []int64
+			for _, id := range ids {
+				if seen[id] >= 3 {
+					continue // written again while we planned it, three times: next pass
+				}
+				seen[id]++
+				todo = append(todo, id)
 			}
-		}
-		for _, res := range results {
-			id := res.BroadcastID
-			out.Planned++
-			out.Results = append(out.Results, res)
-			if res.Error != "" {
-				out.Errors++
-				p.log.Warn("broadcast cannot be fully planned", slog.Int64("broadcast", id), slog.String("error", res.Error))
-			} else if res.Changed() {
-				p.log.Info("broadcast planned", slog.Int64("broadcast", id), slog.Int64("revision", res.Revision),
-					slog.Int("created", res.Created), slog.Int("updated", res.Updated), slog.Int("cancelled", res.Cancelled))
+			if len(todo) > 0 {
+				pl, err := p.prepare(ctx, todo, workers)
+				if err != nil {
+					err = fmt.Errorf("plan broadcasts: %w", err)
+				}
+				select {
+				case jobs <- job{seq: seq, plan: pl, err: err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+				seq++
 			}
+			if len(ids) < reconcileBatch {
+				return
+			}
+			after = ids[len(ids)-1]
 		}
-		if !progressed || len(ids) < reconcileBatch {
-			return out, nil
+	}()
+
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if j.err != nil {
+					dones <- done{seq: j.seq, err: j.err}
+					continue
+				}
+				results, err := p.save(ctx, j.plan)
+				if err != nil && models.IsConflict(err) {
+					// Another process planned some of these broadcasts first: plan them again
+					// from what it wrote, as PlanMany does.
+					results, err = p.planMany(ctx, j.plan.ids)
+				}
+				if err != nil {
+					err = fmt.Errorf("plan broadcasts: %w", err)
+				}
+				dones <- done{seq: j.seq, results: results, err: err}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(dones)
+	}()
+
+	// Results are reported in id order, whichever writer finished first. After an error nothing
+	// new starts; what other writers had under way is reported as it ends.
+	var firstErr error
+	planned, next := 0, 0
+	waiting := map[int]done{}
+	for d := range dones {
+		waiting[d.seq] = d
+		for {
+			d, ok := waiting[next]
+			if !ok {
+				break
+			}
+			delete(waiting, next)
+			next++
+			if d.err != nil {
+				if firstErr == nil {
+					firstErr = d.err
+					cancel()
+				}
+				continue
+			}
+			planned += len(d.results)
+			p.report(d.results, out)
+		}
+	}
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return planned, nil
+}
+
+// report adds a batch's results to out and logs them.
+func (p *Planner) report(results []PlanResult, out *ReconcileResult) {
+	for _, res := range results {
+		id := res.BroadcastID
+		out.Planned++
+		out.Results = append(out.Results, res)
+		if res.Error != "" {
+			out.Errors++
+			p.log.Warn("broadcast cannot be fully planned", slog.Int64("broadcast", id), slog.String("error", res.Error))
+		} else if res.Changed() {
+			p.log.Info("broadcast planned", slog.Int64("broadcast", id), slog.Int64("revision", res.Revision),
+				slog.Int("created", res.Created), slog.Int("updated", res.Updated), slog.Int("cancelled", res.Cancelled))
 		}
 	}
 }

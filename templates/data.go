@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,6 +23,16 @@ type Data struct {
 	ReplayURL   string
 	Hashtags    []string // each with its leading '#'
 	Network     string   // "x", "mastodon", "bluesky", "console", "webhook"
+}
+
+// Same reports whether d and o render the same text with any template: every field equal, times
+// the same instant in the same zone. A planner rendering one step for several channels on the
+// same network renders it once. (TestSameComparesEveryField keeps it in step with Data.)
+func (d Data) Same(o Data) bool {
+	return d.Kind == o.Kind && d.Step == o.Step && d.Index == o.Index && d.Title == o.Title &&
+		d.Description == o.Description && d.Campaign == o.Campaign && d.Start == o.Start && d.End == o.End &&
+		d.Due == o.Due && d.Location == o.Location && d.Lang == o.Lang && d.WatchURL == o.WatchURL &&
+		d.ReplayURL == o.ReplayURL && slices.Equal(d.Hashtags, o.Hashtags) && d.Network == o.Network
 }
 
 func (d Data) loc() *time.Location {

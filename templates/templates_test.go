@@ -4,6 +4,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -252,6 +254,37 @@ func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
 		if _, err := set.Render(d); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestSameComparesEveryField changes each field of Data in turn: Same must see it.
+func TestSameComparesEveryField(t *testing.T) {
+	base := sample("en", Teaser, "7d", time.Date(2027, 3, 23, 18, 0, 0, 0, paris), 0)
+	if !base.Same(base) {
+		t.Fatal("Same(itself) = false")
+	}
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		other := base
+		other.Hashtags = slices.Clone(base.Hashtags)
+		f := reflect.ValueOf(&other).Elem().Field(i)
+		switch v := f.Addr().Interface().(type) {
+		case *string:
+			*v += "!"
+		case *int:
+			*v++
+		case *time.Time:
+			*v = v.Add(time.Second)
+		case **time.Location:
+			*v = time.UTC
+		case *[]string:
+			*v = append(*v, "#More")
+		default:
+			t.Fatalf("field %s: type %s not handled here; teach Same and this test about it", typ.Field(i).Name, f.Type())
+		}
+		if base.Same(other) {
+			t.Errorf("Same does not compare %s", typ.Field(i).Name)
 		}
 	}
 }
