@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -201,26 +200,17 @@ func classify(err error, now time.Time, what string) error {
 }
 
 // resetTime reads when a 429 ends: RateLimit-Reset (Unix seconds, as Bluesky sends it, or
-// seconds from now when small), else Retry-After (seconds or an HTTP date), else a minute.
+// seconds from now when small), else Retry-After (seconds or an HTTP date), else a minute. A
+// reset already past (clocks differ) waits a second.
 func resetTime(h http.Header, now time.Time) time.Time {
-	if v := h.Get("RateLimit-Reset"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-			if s > 1e9 {
-				if t := time.Unix(int64(s), 0); t.After(now) {
-					return t
-				}
-				return now.Add(time.Second)
-			}
-			return now.Add(time.Duration(s * float64(time.Second)))
+	if t, ok := posting.ResetAt(h.Get("RateLimit-Reset"), now); ok {
+		if !t.After(now) {
+			return now.Add(time.Second)
 		}
+		return t
 	}
-	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-			return now.Add(time.Duration(s) * time.Second)
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return t
-		}
+	if t, ok := posting.RetryAfter(h, now); ok {
+		return t
 	}
 	return now.Add(time.Minute)
 }

@@ -204,41 +204,17 @@ func rateLimitEnd(h http.Header, now time.Time) time.Time {
 	if d, ok := retryAfter(h, now); ok {
 		return now.Add(d)
 	}
-	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
-		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-			if !t.After(now) {
-				return now.Add(time.Minute)
-			}
-			return t
+	if t, ok := posting.ResetAt(h.Get("X-RateLimit-Reset"), now); ok {
+		if !t.After(now) {
+			return now.Add(time.Minute)
 		}
-		if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 {
-			if f > 1e9 {
-				t := time.Unix(int64(f), 0)
-				if !t.After(now) {
-					return now.Add(time.Minute)
-				}
-				return t
-			}
-			return now.Add(time.Duration(f * float64(time.Second)))
-		}
+		return t
 	}
 	return now.Add(defaultRateLimitWait)
 }
 
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+// retryAfter reads a Retry-After header as a wait from now (none when its date has passed).
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d, true
-		}
-		return 0, true
-	}
-	return 0, false
+	t, ok := posting.RetryAfter(h, now)
+	return max(t.Sub(now), 0), ok
 }

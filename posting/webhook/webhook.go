@@ -187,27 +187,14 @@ func (p *Poster) host() string {
 }
 
 // resetTime reads when a 429 ends: Retry-After (seconds or an HTTP date), X-RateLimit-Reset or
-// RateLimit-Reset (Unix seconds, or seconds from now when small), else a minute.
+// RateLimit-Reset (Unix seconds, seconds from now when small, or RFC 3339), else a minute.
 func resetTime(h http.Header, now time.Time) time.Time {
-	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.Atoi(v); err == nil {
-			return now.Add(time.Duration(s) * time.Second)
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return t
-		}
+	if t, ok := posting.RetryAfter(h, now); ok {
+		return t
 	}
 	for _, name := range []string{"X-RateLimit-Reset", "RateLimit-Reset", "X-Rate-Limit-Reset"} {
-		if v := h.Get(name); v != "" {
-			if s, err := strconv.ParseFloat(v, 64); err == nil {
-				if s > 1e9 {
-					return time.Unix(int64(s), 0)
-				}
-				return now.Add(time.Duration(s * float64(time.Second)))
-			}
-			if t, err := time.Parse(time.RFC3339, v); err == nil {
-				return t
-			}
+		if t, ok := posting.ResetAt(h.Get(name), now); ok {
+			return t
 		}
 	}
 	return now.Add(time.Minute)
