@@ -38,17 +38,20 @@ func (p *Posters) buildNetwork(ch models.Channel, s ChannelSettings) (posting.Po
 			}
 			cfg.OAuth2 = &x.OAuth2{ClientID: s.ClientID, ClientSecret: sec.ClientSecret, Tokens: tokens}
 		} else {
-			if missing := missingSecrets(sec, "consumer_key", "consumer_secret", "access_token", "access_secret"); missing != "" {
-				return nil, fmt.Errorf("channel %s lacks its X keys (%s): add the channel again with all four, or use `onair channel login %s` with OAuth 2.0", ch.Name, missing, ch.Name)
-			}
 			cfg.OAuth1 = &x.OAuth1{ConsumerKey: sec.ConsumerKey, ConsumerSecret: sec.ConsumerSecret,
 				Token: sec.AccessToken, TokenSecret: sec.AccessSecret}
 		}
 		xp, err := x.New(cfg, p.httpClient())
-		if err == nil && p.Now != nil {
+		if err != nil && cfg.OAuth1 != nil {
+			return nil, fmt.Errorf("channel %s: %w; new keys go in with `onair channel login %s --consumer-key K --consumer-secret S --access-token T --access-secret TS` (or `--client-id` for OAuth 2.0)", ch.Name, err, ch.Name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
+		}
+		if p.Now != nil {
 			xp.Now = p.Now
 		}
-		return xp, err
+		return xp, nil
 	case posting.Mastodon:
 		if sec.AccessToken == "" {
 			return nil, fmt.Errorf("channel %s has no access token: run `onair channel login %s`, or add it again with --token", ch.Name, ch.Name)
@@ -110,21 +113,4 @@ func (p *Posters) secrets(ch models.Channel, s ChannelSettings) (Secrets, error)
 		return sec, fmt.Errorf("channel %s secrets_env: %v", ch.Name, err)
 	}
 	return out, nil
-}
-
-// SecretFields are the credential names secrets_env may map to environment variables.
-var SecretFields = []string{"consumer_key", "consumer_secret", "access_token", "access_secret", "client_secret", "app_password"}
-
-// missingSecrets names the fields of sec that are empty.
-func missingSecrets(sec Secrets, fields ...string) string {
-	values := map[string]string{"consumer_key": sec.ConsumerKey, "consumer_secret": sec.ConsumerSecret,
-		"access_token": sec.AccessToken, "access_secret": sec.AccessSecret, "client_secret": sec.ClientSecret,
-		"app_password": sec.AppPassword}
-	var missing []string
-	for _, f := range fields {
-		if values[f] == "" {
-			missing = append(missing, strings.ReplaceAll(f, "_", " "))
-		}
-	}
-	return strings.Join(missing, ", ")
 }
