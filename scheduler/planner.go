@@ -5,7 +5,6 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -530,11 +529,7 @@ func (p *Planner) templateSet(c *models.Campaign) (*templates.Set, error) {
 // say (a Mastodon instance may allow more than 500 characters).
 func ChannelLimit(ch models.Channel) posting.Limit {
 	l := posting.DefaultLimit(ch.Network)
-	var s struct {
-		MaxLength int `json:"max_length"`
-		URLWeight int `json:"url_weight"`
-	}
-	if json.Unmarshal([]byte(ch.Settings), &s) == nil {
+	if s, err := ParseSettings(ch); err == nil {
 		if s.MaxLength > 0 {
 			l.Max = s.MaxLength
 		}
