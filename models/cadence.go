@@ -35,12 +35,15 @@ func (o Offset) shift(t time.Time, loc *time.Location, sign int) time.Time {
 	return local.Add(time.Duration(sign) * o.Duration).UTC()
 }
 
-// ParseOffset reads "7d", "2w", "1h", "10m", "1h30m", "1d12h".
+// ParseOffset reads "7d", "2w", "1h", "10m", "1h30m", "1d12h", and "0" (or "0m"): no offset.
 func ParseOffset(s string) (Offset, error) {
 	s = strings.TrimSpace(strings.ToLower(s))
 	bad := fmt.Errorf("offset %q not understood; use a number and a unit: 7d (days), 2w (weeks), 1h (hours), 10m (minutes), or 1h30m", s)
 	if s == "" {
 		return Offset{}, bad
+	}
+	if s == "0" {
+		return Offset{Label: "0"}, nil // right at the moment (a replay post as the live ends)
 	}
 	var o Offset
 	rest := s

@@ -21,19 +21,33 @@ const (
 	ResultRecovered   = "recovered" // an interrupted send, resolved after a crash
 )
 
-// SkipExpired marks planned and held posts whose window has passed as skipped, with the reason,
-// so a post is never sent stale (a "starts in 1 hour" reminder after the start). It returns the
-// posts it skipped.
+// SkipExpired settles planned and held posts whose window has passed, so a post is never sent
+// stale (a "starts in 1 hour" reminder after the start), each with the real reason: a post the
+// network kept refusing ends failed with its last error; one whose channel was held (rate limit,
+// credentials, paused) says so; a held replay says it waited for its URL; only a post nobody tried
+// is put down to onair not running. It returns the posts it settled.
 func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) {
 	var skipped []Post
 	// The reasons are parameters: a literal "?" in the SQL would be taken for a placeholder.
 	// Statuses are literals in the hot queries: SQLite uses a partial index only when the query's
 	// WHERE names the index's constants, which a bound parameter does not.
-	err := s.db.WithContext(ctx).Raw(`UPDATE posts SET status = 'skipped', error = CASE status WHEN 'held' THEN ? ELSE ? END,
+	err := s.db.WithContext(ctx).Raw(`UPDATE posts SET
+			status = CASE WHEN status = 'planned' AND attempts > 0 AND error <> '' THEN 'failed' ELSE 'skipped' END,
+			error = CASE
+				WHEN status = 'held' THEN ?
+				WHEN attempts > 0 AND error <> '' THEN ? || error
+				WHEN EXISTS (SELECT 1 FROM channels c WHERE c.id = posts.channel_id
+					AND (c.status <> 'active' OR c.paused_until > ?)) THEN
+					? || coalesce((SELECT CASE WHEN c.status_reason <> '' THEN c.status_reason ELSE c.status END
+						FROM channels c WHERE c.id = posts.channel_id), '')
+				ELSE ? END,
 			updated_at = ?
 		WHERE status IN ('planned', 'held') AND expires_at IS NOT NULL AND expires_at <= ?
 		RETURNING *`,
 		"its window passed while it waited for the replay URL",
+		"its window passed while the network kept failing: ",
+		NewTime(now),
+		"its window passed while its channel could not send: ",
 		"its window passed before it could be sent (was onair stopped?)",
 		NewTime(now), NewTime(now)).Find(&skipped).Error
 	if err != nil {

@@ -50,7 +50,7 @@ func (p *Planner) Unplanned(ctx context.Context, broadcastID int64) ([]Unplanned
 		}
 		reason := overtaken(b, s.kind)
 		if reason == "" {
-			if !s.due.Before(now) {
+			if !s.gone(now) {
 				continue // not planned yet: the next plan creates it
 			}
 			reason = "its time had passed when the broadcast was planned"

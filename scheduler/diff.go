@@ -94,15 +94,15 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		}
 		if reason := overtaken(b, s.kind); reason != "" {
 			if exists && models.Pending(old.Status) {
-				out = append(out, change{id: old.ID, newStat: models.PostSkipped,
-					cols: map[string]any{"status": models.PostSkipped, "error": reason}})
+				out = append(out, cancelChange(old, reason))
 			}
 			continue
 		}
-		if !exists && s.due.Before(now) {
-			continue // a step already in the past is not created
+		gone := s.gone(now)
+		if !exists && gone {
+			continue // a step whose time (or window) has already passed is not created
 		}
-		if exists && old.Status == models.PostCancelled && s.due.Before(now) {
+		if exists && old.Status == models.PostCancelled && gone {
 			continue // a cancelled step whose time has passed stays cancelled
 		}
 		text, err := texts.render(set, templates.Data{
@@ -146,7 +146,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			}})
 			continue
 		}
-		if old.Status != models.PostCancelled && !old.DueAt.Time.Equal(s.due) && s.due.Before(now) {
+		if old.Status != models.PostCancelled && !old.DueAt.Time.Equal(s.due) && gone {
 			// Re-planning moved this step into the past: it would go out late and wrong.
 			out = append(out, cancelChange(old, "the broadcast was rescheduled and this step's time has passed"))
 			continue
@@ -216,15 +216,27 @@ func postOptions(b *models.Broadcast, camp *models.Campaign, s step) models.Post
 }
 
 // overtaken says why a step is no longer worth sending given the broadcast's status: once live,
-// teasers and reminders are moot; once ended, so is the "we are live" post.
+// teasers and reminders are moot; once ended, so is the "we are live" post. Such posts are
+// cancelled, not skipped: reopening the broadcast (or rescheduling it) may plan them again.
 func overtaken(b *models.Broadcast, kind string) string {
 	switch {
 	case b.Status == models.BroadcastLive && (kind == models.KindTeaser || kind == models.KindReminder):
-		return "the broadcast is already live"
+		return "the broadcast went live before it was due"
 	case b.Status == models.BroadcastEnded && kind != models.KindReplay:
-		return "the broadcast has ended"
+		return "the broadcast ended before it was due"
 	}
 	return ""
+}
+
+// gone reports whether a step's moment has passed at now. An announcement (teaser, reminder)
+// is gone once its due time has passed: it would go out late and say the wrong thing. The live
+// and replay posts are meant to go at a moment that may be now or a little before (going live,
+// ending with the replay right away): they are gone only once their window has closed.
+func (s step) gone(now time.Time) bool {
+	if s.kind == models.KindLive || s.kind == models.KindReplay {
+		return !s.expires.IsZero() && !s.expires.After(now)
+	}
+	return s.due.Before(now)
 }
 
 // startFor is the start a step's text speaks of: the real start for the live post, the

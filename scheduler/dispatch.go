@@ -107,9 +107,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchStats, error) {
 	}
 	total.Skipped = len(skipped)
 	for _, p := range skipped {
-		d.log.Warn("post skipped", slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID),
-			slog.String("kind", p.Kind), slog.String("step", p.Step), slog.String("reason", p.Error))
-		d.metrics.outcome(p, "skipped")
+		d.log.Warn("post's window passed", slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID),
+			slog.String("kind", p.Kind), slog.String("step", p.Step), slog.String("status", p.Status), slog.String("reason", p.Error))
+		d.metrics.outcome(p, p.Status)
 	}
 	q := newSendQueues(ctx, d)
 	var claimErr error
@@ -152,6 +152,13 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 			// sends must be there first.
 			rec.flush()
 		}
+	}
+	if reason := overtakenAtSend(&b, p.Kind); reason != "" {
+		// The broadcast moved on (a CMS wrote it, or it was cancelled) after this post was
+		// claimed and before the plan caught up: it does not go out.
+		rec.add(p.ID, models.Outcome{Status: models.PostCancelled, Error: reason, Refund: true, NoAttempt: true})
+		stats.Skipped++
+		return time.Time{}, nil
 	}
 	msg, err := d.message(ctx, p, ch, b, threads)
 	var hold *holdForThread
@@ -230,6 +237,15 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 	}
 	rec.add(p.ID, o)
 	return stop, nil
+}
+
+// overtakenAtSend is why a claimed post must not go out given its broadcast as it is now:
+// cancelled, or past the post's moment (see overtaken).
+func overtakenAtSend(b *models.Broadcast, kind string) string {
+	if b.Status == models.BroadcastCancelled {
+		return "the broadcast was cancelled"
+	}
+	return overtaken(b, kind)
 }
 
 // message builds what the poster sends for post p: its text, its broadcast's links, the options

@@ -132,6 +132,9 @@ type batchPlan struct {
 	ids     []int64
 	results []PlanResult
 	changes [][]change
+	// rawStarts are start times a CMS wrote in another accepted form (Unix seconds...), by
+	// broadcast: saving the plan rewrites them in onair's own.
+	rawStarts map[int64]string
 }
 
 // prepare reads broadcasts and their posts and works out their plans: templates rendered,
@@ -151,8 +154,12 @@ func (p *Planner) prepare(ctx context.Context, ids []int64, workers int) (*batch
 	if err != nil {
 		return nil, fmt.Errorf("load posts: %w", err)
 	}
+	raw, err := p.store.RawStarts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	now := p.now()
-	pl := &batchPlan{ids: ids, results: make([]PlanResult, len(ids)), changes: make([][]change, len(ids))}
+	pl := &batchPlan{ids: ids, results: make([]PlanResult, len(ids)), changes: make([][]change, len(ids)), rawStarts: raw}
 	err = inParts(len(ids), workers, func(from, to int) error {
 		cache := newCampaignCache()
 		for i := from; i < to; i++ {
@@ -218,6 +225,15 @@ func (p *Planner) save(ctx context.Context, pl *batchPlan) ([]PlanResult, error)
 		}
 		if err := tx.CreatePosts(ctx, creates); err != nil {
 			return fmt.Errorf("create posts: %w", err)
+		}
+		for id, raw := range pl.rawStarts {
+			t, err := models.ParseTime(raw)
+			if err != nil || t.Year() < 1970 || t.Year() > 9999 {
+				continue // not a time: the row's error says so
+			}
+			if err := tx.NormalizeStart(ctx, id, raw, t); err != nil {
+				return fmt.Errorf("normalise broadcast %d start: %w", id, err)
+			}
 		}
 		acks := make([]models.PlanAck, len(pl.ids))
 		for i, id := range pl.ids {

@@ -26,6 +26,11 @@ const reconcileBatch = 200
 // planned is planned again in the same pass, three times at most.
 func (p *Planner) Reconcile(ctx context.Context) (ReconcileResult, error) {
 	var out ReconcileResult
+	// The clock's moves first (a broadcast whose start has come is live): they change what the
+	// plan of those broadcasts says.
+	if _, err := p.Advance(ctx); err != nil {
+		return out, fmt.Errorf("advance broadcasts: %w", err)
+	}
 	seen := map[int64]int{}
 	for {
 		n, err := p.reconcileRound(ctx, seen, &out)

@@ -13,12 +13,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/scheduler"
 )
 
 func (a *app) broadcastCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "broadcast", Short: "Add, list, change and cancel broadcasts"}
 	cmd.AddCommand(a.broadcastAddCmd(), a.broadcastListCmd(), a.broadcastShowCmd(), a.broadcastEditCmd(),
-		a.broadcastRescheduleCmd(), a.broadcastCancelCmd(), a.broadcastLiveCmd(), a.broadcastEndCmd(), a.broadcastReplayCmd())
+		a.broadcastRescheduleCmd(), a.broadcastCancelCmd(), a.broadcastLiveCmd(), a.broadcastEndCmd(), a.broadcastReplayCmd(),
+		a.broadcastReopenCmd())
 	return cmd
 }
 
@@ -114,7 +116,14 @@ func (a *app) broadcastAddCmd() *cobra.Command {
 				fmt.Fprintln(a.errOut, "note: no --watch-url: posts will not say where to watch. Add it with `onair broadcast edit", b.ID, "--watch-url URL`.")
 			}
 			fmt.Fprintf(a.out, "Broadcast %d added: %q, %s.\n\n", b.ID, b.Title, showTime(start, loc))
-			return a.replanAndShow(ctx, b.ID)
+			res, err := a.planner.Plan(ctx, b.ID)
+			if err != nil {
+				return err
+			}
+			if err := a.printPlan(ctx, b.ID); err != nil {
+				return err
+			}
+			return planFailed(res)
 		},
 	}
 	cmd.Flags().StringVar(&f.campaign, "campaign", "", "campaign name or id (required)")
@@ -137,6 +146,15 @@ func (a *app) replanAndShow(ctx context.Context, id int64) error {
 		return err
 	}
 	return a.printPlan(ctx, id)
+}
+
+// planFailed is the error a command that planned a broadcast exits with when some of its posts
+// cannot go out as they are: the broadcast is saved, but the marketer (or a script) must know.
+func planFailed(res scheduler.PlanResult) error {
+	if res.Error == "" {
+		return nil
+	}
+	return fmt.Errorf("broadcast %d is saved, but not every post can go out: %s", res.BroadcastID, res.Error)
 }
 
 // parseID reads a numeric id argument.
@@ -169,11 +187,20 @@ func (a *app) loadBroadcast(ctx context.Context, arg string) (*models.Broadcast,
 	if err != nil {
 		return nil, nil, err
 	}
+	return b, a.campaignOf(ctx, b), nil
+}
+
+// campaignOf is the broadcast's campaign, by id or, as a CMS may write it, by name (nil when it
+// has none, or names one that does not exist: the row's error says so).
+func (a *app) campaignOf(ctx context.Context, b *models.Broadcast) *models.Campaign {
 	var c *models.Campaign
-	if b.CampaignID != nil {
+	switch {
+	case b.CampaignID != nil:
 		c, _ = a.store.CampaignByID(ctx, *b.CampaignID)
+	case b.CampaignName != nil && strings.TrimSpace(*b.CampaignName) != "":
+		c, _ = a.store.CampaignByName(ctx, *b.CampaignName)
 	}
-	return b, c, nil
+	return c
 }
 
 func campaignLoc(c *models.Campaign) *time.Location {
@@ -190,13 +217,14 @@ func campaignLoc(c *models.Campaign) *time.Location {
 // broadcastView is a broadcast as list and show print it in JSON.
 type broadcastView struct {
 	models.Broadcast
+	Phase    string         `json:"phase"` // the status as the clock reads it: "live (by the clock)"...
 	Campaign string         `json:"campaign"`
 	TimeZone string         `json:"time_zone"`
 	Posts    map[string]int `json:"posts"`
 }
 
-func newBroadcastView(b models.Broadcast, c *models.Campaign, counts map[string]int) broadcastView {
-	v := broadcastView{Broadcast: b, Posts: counts, TimeZone: "UTC"}
+func newBroadcastView(b models.Broadcast, c *models.Campaign, counts map[string]int, now time.Time) broadcastView {
+	v := broadcastView{Broadcast: b, Phase: scheduler.Phase(&b, now), Posts: counts, TimeZone: "UTC"}
 	if v.Posts == nil {
 		v.Posts = map[string]int{}
 	}
@@ -261,9 +289,9 @@ func (a *app) broadcastListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			byID := map[int64]models.Campaign{}
+			byID, byName := map[int64]models.Campaign{}, map[string]models.Campaign{}
 			for _, c := range camps {
-				byID[c.ID] = c
+				byID[c.ID], byName[strings.ToLower(c.Name)] = c, c
 			}
 			ids := make([]int64, len(list))
 			for i, b := range list {
@@ -280,8 +308,12 @@ func (a *app) broadcastListCmd() *cobra.Command {
 					if found, ok := byID[*b.CampaignID]; ok {
 						c = &found
 					}
+				} else if b.CampaignName != nil {
+					if found, ok := byName[strings.ToLower(strings.TrimSpace(*b.CampaignName))]; ok {
+						c = &found
+					}
 				}
-				views = append(views, newBroadcastView(b, c, counts[b.ID]))
+				views = append(views, newBroadcastView(b, c, counts[b.ID], a.now()))
 			}
 			if asJSON {
 				return printJSON(a.out, views)
@@ -306,7 +338,7 @@ func (a *app) broadcastListCmd() *cobra.Command {
 				if v.StartsAt.Invalid != "" {
 					start = fmt.Sprintf("%q?", v.StartsAt.Invalid)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, start, short(v.Title, 40), v.Campaign, v.Status, posts)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, start, short(v.Title, 40), v.Campaign, v.Phase, posts)
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -341,7 +373,7 @@ func (a *app) broadcastShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v := newBroadcastView(*b, c, counts[b.ID])
+			v := newBroadcastView(*b, c, counts[b.ID], a.now())
 			if asJSON {
 				return printJSON(a.out, v)
 			}
@@ -352,7 +384,13 @@ func (a *app) broadcastShowCmd() *cobra.Command {
 			fmt.Fprintf(tw, "Campaign\t%s\n", v.Campaign)
 			fmt.Fprintf(tw, "Starts\t%s (%s)\n", showTime(b.StartsAt.Time, loc), until(a.now(), b.StartsAt.Time))
 			fmt.Fprintf(tw, "Ends\t%s (%d min)\n", showTime(b.EndsAt(), loc), int(b.Duration().Minutes()))
-			fmt.Fprintf(tw, "Status\t%s\n", b.Status)
+			fmt.Fprintf(tw, "Status\t%s\n", v.Phase)
+			if !b.StartedAt.IsZero() {
+				fmt.Fprintf(tw, "Went live\t%s\n", showTime(b.StartedAt.Time, loc))
+			}
+			if !b.EndedAt.IsZero() {
+				fmt.Fprintf(tw, "Ended\t%s\n", showTime(b.EndedAt.Time, loc))
+			}
 			fmt.Fprintf(tw, "Watch URL\t%s\n", orDash(b.WatchURL))
 			fmt.Fprintf(tw, "Replay URL\t%s\n", orDash(b.ReplayURL))
 			if b.ExternalRef != nil {
@@ -427,16 +465,17 @@ func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) e
 	if err != nil {
 		return err
 	}
-	cols := map[string]any{}
+	var e models.BroadcastEdit
 	changed := cmd.Flags().Changed
+	str := func(v string) *string { return &v }
 	if changed("title") {
 		if strings.TrimSpace(f.title) == "" {
 			return errors.New("the title cannot be empty")
 		}
-		cols["title"] = strings.TrimSpace(f.title)
+		e.Title = str(strings.TrimSpace(f.title))
 	}
 	if changed("description") {
-		cols["description"] = f.description
+		e.Description = str(f.description)
 	}
 	if changed("at") {
 		if c == nil {
@@ -446,22 +485,23 @@ func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) e
 		if err != nil {
 			return err
 		}
-		cols["starts_at"] = models.NewTime(start)
+		t := models.NewTime(start)
+		e.StartsAt = &t
 	}
 	if changed("duration") {
 		m, err := parseDuration(f.duration)
 		if err != nil {
 			return err
 		}
-		cols["duration_minutes"] = m
+		e.DurationMinutes = &m
 	}
-	for flag, col := range map[string]string{"watch-url": "watch_url", "replay-url": "replay_url"} {
+	for flag, field := range map[string]**string{"watch-url": &e.WatchURL, "replay-url": &e.ReplayURL} {
 		if changed(flag) {
 			v, _ := cmd.Flags().GetString(flag)
 			if err := models.ValidWatchURL(v); err != nil {
 				return err
 			}
-			cols[col] = v
+			*field = str(v)
 		}
 	}
 	if changed("image") {
@@ -474,22 +514,29 @@ func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) e
 				return err
 			}
 		}
-		cols["image"] = image
+		e.Image = str(image)
 	}
 	if changed("image-alt") {
-		cols["image_alt"] = strings.TrimSpace(f.imageAlt)
+		e.ImageAlt = str(strings.TrimSpace(f.imageAlt))
 	}
-	if len(cols) == 0 {
+	if e.Empty() {
 		return errors.New("nothing to change; give at least one of --title, --at, --duration, --watch-url, --replay-url, --description, --image")
 	}
 	if b.Status == models.BroadcastCancelled {
-		fmt.Fprintf(a.errOut, "note: broadcast %d is cancelled; its posts stay cancelled.\n", b.ID)
+		fmt.Fprintf(a.errOut, "note: broadcast %d is cancelled; its posts stay cancelled (undo: onair broadcast reopen %d).\n", b.ID, b.ID)
 	}
-	if err := a.store.UpdateBroadcast(ctx, b.ID, cols); err != nil {
+	if e.StartsAt != nil && (b.Status == models.BroadcastLive || b.Status == models.BroadcastEnded) {
+		fmt.Fprintf(a.errOut, "note: broadcast %d was %s; at its new time it is scheduled again.\n", b.ID, b.Status)
+	}
+	res, err := a.life.Edit(ctx, b.ID, e)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "Broadcast %d updated.\n\n", b.ID)
-	return a.replanAndShow(ctx, b.ID)
+	if err := a.printPlan(ctx, b.ID); err != nil {
+		return err
+	}
+	return planFailed(res)
 }
 
 func (a *app) broadcastCancelCmd() *cobra.Command {
@@ -507,10 +554,7 @@ func (a *app) broadcastCancelCmd() *cobra.Command {
 				fmt.Fprintf(a.out, "Broadcast %d is already cancelled.\n", b.ID)
 				return nil
 			}
-			if err := a.store.UpdateBroadcast(ctx, b.ID, map[string]any{"status": models.BroadcastCancelled}); err != nil {
-				return err
-			}
-			res, err := a.planner.Plan(ctx, b.ID)
+			res, err := a.life.Cancel(ctx, b.ID)
 			if err != nil {
 				return err
 			}
@@ -526,6 +570,7 @@ func (a *app) broadcastCancelCmd() *cobra.Command {
 				fmt.Fprintf(a.out, " (%s already sent stay as they are)", plural(sent, "post", "posts"))
 			}
 			fmt.Fprintln(a.out, ".")
+			fmt.Fprintln(a.out, "Undo: onair broadcast reopen", b.ID)
 			return nil
 		},
 	}

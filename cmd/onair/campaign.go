@@ -86,13 +86,24 @@ func (f *campaignFlags) apply(cmd *cobra.Command, c *models.Campaign) error {
 		if err != nil {
 			return fmt.Errorf("--%s: %v", o.flag, err)
 		}
+		if o.flag != "replay-after" && slices.Contains(strings.Split(norm, ","), "0") {
+			return fmt.Errorf("--%s: an offset of 0 would go out as the live starts, which the \"we are live\" post already does; use 5m or more", o.flag)
+		}
 		*o.dst = norm
 	}
 	if set("hashtags") {
 		c.Hashtags = strings.Join(models.SplitHashtags(f.hashtags), " ")
 	}
 	if set("templates") {
-		c.TemplatesDir = f.templatesDir
+		// Stored absolute: the daemon (under systemd, cron) runs from another directory.
+		c.TemplatesDir = ""
+		if dir := strings.TrimSpace(f.templatesDir); dir != "" {
+			abs, err := filepath.Abs(dir)
+			if err != nil {
+				return fmt.Errorf("--templates %q: %v", f.templatesDir, err)
+			}
+			c.TemplatesDir = abs
+		}
 	}
 	if set("thread") {
 		c.Thread = f.thread

@@ -80,7 +80,7 @@ func (a *app) channelAddCmd() *cobra.Command {
 			if s.SecretEnv != "" && getenv(s.SecretEnv) == "" {
 				fmt.Fprintf(a.errOut, "note: $%s is empty here; set it where the daemon runs, or the channel pauses.\n", s.SecretEnv)
 			}
-			if err := a.open(cmd.Context()); err != nil {
+			if err := a.openExisting(cmd.Context()); err != nil {
 				return err
 			}
 			ch := &models.Channel{Name: strings.TrimSpace(name), Network: network, Settings: string(raw)}
@@ -113,7 +113,7 @@ func (a *app) addNetworkChannel(cmd *cobra.Command, network, name string, nf *ne
 	if name == "" {
 		return fmt.Errorf("a channel needs a name: onair channel add %s --name brand", network)
 	}
-	if err := a.open(ctx); err != nil {
+	if err := a.openExisting(ctx); err != nil {
 		return err
 	}
 	if _, err := a.store.ChannelByName(ctx, name); err == nil {

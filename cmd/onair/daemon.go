@@ -185,7 +185,12 @@ retry or failed, 1 on an error. Example crontab line (every minute):
 			if err := a.openExisting(ctx); err != nil {
 				return err
 			}
-			d, lock, err := a.engine(ctx, &f, log, nil, a.out)
+			// With --json, standard output is the JSON alone: console channels print on stderr.
+			consoleOut := a.out
+			if asJSON {
+				consoleOut = a.errOut
+			}
+			d, lock, err := a.engine(ctx, &f, log, nil, consoleOut)
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,14 @@ import (
 	"github.com/onairhq/onair/models"
 )
 
+// The demo's own database file, and the names it gives its campaign and channel (by which it
+// knows a database it may replace).
+const (
+	demoDB       = "onair-demo.db"
+	demoCampaign = "Demo"
+	demoChannel  = "preview"
+)
+
 // demoCadence is a campaign compressed into minutes (or seconds with --fast).
 type demoCadence struct {
 	startIn, duration                 time.Duration
@@ -34,7 +42,8 @@ func (a *app) demoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Watch a whole campaign go out in a few minutes, on the console, with no account",
-		Long: `demo creates ./onair-demo.db (or --db) afresh with a console channel, a campaign whose
+		Long: `demo creates ./onair-demo.db afresh (ONAIR_DB is not used; --db may name a new file, never one
+that holds anything but an earlier demo) with a console channel, a campaign whose
 cadence is compressed into minutes (plus a 1-day teaser whose time has already passed, to show that
 onair leaves it out), and a broadcast starting 3 minutes from now. Then it runs the daemon: watch
 the teasers, the reminders, the "we are live" post and the replay go out on this terminal.
@@ -43,11 +52,19 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
-			if !cmd.Flags().Changed("db") && os.Getenv("ONAIR_DB") == "" {
-				a.cfg.DB = "onair-demo.db"
+			// The demo starts afresh on a file of its own, whatever --db or ONAIR_DB say: an
+			// operator who exported ONAIR_DB for the daemon must not lose that database to it.
+			if !cmd.Flags().Changed("db") {
+				if env := os.Getenv("ONAIR_DB"); env != "" {
+					fmt.Fprintf(a.errOut, "note: the demo uses its own file, %s; ONAIR_DB (%s) is left alone.\n", demoDB, redactDSN(env))
+				}
+				a.cfg.DB = demoDB
 			}
 			if models.IsPostgres(a.cfg.DB) {
-				return errors.New("the demo runs on a SQLite file of its own; drop --db (or give a file path)")
+				return errors.New("the demo runs on a SQLite file of its own; drop --db (or give a new file's path)")
+			}
+			if err := a.demoMayReplace(ctx); err != nil {
+				return err
 			}
 			for _, suffix := range []string{"", "-wal", "-shm"} {
 				if err := os.Remove(a.cfg.DB + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -61,25 +78,24 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 			if fast {
 				cad = demoFast
 			}
-			ch := &models.Channel{Name: "preview", Network: "console"}
+			ch := &models.Channel{Name: demoChannel, Network: "console"}
 			if err := a.store.CreateChannel(ctx, ch); err != nil {
 				return err
 			}
-			c := &models.Campaign{Name: "Demo", TimeZone: localZone(), Lang: "en",
+			c := &models.Campaign{Name: demoCampaign, TimeZone: localZone(), Lang: "en",
 				Teasers: mustNormalize(cad.teasers), Reminders: mustNormalize(cad.reminders), ReplayAfter: mustNormalize(cad.replay),
 				Hashtags: "#SpringLaunch #onair"}
 			if err := a.store.CreateCampaign(ctx, c, []string{ch.Name}); err != nil {
 				return err
 			}
 			start := a.now().Add(cad.startIn).Truncate(time.Second)
-			b := &models.Broadcast{CampaignID: &c.ID, Title: "Spring collection launch", DurationMinutes: 0,
-				StartsAt: models.NewTime(start), WatchURL: "https://x.com/i/broadcasts/1DEMO",
+			// A demo broadcast lasts seconds or minutes, which duration_minutes cannot say: it is
+			// ended by hand (runDemo), as a host would.
+			b := &models.Broadcast{CampaignID: &c.ID, Title: "Spring collection launch",
+				DurationMinutes: max(1, int(cad.duration/time.Minute)),
+				StartsAt:        models.NewTime(start), WatchURL: "https://x.com/i/broadcasts/1DEMO",
 				ReplayURL: "https://x.com/i/broadcasts/1DEMO"}
 			if err := a.store.CreateBroadcast(ctx, b); err != nil {
-				return err
-			}
-			// A demo broadcast lasts seconds or minutes, which duration_minutes cannot say: end it by hand.
-			if err := a.store.UpdateBroadcast(ctx, b.ID, map[string]any{"duration_minutes": max(1, int(cad.duration/time.Minute))}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "Demo database %s: a console channel, a campaign with its cadence compressed\n", a.cfg.DB)
@@ -101,6 +117,32 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 	cmd.Flags().BoolVar(&fast, "fast", false, "compress the whole campaign into under a minute")
 	cmd.Flags().BoolVar(&planOnly, "plan-only", false, "print the plan and stop")
 	return cmd
+}
+
+// demoMayReplace refuses to start the demo over a database that holds anything but an earlier
+// demo: starting afresh deletes the file.
+func (a *app) demoMayReplace(ctx context.Context) error {
+	if _, err := os.Stat(a.cfg.DB); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	s, err := models.Open(ctx, a.cfg.DB, models.Options{Now: a.now})
+	if err != nil {
+		return fmt.Errorf("%s is not a demo database (%v); the demo only replaces its own: give a new file with --db", a.cfg.DB, err)
+	}
+	defer s.Close()
+	camps, err := s.CampaignNames(ctx)
+	if err != nil {
+		return err
+	}
+	chans, err := s.Channels(ctx)
+	if err != nil {
+		return err
+	}
+	if len(camps) > 1 || len(camps) == 1 && camps[0] != demoCampaign || len(chans) > 1 || len(chans) == 1 && chans[0].Name != demoChannel {
+		return fmt.Errorf("%s holds your data (%s, %s), not an earlier demo; the demo never replaces it: drop --db, or give a new file",
+			a.cfg.DB, plural(len(camps), "campaign", "campaigns"), plural(len(chans), "channel", "channels"))
+	}
+	return nil
 }
 
 func mustNormalize(s string) string {
@@ -139,8 +181,7 @@ func (a *app) runDemo(ctx context.Context, id int64, end time.Time) error {
 		}
 		if !ended && !a.now().Before(end) {
 			ended = true
-			if err := a.store.UpdateBroadcast(ctx, id, map[string]any{"status": models.BroadcastEnded,
-				"ended_at": models.NewTime(a.now())}); err != nil {
+			if _, err := a.life.End(ctx, id, a.now(), "", false); err != nil {
 				cancel()
 				return err
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -10,34 +9,40 @@ import (
 )
 
 // The moments of a live: it starts (the "we are live" post goes now), it ends (replay posts count
-// from now), its replay is online (replay posts waiting for it go).
+// from now), its replay is online (replay posts waiting for it go), and the undo of an end or a
+// cancel. Each goes through the scheduler's lifecycle, which the daemon and a CMS share.
 
 func (a *app) broadcastLiveCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "live ID",
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "live ID [--force]",
 		Short: "The broadcast has started: the \"we are live\" post goes out now",
-		Args:  cobra.ExactArgs(1),
+		Long: `live records that the broadcast started now: its "we are live" posts are due at once, and the
+teasers and reminders not sent yet are cancelled. More than an hour before the planned start it
+asks for --force (a wrong id is more likely than a live a day early).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			b, _, err := a.openBroadcast(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			if b.Status != models.BroadcastScheduled {
-				return fmt.Errorf("broadcast %d is %s; only a scheduled broadcast can go live", b.ID, b.Status)
-			}
-			if err := a.store.UpdateBroadcast(ctx, b.ID, map[string]any{"status": models.BroadcastLive,
-				"started_at": models.NewTime(a.now())}); err != nil {
+			if _, err := a.life.GoLive(ctx, b.ID, a.now(), force); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "Broadcast %d is live: its \"we are live\" posts are due now; teasers and reminders not sent yet are skipped.\n", b.ID)
-			return a.replanAndShow(ctx, b.ID)
+			fmt.Fprintf(a.out, "Broadcast %d is live: its \"we are live\" posts are due now; teasers and reminders not sent yet are cancelled.\n\n", b.ID)
+			return a.printPlan(ctx, b.ID)
 		},
 	}
+	cmd.Flags().BoolVar(&force, "force", false, "mark it live even though its planned start is more than an hour away")
+	return cmd
 }
 
 func (a *app) broadcastEndCmd() *cobra.Command {
-	var replay string
+	var (
+		replay string
+		force  bool
+	)
 	cmd := &cobra.Command{
 		Use:   "end ID [--replay URL]",
 		Short: "The broadcast has ended: replay posts count from now (and go once the replay URL is known)",
@@ -48,34 +53,20 @@ func (a *app) broadcastEndCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if b.Status == models.BroadcastEnded || b.Status == models.BroadcastCancelled {
-				return fmt.Errorf("broadcast %d is already %s", b.ID, b.Status)
-			}
-			cols := map[string]any{"status": models.BroadcastEnded, "ended_at": models.NewTime(a.now())}
-			if b.StartedAt.IsZero() {
-				start := a.now()
-				if b.StartsAt.Before(start) {
-					start = b.StartsAt.Time
-				}
-				cols["started_at"] = models.NewTime(start)
-			}
-			if replay != "" {
-				if err := models.ValidWatchURL(replay); err != nil {
-					return err
-				}
-				cols["replay_url"] = replay
-			}
-			if err := a.store.UpdateBroadcast(ctx, b.ID, cols); err != nil {
+			if _, err := a.life.End(ctx, b.ID, a.now(), replay, force); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "Broadcast %d has ended.\n", b.ID)
 			if replay == "" && b.ReplayURL == "" {
 				fmt.Fprintf(a.out, "Replay posts wait for the replay URL: onair broadcast replay %d URL\n", b.ID)
 			}
-			return a.replanAndShow(ctx, b.ID)
+			fmt.Fprintln(a.out, "Undo: onair broadcast reopen", b.ID)
+			fmt.Fprintln(a.out)
+			return a.printPlan(ctx, b.ID)
 		},
 	}
 	cmd.Flags().StringVar(&replay, "replay", "", "the replay's URL, if already online")
+	cmd.Flags().BoolVar(&force, "force", false, "end it even though its planned start is more than an hour away")
 	return cmd
 }
 
@@ -93,14 +84,37 @@ func (a *app) broadcastReplayCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if b.Status == models.BroadcastCancelled {
-				return errors.New("the broadcast is cancelled; its replay posts stay cancelled")
-			}
-			if err := a.store.UpdateBroadcast(ctx, b.ID, map[string]any{"replay_url": args[1]}); err != nil {
+			if _, err := a.life.SetReplay(ctx, b.ID, args[1]); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "Replay of broadcast %d set.\n", b.ID)
-			return a.replanAndShow(ctx, b.ID)
+			fmt.Fprintf(a.out, "Replay of broadcast %d set.\n\n", b.ID)
+			return a.printPlan(ctx, b.ID)
+		},
+	}
+}
+
+func (a *app) broadcastReopenCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "reopen ID",
+		Short: "Undo a cancel or an end: the posts whose time is still ahead are planned again",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			b, _, err := a.openBroadcast(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			res, err := a.life.Reopen(ctx, b.ID)
+			if err != nil {
+				return err
+			}
+			now, err := a.store.BroadcastByID(ctx, b.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "Broadcast %d reopened: it is %s again (%s planned again).\n\n", b.ID, now.Status,
+				plural(res.Updated+res.Created, "post", "posts"))
+			return a.printPlan(ctx, b.ID)
 		},
 	}
 }

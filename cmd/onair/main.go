@@ -37,6 +37,7 @@ type app struct {
 	now     func() time.Time
 	store   *models.Store
 	planner *scheduler.Planner
+	life    *scheduler.Lifecycle // every change of a broadcast's or a post's state
 	sealer  *scheduler.Vault // loaded on demand: see vault
 }
 
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, out, errOut io.Writer, now func() t
 	root.SetOut(out)
 	root.SetErr(errOut)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(errOut, "onair: "+err.Error())
+		fmt.Fprintln(errOut, "onair: "+explain(err))
 		var ec exitCode
 		if errors.As(err, &ec) {
 			return ec.code
@@ -101,6 +102,7 @@ func (a *app) open(ctx context.Context) error {
 	}
 	a.store = s
 	a.planner = scheduler.NewPlanner(s, a.now, nil)
+	a.life = scheduler.NewLifecycle(s, a.planner)
 	return nil
 }
 

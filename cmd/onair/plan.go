@@ -53,6 +53,7 @@ type postView struct {
 	Network  string `json:"network"`
 	TimeZone string `json:"time_zone"` // its campaign's
 	DueLocal string `json:"due_local"`
+	State    string `json:"state"` // the status as shown: "retrying (try 2 failed)" for a planned post waiting for its next try
 
 	loc *time.Location
 }
@@ -173,9 +174,18 @@ func (a *app) postViews(ctx context.Context, posts []models.Post, c *models.Camp
 	for i, p := range posts {
 		loc := zones[p.BroadcastID]
 		out[i] = postView{Post: p, Channel: chans[p.ChannelID].Name, Network: chans[p.ChannelID].Network,
-			TimeZone: loc.String(), DueLocal: p.DueAt.In(loc).Format(time.RFC3339), loc: loc}
+			TimeZone: loc.String(), DueLocal: p.DueAt.In(loc).Format(time.RFC3339), State: postState(p, loc), loc: loc}
 	}
 	return out, chans, nil
+}
+
+// postState is a post's status as a marketer reads it: a planned post that failed and waits for
+// its next try says so, rather than looking untouched.
+func postState(p models.Post, loc *time.Location) string {
+	if p.Status == models.PostPlanned && p.Attempts > 0 && p.Error != "" && !p.NextAttemptAt.IsZero() {
+		return fmt.Sprintf("retrying (%s, next try %s)", plural(p.Attempts, "try", "tries"), p.NextAttemptAt.In(loc).Format("15:04:05"))
+	}
+	return p.Status
 }
 
 // postZones finds the zone each post's times are shown in: its broadcast's campaign's (c when the
@@ -248,7 +258,7 @@ func (a *app) printPlanJSON(ctx context.Context, arg string) error {
 	if err != nil {
 		return err
 	}
-	return printJSON(a.out, planView{Broadcast: newBroadcastView(*b, c, counts[b.ID]), Posts: views, Unplanned: missing, XCost: cost})
+	return printJSON(a.out, planView{Broadcast: newBroadcastView(*b, c, counts[b.ID], a.now()), Posts: views, Unplanned: missing, XCost: cost})
 }
 
 // planStep is one step of the timeline: its copies on each channel, and the channels where the
@@ -317,7 +327,7 @@ func (a *app) printPlan(ctx context.Context, id int64) error {
 	}
 	fmt.Fprintf(a.out, "Broadcast %d · %s\n", b.ID, b.Title)
 	fmt.Fprintf(a.out, "Starts %s (%s) · %d min · campaign %s · %s\n", showTime(b.StartsAt.Time, loc),
-		until(a.now(), b.StartsAt.Time), int(b.Duration().Minutes()), name, b.Status)
+		until(a.now(), b.StartsAt.Time), int(b.Duration().Minutes()), name, scheduler.Phase(b, a.now()))
 	if b.Error != "" {
 		fmt.Fprintf(a.out, "\n✗ %s\n", b.Error)
 	}
@@ -365,7 +375,7 @@ func (a *app) printPlan(ctx context.Context, id int64) error {
 					flags += " · image " + filepath.Base(o.Image)
 				}
 			}
-			fmt.Fprintf(a.out, "  [%d] %s (%s) · %s · %s%s\n", v.ID, v.Channel, v.Network, strings.ToUpper(v.Status), length, flags)
+			fmt.Fprintf(a.out, "  [%d] %s (%s) · %s · %s%s\n", v.ID, v.Channel, v.Network, strings.ToUpper(v.State), length, flags)
 			if v.Error != "" && v.Status != models.PostPlanned {
 				fmt.Fprintf(a.out, "      ! %s\n", v.Error)
 			}

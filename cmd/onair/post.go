@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onairhq/onair/models"
-	"github.com/onairhq/onair/scheduler"
 )
 
 func (a *app) postCmd() *cobra.Command {
@@ -91,7 +90,7 @@ func (a *app) postListCmd() *cobra.Command {
 			fmt.Fprintln(tw, "ID\tBROADCAST\tDUE\tKIND\tSTEP\tCHANNEL\tSTATUS\tTEXT")
 			for _, v := range views {
 				fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.BroadcastID, showTime(v.DueAt.Time, v.loc), v.Kind, v.Step,
-					v.Channel, v.Status, short(v.Text, 50))
+					v.Channel, v.State, short(v.Text, 50))
 			}
 			return tw.Flush()
 		},
@@ -144,7 +143,7 @@ func (a *app) postShowCmd() *cobra.Command {
 			fmt.Fprintf(tw, "Kind\t%s %s\n", v.Kind, v.Step)
 			fmt.Fprintf(tw, "Channel\t%s (%s)\n", v.Channel, v.Network)
 			fmt.Fprintf(tw, "Due\t%s (%s)\n", showTime(v.DueAt.Time, loc), until(a.now(), v.DueAt.Time))
-			fmt.Fprintf(tw, "Status\t%s\n", v.Status)
+			fmt.Fprintf(tw, "Status\t%s\n", v.State)
 			if v.Error != "" {
 				fmt.Fprintf(tw, "Note\t%s\n", v.Error)
 			}
@@ -166,7 +165,6 @@ func (a *app) postShowCmd() *cobra.Command {
 	return cmd
 }
 
-var pendingStatuses = []string{models.PostPlanned, models.PostHeld, models.PostInvalid}
 
 func (a *app) postEditCmd() *cobra.Command {
 	var text string
@@ -188,35 +186,11 @@ func (a *app) postEditCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !models.Pending(p.Status) {
-				return fmt.Errorf("post %d is %s; only planned, held or invalid posts can be edited", p.ID, p.Status)
-			}
-			chans, err := a.store.ChannelsByID(ctx, []int64{p.ChannelID})
+			p, err = a.life.EditPost(ctx, p.ID, text)
 			if err != nil {
 				return err
 			}
-			n, max, err := scheduler.Measure(chans[p.ChannelID], text)
-			if err != nil {
-				return fmt.Errorf("%v; shorten it", err)
-			}
-			status := p.Status
-			if status == models.PostInvalid {
-				status = models.PostPlanned
-			}
-			cols := map[string]any{"text": text, "edited": true, "length": n, "max_length": max, "status": status}
-			if status == models.PostPlanned {
-				cols["error"] = ""
-			}
-			ok, err := a.store.UpdatePost(ctx, p.ID, pendingStatuses, cols)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("post %d changed while you edited it (it may be going out now); see `onair post show %d`", p.ID, p.ID)
-			}
-			if _, err := a.planner.Plan(ctx, p.BroadcastID); err != nil {
-				return err
-			}
+			n, max, status := p.Length, p.MaxLength, p.Status
 			lim := ""
 			if max > 0 {
 				lim = fmt.Sprintf(" of %d", max)
@@ -240,15 +214,8 @@ func (a *app) postSkipCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !models.Pending(p.Status) {
-				return fmt.Errorf("post %d is %s; only planned, held or invalid posts can be skipped", p.ID, p.Status)
-			}
-			ok, err := a.store.UpdatePost(ctx, p.ID, pendingStatuses, map[string]any{"status": models.PostSkipped, "error": "skipped by hand"})
-			if err != nil {
+			if p, err = a.life.SkipPost(ctx, p.ID); err != nil {
 				return err
-			}
-			if !ok {
-				return fmt.Errorf("post %d changed meanwhile (it may be going out now); see `onair post show %d`", p.ID, p.ID)
 			}
 			fmt.Fprintf(a.out, "Post %d (%s %s) skipped: it will not go out.\n", p.ID, p.Kind, p.Step)
 			return nil

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/scheduler"
 )
 
 func (a *app) postResolveCmd() *cobra.Command {
@@ -39,29 +39,17 @@ arrived, the post becomes "unknown" (onair post list --status unknown). Look at 
 			if err != nil {
 				return err
 			}
-			allowed := []string{models.PostUnknown}
-			if resend {
-				allowed = append(allowed, models.PostFailed) // a failed post can be tried again by hand
-			}
-			cols := map[string]any{}
+			how := scheduler.ResolvedSent
 			switch {
-			case sent:
-				cols = map[string]any{"status": models.PostSent, "sent_at": models.NewTime(a.now()), "remote_url": remoteURL,
-					"error": "marked sent by hand"}
 			case resend:
-				cols = map[string]any{"status": models.PostPlanned, "due_at": models.NewTime(a.now()), "next_attempt_at": models.Time{},
-					"attempts": 0, "error": "resent by hand", "expires_at": models.Time{}}
+				how = scheduler.ResolvedResend
 			case skip:
-				cols = map[string]any{"status": models.PostSkipped, "error": "skipped by hand after an interrupted send"}
+				how = scheduler.ResolvedSkip
 			}
-			ok, err := a.store.UpdatePost(ctx, p.ID, allowed, cols)
-			if err != nil {
+			if p, err = a.life.ResolvePost(ctx, p.ID, how, remoteURL); err != nil {
 				return err
 			}
-			if !ok {
-				return fmt.Errorf("post %d is %s; only unknown posts (or failed ones, with --resend) can be resolved", p.ID, p.Status)
-			}
-			fmt.Fprintf(a.out, "Post %d is now %s.\n", p.ID, cols["status"])
+			fmt.Fprintf(a.out, "Post %d is now %s.\n", p.ID, p.Status)
 			return nil
 		},
 	}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/scheduler"
+)
+
+// explain words an error for the marketer: the lower layers say what is wrong, this file says
+// what to type next. It is the one place that turns the scheduler's refusal codes into commands.
+func explain(err error) string {
+	var r *scheduler.Refusal
+	if !errors.As(err, &r) {
+		return err.Error()
+	}
+	if h := refusalHint(r); h != "" {
+		return r.Msg + "; " + h
+	}
+	return r.Msg
+}
+
+func refusalHint(r *scheduler.Refusal) string {
+	b := r.Broadcast
+	if r.Post != 0 {
+		switch r.Code {
+		case scheduler.RefusedChanged:
+			return fmt.Sprintf("see `onair post show %d`", r.Post)
+		case scheduler.RefusedInput:
+			return "shorten it, or drop the post with `onair post skip " + fmt.Sprint(r.Post) + "`"
+		case scheduler.RefusedState:
+			if r.Status == models.PostCancelled {
+				return fmt.Sprintf("its broadcast was cancelled or re-planned; `onair broadcast reopen %d` brings back what is still ahead", b)
+			}
+		}
+		return ""
+	}
+	switch r.Code {
+	case scheduler.RefusedEarly:
+		flag := map[scheduler.Action]string{scheduler.ActGoLive: "live", scheduler.ActEnd: "end"}[r.Action]
+		return fmt.Sprintf("if that is the right broadcast, add --force: `onair broadcast %s %d --force` (or move it: `onair broadcast reschedule %d --at ...`)", flag, b, b)
+	case scheduler.RefusedOver:
+		return fmt.Sprintf("lengthen it with `onair broadcast edit %d --duration 2h`, then `onair broadcast reopen %d`", b, b)
+	case scheduler.RefusedChanged:
+		return fmt.Sprintf("see `onair broadcast show %d`", b)
+	case scheduler.RefusedState:
+		switch {
+		case r.Status == models.BroadcastCancelled:
+			return fmt.Sprintf("undo the cancel first: `onair broadcast reopen %d`", b)
+		case r.Action == scheduler.ActReopen:
+			return fmt.Sprintf("only a cancelled or ended broadcast can be reopened; see `onair broadcast show %d`", b)
+		case r.Action == scheduler.ActEnd:
+			return fmt.Sprintf("to give its replay: `onair broadcast replay %d URL`; to undo the end: `onair broadcast reopen %d`", b, b)
+		case r.Action == scheduler.ActGoLive && r.Status == models.BroadcastEnded:
+			return fmt.Sprintf("to undo the end: `onair broadcast reopen %d`", b)
+		}
+	}
+	return ""
+}
