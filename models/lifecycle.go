@@ -100,14 +100,15 @@ func (s *Store) BroadcastsToAdvance(ctx context.Context, now time.Time) ([]Broad
 // NormalizeStart rewrites a broadcast's starts_at in onair's own form when a CMS wrote another
 // one the contract accepts (Unix seconds, "YYYY-MM-DD HH:MM" UTC text): text comparison in SQL,
 // which orders listings and finds the broadcasts the clock reached, needs the one fixed-width
-// form. It writes only while the column still holds raw. PostgreSQL's column is a timestamp:
+// form. It writes only while the column still holds raw, and reports whether it wrote. PostgreSQL's column is a timestamp:
 // nothing to do there.
-func (s *Store) NormalizeStart(ctx context.Context, id int64, raw string, t time.Time) error {
+func (s *Store) NormalizeStart(ctx context.Context, id int64, raw string, t time.Time) (bool, error) {
 	if s.engine == EnginePostgres {
-		return nil
+		return false, nil
 	}
-	return s.db.WithContext(ctx).Exec(`UPDATE broadcasts SET starts_at = ? WHERE id = ? AND starts_at = ?`,
-		NewTime(t), id, raw).Error
+	res := s.db.WithContext(ctx).Exec(`UPDATE broadcasts SET starts_at = ? WHERE id = ? AND CAST(starts_at AS TEXT) = ?`,
+		NewTime(t), id, raw)
+	return res.RowsAffected == 1, res.Error
 }
 
 // RawStarts returns the starts_at text of broadcasts whose column is not in onair's own form

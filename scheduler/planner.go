@@ -226,13 +226,23 @@ func (p *Planner) save(ctx context.Context, pl *batchPlan) ([]PlanResult, error)
 		if err := tx.CreatePosts(ctx, creates); err != nil {
 			return fmt.Errorf("create posts: %w", err)
 		}
-		for id, raw := range pl.rawStarts {
+		for i, id := range pl.ids {
+			raw, ok := pl.rawStarts[id]
+			if !ok {
+				continue
+			}
 			t, err := models.ParseTime(raw)
 			if err != nil || t.Year() < 1970 || t.Year() > 9999 {
 				continue // not a time: the row's error says so
 			}
-			if err := tx.NormalizeStart(ctx, id, raw, t); err != nil {
+			wrote, err := tx.NormalizeStart(ctx, id, raw, t)
+			if err != nil {
 				return fmt.Errorf("normalise broadcast %d start: %w", id, err)
+			}
+			if wrote {
+				// The same instant, written in onair's form: the trigger counted it as a
+				// change (revision + 1), which this plan already covers.
+				results[i].Revision++
 			}
 		}
 		acks := make([]models.PlanAck, len(pl.ids))

@@ -62,6 +62,17 @@ func (s *session) ok(args ...string) string {
 	return out
 }
 
+// saved runs a command that saves a broadcast whose plan has posts that cannot go out: it exits 1
+// and says so, and prints the plan. It returns the plan.
+func (s *session) saved(args ...string) string {
+	s.t.Helper()
+	out, errOut, code := s.run(args...)
+	if code != 1 || !strings.Contains(errOut, "is saved, but not every post can go out") {
+		s.t.Fatalf("onair %s: exit %d, want 1 and a word on the posts that cannot go out\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
 // fails runs a command that must fail and returns its error output.
 func (s *session) fails(args ...string) string {
 	s.t.Helper()
@@ -276,7 +287,7 @@ func TestTooLongForX(t *testing.T) {
 	store.Close()
 	s.ok("campaign", "edit", "Spring launch", "--channels", "preview,brand-x")
 	long := strings.Repeat("Une collection incroyable, ", 12)
-	out := s.ok("broadcast", "edit", "1", "--title", long)
+	out := s.saved("broadcast", "edit", "1", "--title", long)
 	for _, want := range []string{"post(s) too long", "on brand-x: too long for x", "✗", "over", "INVALID"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan after a long title does not show %q:\n%s", want, out)

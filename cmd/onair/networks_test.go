@@ -701,7 +701,7 @@ func TestMastodonLimitsAtPlanTime(t *testing.T) {
 	s.ok("campaign", "add", "Long titles", "--tz", "Europe/Paris", "--channels", "masto-big,masto-stock",
 		"--teasers", "1d", "--reminders", "", "--replay-after", "")
 	title := strings.TrimSpace(strings.Repeat("Une collection incroyable, ", 17))
-	s.ok("broadcast", "add", "--campaign", "Long titles", "--title", title, "--at", "2027-03-30 18:00",
+	s.saved("broadcast", "add", "--campaign", "Long titles", "--title", title, "--at", "2027-03-30 18:00",
 		"--watch-url", "https://example.com/live/1")
 	posts := s.posts("1")
 	onBig, onStock := posts["teaser 1d masto-big"], posts["teaser 1d masto-stock"]
