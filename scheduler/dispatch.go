@@ -153,7 +153,7 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 			rec.flush()
 		}
 	}
-	if reason := overtakenAtSend(&b, p.Kind); reason != "" {
+	if reason := overtakenAtSend(&b, p.Kind, d.now()); reason != "" {
 		// The broadcast moved on (a CMS wrote it, or it was cancelled) after this post was
 		// claimed and before the plan caught up: it does not go out.
 		rec.add(p.ID, models.Outcome{Status: models.PostCancelled, Error: reason, Refund: true, NoAttempt: true})
@@ -239,13 +239,23 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 	return stop, nil
 }
 
-// overtakenAtSend is why a claimed post must not go out given its broadcast as it is now:
-// cancelled, or past the post's moment (see overtaken).
-func overtakenAtSend(b *models.Broadcast, kind string) string {
+// overtakenAtSend is why a claimed post must not go out given its broadcast as it is at now:
+// cancelled, or past the post's moment (see overtaken), by its status or by the clock (a CMS
+// that moved the start may not have been planned yet).
+func overtakenAtSend(b *models.Broadcast, kind string, now time.Time) string {
 	if b.Status == models.BroadcastCancelled {
 		return "the broadcast was cancelled"
 	}
-	return overtaken(b, kind)
+	if reason := overtaken(b, kind); reason != "" {
+		return reason
+	}
+	switch {
+	case (kind == models.KindTeaser || kind == models.KindReminder) && !b.StartsAt.IsZero() && !now.Before(b.Start()):
+		return "the broadcast went live before it was due"
+	case kind == models.KindLive && !b.StartsAt.IsZero() && !now.Before(b.EndsAt()):
+		return "the broadcast ended before it was due"
+	}
+	return ""
 }
 
 // message builds what the poster sends for post p: its text, its broadcast's links, the options
