@@ -122,23 +122,48 @@ type Rejected struct{ Err error }
 func (e *Rejected) Error() string { return "refused by the network: " + e.Err.Error() }
 func (e *Rejected) Unwrap() error { return e.Err }
 
+// Uncertain means the network may have acted on the request and onair cannot tell, nor can the
+// network deduplicate a second try (a Slack or Discord webhook that timed out after the request
+// was written, a connection dropped after sending, a 5xx from a receiver that may have acted):
+// sending again could post twice. The post needs a person to check the channel.
+type Uncertain struct{ Err error }
+
+func (e *Uncertain) Error() string { return "outcome unknown: " + e.Err.Error() }
+func (e *Uncertain) Unwrap() error { return e.Err }
+
+// Misconfigured means the channel's settings cannot work as they are (a certificate the system
+// does not trust, a host name the certificate does not cover, a redirect loop, an address that
+// moved): every try would fail the same way until a person fixes them. Nothing was sent.
+type Misconfigured struct{ Err error }
+
+func (e *Misconfigured) Error() string { return "channel misconfigured: " + e.Err.Error() }
+func (e *Misconfigured) Unwrap() error { return e.Err }
+
 // Already means the network already has this post (a resend after a crash found it): it counts
 // as sent.
 type Already struct{ Receipt Receipt }
 
 func (e *Already) Error() string { return "already posted" }
 
-// Classify returns the kind of err: "retry", "rate-limited", "auth", "rejected", "already".
+// Classify returns the kind of err: "retry", "rate-limited", "auth", "rejected", "already",
+// "unknown" (*Uncertain: do not resend, a person checks) or "misconfigured" (*Misconfigured:
+// stop the channel until its settings are fixed; the post was not sent).
 func Classify(err error) string {
 	var (
 		rl *RateLimited
 		au *Auth
 		rj *Rejected
 		al *Already
+		un *Uncertain
+		mc *Misconfigured
 	)
 	switch {
 	case errors.As(err, &al):
 		return "already"
+	case errors.As(err, &un):
+		return "unknown"
+	case errors.As(err, &mc):
+		return "misconfigured"
 	case errors.As(err, &rl):
 		return "rate-limited"
 	case errors.As(err, &au):
