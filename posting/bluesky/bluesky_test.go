@@ -8,8 +8,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -615,7 +617,7 @@ func TestErrorMapping(t *testing.T) {
 				t.Fatalf("%v: %s, want %s with %q", err, kindOf(err), tt.kind, tt.words)
 			}
 			var rl *posting.RateLimited
-			if errors.As(err, &rl) && !rl.Until.Equal(start.Add(30*time.Second).Truncate(time.Second)) {
+			if errors.As(err, &rl) && !rl.Until.Equal(start.Add(30*time.Second).Truncate(time.Second).Add(posting.ResetMargin)) {
 				t.Errorf("until %v, want RateLimit-Reset %v", rl.Until, start.Add(30*time.Second))
 			}
 			if n := len(e.srv.Posts(e.did)); n != tt.posts {
@@ -643,7 +645,7 @@ func TestWritePointsRateLimit(t *testing.T) {
 	if !errors.As(err, &rl) {
 		t.Fatalf("%v", err)
 	}
-	if want := start.Add(70 * time.Minute); !rl.Until.Equal(want) {
+	if want := start.Add(70*time.Minute + posting.ResetMargin); !rl.Until.Equal(want) {
 		t.Errorf("until %v, want the window's reset %v", rl.Until, want)
 	}
 	e.clock.Advance(time.Hour)
@@ -686,7 +688,7 @@ func TestLogin(t *testing.T) {
 	}
 	_, err = Login(ctx, e.srv.Client(), e.srv.URL, handle, password)
 	var rl *posting.RateLimited
-	if !errors.As(err, &rl) || !rl.Until.Equal(start.Add(5*time.Minute)) || !strings.Contains(err.Error(), "30 logins") {
+	if !errors.As(err, &rl) || !rl.Until.Equal(start.Add(5*time.Minute+posting.ResetMargin)) || !strings.Contains(err.Error(), "30 logins") {
 		t.Errorf("31st login: %v", err)
 	}
 	e.clock.Advance(5 * time.Minute)
@@ -755,5 +757,24 @@ func TestConcurrentPostsRenewOnce(t *testing.T) {
 	}
 	if n := len(e.srv.Posts(e.did)); n != 8 {
 		t.Errorf("%d posts", n)
+	}
+}
+
+// A reset further than a day's window (and an hour) is not believed: the hold is cut to
+// posting.MaxDailyHold; Bluesky's daily caps (35,000 points, 300 logins) still hold a full day.
+func TestResetTimeCap(t *testing.T) {
+	now := start
+	for _, tt := range []struct {
+		name string
+		h    http.Header
+		want time.Time
+	}{
+		{"ten years of Retry-After", http.Header{"Retry-After": {"315360000"}}, now.Add(posting.MaxDailyHold)},
+		{"a daily reset", http.Header{"Ratelimit-Reset": {strconv.FormatInt(now.Add(23*time.Hour).Unix(), 10)}}, now.Add(23*time.Hour + posting.ResetMargin)},
+		{"a reset next year", http.Header{"Ratelimit-Reset": {strconv.FormatInt(now.AddDate(1, 0, 0).Unix(), 10)}}, now.Add(posting.MaxDailyHold)},
+	} {
+		if got := resetTime(tt.h, now); !got.Equal(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

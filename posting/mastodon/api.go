@@ -109,8 +109,13 @@ func (p *Poster) answerError(resp *http.Response, body []byte, r apiRequest, m p
 			"or the account is disabled or suspended; check the account on %s, log in again with `onair channel login %s`, "+
 			"then `onair channel resume %s`", host, code, msg, LoginScopes, host, name, name)}
 	case code == http.StatusTooManyRequests:
-		return &posting.RateLimited{Until: rateLimitEnd(resp.Header, now), Err: fmt.Errorf("%s limits how many requests an account "+
-			"makes (%d %s); nothing goes out on this channel until then", host, code, msg)}
+		until := rateLimitEnd(resp.Header, now)
+		note := ""
+		if capped, cut := posting.Hold(until, now, posting.MaxHold); cut {
+			until, note = capped, " ("+posting.HoldNote(until, now, posting.MaxHold)+")"
+		}
+		return &posting.RateLimited{Until: until, Err: fmt.Errorf("%s limits how many requests an account "+
+			"makes (%d %s); nothing goes out on this channel until then%s", host, code, msg, note)}
 	case code == http.StatusServiceUnavailable:
 		if d, ok := retryAfter(resp.Header, now); ok {
 			return &posting.Retryable{Err: fmt.Errorf("%s is busy (%d %s) and asked to try again in %s", host, code, msg, d.Round(time.Second))}

@@ -329,10 +329,10 @@ func TestRateLimitEnd(t *testing.T) {
 		want    time.Time
 	}{
 		{"Mastodon's ISO 8601 reset", map[string]string{"X-RateLimit-Reset": "2027-03-30T16:05:00.000000Z"}, now.Add(5 * time.Minute)},
-		{"GoToSocial's reset with an offset", map[string]string{"X-Ratelimit-Reset": "2027-03-30T18:02:00+02:00"}, now.Add(2 * time.Minute)},
+		{"GoToSocial's reset with an offset", map[string]string{"X-Ratelimit-Reset": "2027-03-30T18:02:00+02:00"}, now.Add(2*time.Minute + posting.ResetMargin)},
 		{"Retry-After seconds first", map[string]string{"Retry-After": "90", "X-RateLimit-Reset": "2027-03-30T16:05:00Z"}, now.Add(90 * time.Second)},
-		{"Retry-After date", map[string]string{"Retry-After": "Tue, 30 Mar 2027 16:10:00 GMT"}, now.Add(10 * time.Minute)},
-		{"Unix reset", map[string]string{"X-RateLimit-Reset": "1806422700"}, time.Unix(1806422700, 0)},
+		{"Retry-After date", map[string]string{"Retry-After": "Tue, 30 Mar 2027 16:10:00 GMT"}, now.Add(10*time.Minute + posting.ResetMargin)},
+		{"Unix reset", map[string]string{"X-RateLimit-Reset": "1806422700"}, time.Unix(1806422700, 0).Add(posting.ResetMargin)},
 		{"reset already past: a minute", map[string]string{"X-RateLimit-Reset": "2027-03-30T15:59:00Z"}, now.Add(time.Minute)},
 		{"nothing said: five minutes", nil, now.Add(5 * time.Minute)},
 		{"unreadable: five minutes", map[string]string{"X-RateLimit-Reset": "soon"}, now.Add(5 * time.Minute)},

@@ -263,7 +263,11 @@ func (p *Poster) answer(resp *http.Response, m posting.Message, now time.Time) (
 	case code == http.StatusConflict:
 		return receipt, &posting.Already{Receipt: receipt}
 	case code == http.StatusTooManyRequests:
-		return receipt, &posting.RateLimited{Until: resetTime(resp.Header, now), Err: what}
+		until, note := resetTime(resp.Header, now)
+		if note != "" {
+			what = fmt.Errorf("%w (%s)", what, note)
+		}
+		return receipt, &posting.RateLimited{Until: until, Err: what}
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		return receipt, &posting.Auth{Err: what}
 	case code >= 500 && code != http.StatusServiceUnavailable && !p.deduplicates():
@@ -293,15 +297,22 @@ func (p *Poster) host() string {
 }
 
 // resetTime reads when a 429 ends: Retry-After (seconds or an HTTP date), X-RateLimit-Reset or
-// RateLimit-Reset (Unix seconds, seconds from now when small, or RFC 3339), else a minute.
-func resetTime(h http.Header, now time.Time) time.Time {
+// RateLimit-Reset (Unix seconds, seconds from now when small, or RFC 3339), else a minute; at
+// most posting.MaxHold from now (note then says so).
+func resetTime(h http.Header, now time.Time) (until time.Time, note string) {
+	until = now.Add(time.Minute)
 	if t, ok := posting.RetryAfter(h, now); ok {
-		return t
-	}
-	for _, name := range []string{"X-RateLimit-Reset", "RateLimit-Reset", "X-Rate-Limit-Reset"} {
-		if t, ok := posting.ResetAt(h.Get(name), now); ok {
-			return t
+		until = t
+	} else {
+		for _, name := range []string{"X-RateLimit-Reset", "RateLimit-Reset", "X-Rate-Limit-Reset"} {
+			if t, ok := posting.ResetAt(h.Get(name), now); ok {
+				until = t
+				break
+			}
 		}
 	}
-	return now.Add(time.Minute)
+	if capped, cut := posting.Hold(until, now, posting.MaxHold); cut {
+		return capped, posting.HoldNote(until, now, posting.MaxHold)
+	}
+	return until, ""
 }
