@@ -25,6 +25,10 @@ type Message struct {
 	// (a timeout, a crash mid-send): an adapter whose network can tell looks for the post before
 	// creating it again, and reports *Already when it finds it.
 	Attempt int `json:"attempt,omitempty"`
+	// FirstTriedAt is when the post's first try started (zero: unknown). A network that is
+	// searched for an earlier try's post is searched back to it (less a margin for clocks);
+	// without it, back to DueAt less that margin.
+	FirstTriedAt time.Time `json:"first_tried_at,omitzero"`
 	// Description is the broadcast's description (a link card's text).
 	Description string `json:"description,omitempty"`
 	// Lang is the campaign's language ("en", "fr"), for networks that tag posts with one.

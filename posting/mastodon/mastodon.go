@@ -48,6 +48,9 @@ type Poster struct {
 	// advance a fake clock instead of sleeping.
 	wait func(ctx context.Context, d time.Duration) error
 
+	// lookupPages bounds the resend lookup (maxLookupPages unless set, by tests).
+	lookupPages int
+
 	mu        sync.Mutex
 	accountID string // the token's account, read once (verify_credentials)
 }
