@@ -92,9 +92,7 @@ func newXRPC(pds string, client *http.Client, timeout time.Duration) (*xrpcClien
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	if client == nil {
-		client = &http.Client{}
-	}
+	client = posting.HTTPClient(client, 0)
 	return &xrpcClient{pds: strings.TrimRight(pds, "/"), http: client, timeout: timeout}, nil
 }
 

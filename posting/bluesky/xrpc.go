@@ -182,6 +182,9 @@ func classify(err error, now time.Time, what string) error {
 	}
 	e := asXRPC(err)
 	if e == nil {
+		if mis := posting.Misconfiguration(err, pdsOf(err)); mis != nil {
+			return mis
+		}
 		return &posting.Retryable{Err: fmt.Errorf("%s: %w", what, err)}
 	}
 	switch {
@@ -221,4 +224,15 @@ func resetTime(h http.Header, now time.Time) time.Time {
 		until = now.Add(posting.MaxDailyHold)
 	}
 	return until
+}
+
+// pdsOf names the address a failed request went to, for a message.
+func pdsOf(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			return u.Scheme + "://" + u.Host
+		}
+	}
+	return "the PDS"
 }

@@ -69,9 +69,7 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if client == nil {
-		client = &http.Client{}
-	}
+	client = posting.HTTPClient(client, 0)
 	cfg.Server = base.String()
 	return &Poster{Now: time.Now, cfg: cfg, base: base, client: client, wait: sleep}, nil
 }
