@@ -778,3 +778,17 @@ func TestResetTimeCap(t *testing.T) {
 		}
 	}
 }
+
+// The account's own password opens a full session (scope com.atproto.access) on a real PDS: onair
+// refuses it at login and asks for an app password.
+func TestLoginRefusesTheMainPassword(t *testing.T) {
+	e := setup(t)
+	e.srv.SetPassword(handle, "the-main-password")
+	_, err := Login(context.Background(), e.srv.Client(), e.srv.URL, handle, "the-main-password")
+	if kindOf(err) != "auth" || !strings.Contains(err.Error(), "App passwords") || strings.Contains(err.Error(), "the-main-password") {
+		t.Fatalf("%v: want a refusal that asks for an app password", err)
+	}
+	if _, err := Login(context.Background(), e.srv.Client(), e.srv.URL, handle, password); err != nil {
+		t.Errorf("app password: %v", err)
+	}
+}

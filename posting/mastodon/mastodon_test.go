@@ -393,3 +393,36 @@ func TestNew(t *testing.T) {
 		t.Error("an interrupted Mastodon send is resent: the key and the lookup keep it single")
 	}
 }
+
+// A token that may not publish is refused when the channel is added, when the server tells its
+// scopes (Mastodon 4.3+); a server that cannot tell (older Mastodon, GoToSocial) is believed.
+func TestMeChecksScopes(t *testing.T) {
+	tests := []struct {
+		name, scopes string
+		setup        func(*mastodontest.Server)
+		ok           bool
+	}{
+		{"onair's scopes", mastodontest.DefaultScopes, nil, true},
+		{"broad write", "read write", nil, true},
+		{"read only", "read", nil, false},
+		{"no write:statuses", "read:accounts read:statuses write:media", nil, false},
+		{"GoToSocial cannot tell", "read", func(s *mastodontest.Server) { s.SetGoToSocialMode(true) }, true},
+		{"old Mastodon cannot tell", "read", func(s *mastodontest.Server) { s.SetInstance(mastodontest.Instance{V1Only: true}) }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, clock, _ := fake(t)
+			if tt.setup != nil {
+				tt.setup(srv)
+			}
+			p := poster(t, srv, clock, srv.AddToken("brand", tt.scopes))
+			_, err := p.Me(context.Background())
+			if tt.ok != (err == nil) {
+				t.Fatalf("%v, want ok %v", err, tt.ok)
+			}
+			if !tt.ok && (posting.Classify(err) != "auth" || !strings.Contains(err.Error(), "write:statuses")) {
+				t.Errorf("%v: want an auth error naming write:statuses", err)
+			}
+		})
+	}
+}

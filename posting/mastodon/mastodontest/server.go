@@ -32,6 +32,7 @@ const (
 	RouteMediaShow          = "GET /api/v1/media/{id}"
 	RouteVerifyCredentials  = "GET /api/v1/accounts/verify_credentials"
 	RouteAccountStatuses    = "GET /api/v1/accounts/{id}/statuses"
+	RouteAppCredentials     = "GET /api/v1/apps/verify_credentials"
 	RouteInstanceV2         = "GET /api/v2/instance"
 	RouteInstanceV1         = "GET /api/v1/instance"
 	RouteApps               = "POST /api/v1/apps"
@@ -211,6 +212,7 @@ func New(t testing.TB) *Server {
 	s.route(mux, RouteMediaShow, authScopes("write", "write:media"), s.showMedia)
 	s.route(mux, RouteVerifyCredentials, authScopes("read", "read:accounts", "profile"), s.verifyCredentials)
 	s.route(mux, RouteAccountStatuses, authIfToken("read", "read:statuses"), s.accountStatuses)
+	s.route(mux, RouteAppCredentials, authScopes(knownScopes...), s.appCredentials)
 	s.route(mux, RouteInstanceV2, noAuth, s.instanceV2)
 	s.route(mux, RouteInstanceV1, noAuth, s.instanceV1)
 	s.route(mux, RouteApps, noAuth, s.createApp)
@@ -432,7 +434,10 @@ func authScopes(scopes ...string) authRule { return authRule{required: true, sco
 func authIfToken(scopes ...string) authRule { return authRule{optional: true, scopes: scopes} }
 
 // caller is who sent a request: nil when no token came (allowed on some routes).
-type caller struct{ account *account }
+type caller struct {
+	account *account
+	token   *token
+}
 
 type handler func(w http.ResponseWriter, r *http.Request, c caller)
 
@@ -520,7 +525,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rule authR
 	if !s.allowLocked(w, r, t.account) {
 		return caller{}, false
 	}
-	return caller{account: t.account}, true
+	return caller{account: t.account, token: t}, true
 }
 
 // hasScope reports whether granted holds one of wanted ("read" covers "read:statuses").
