@@ -190,7 +190,7 @@ func TestLinkCardWithThumbnail(t *testing.T) {
 		t.Errorf("a post without URL has a card: %+v", posts[2].Embed)
 	}
 	if n := e.srv.Requests(blueskytest.UploadBlob); n != 1 {
-		t.Errorf("%d uploads; the picture is uploaded once per Poster", n)
+		t.Errorf("%d uploads; the picture is uploaded once per account", n)
 	}
 
 	// The marketer deletes both posts: the PDS deletes the picture with them. The next post
@@ -790,5 +790,28 @@ func TestLoginRefusesTheMainPassword(t *testing.T) {
 	}
 	if _, err := Login(context.Background(), e.srv.Client(), e.srv.URL, handle, password); err != nil {
 		t.Errorf("app password: %v", err)
+	}
+}
+
+// The link card's picture belongs to the account's repository, not to a session: after the
+// session is renewed, and in a new Poster for the same account (the dispatcher builds one per
+// claim), the uploaded blob is reused.
+func TestThumbnailSurvivesRenewals(t *testing.T) {
+	e := setup(t)
+	pic := picture(t)
+	ctx := context.Background()
+	for i := range 3 {
+		m := message(10 + i)
+		m.WatchURL, m.Image = "https://brand.example/live", &posting.Image{Path: pic}
+		if _, err := e.poster(t).Post(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(3 * time.Hour) // the access JWT expired: the next post renews the session
+	}
+	if n := e.srv.Requests(blueskytest.RefreshSession); n < 2 {
+		t.Fatalf("%d renewals: the test did not renew the session", n)
+	}
+	if n := e.srv.Requests(blueskytest.UploadBlob); n != 1 {
+		t.Errorf("%d uploads, want 1: the picture was uploaded again after a renewal", n)
 	}
 }
