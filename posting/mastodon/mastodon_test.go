@@ -195,7 +195,7 @@ func TestErrorMapping(t *testing.T) {
 		{"429 GoToSocial", func(srv *mastodontest.Server, m *posting.Message) {
 			srv.SetGoToSocialMode(true)
 			srv.FailNext(mastodontest.RouteStatuses, mastodontest.TooManyRequests)
-		}, "rate-limited", 5 * time.Minute, []string{"rate limit reached"}},
+		}, "rate-limited", 5*time.Minute + posting.ResetMargin, []string{"rate limit reached"}},
 		{"500 retried", func(srv *mastodontest.Server, m *posting.Message) {
 			srv.FailNext(mastodontest.RouteStatuses, mastodontest.ServerError)
 		}, "retry", 0, []string{"500"}},
@@ -424,5 +424,38 @@ func TestMeChecksScopes(t *testing.T) {
 				t.Errorf("%v: want an auth error naming write:statuses", err)
 			}
 		})
+	}
+}
+
+// GoToSocial counts every request of an IP address in a window that opens with the first, and
+// writes its end truncated to the second: the hold lasts past the true end, so the retry at
+// the hold's end goes through instead of costing another wait.
+func TestGoToSocialRateLimitWindow(t *testing.T) {
+	srv, clock, token := fake(t)
+	srv.SetGoToSocialMode(true)
+	srv.SetRateLimit(3, 5*time.Minute)
+	clock.Advance(700 * time.Millisecond) // the window opens at .7 s
+	p := poster(t, srv, clock, token)
+	if _, err := InstanceLimits(context.Background(), srv.Client(), srv.URL); err != nil { // another route counts too
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		m := msg()
+		m.IdempotencyKey, m.Text = fmt.Sprintf("onair-g%d", i), fmt.Sprintf("Post %d", i)
+		if _, err := p.Post(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := p.Post(context.Background(), msg())
+	var rl *posting.RateLimited
+	if !errors.As(err, &rl) {
+		t.Fatalf("%v: want rate limited", err)
+	}
+	if end := start.Add(700*time.Millisecond + 5*time.Minute); rl.Until.Before(end) {
+		t.Fatalf("held until %v, before the window's end %v", rl.Until, end)
+	}
+	clock.Advance(rl.Until.Sub(clock.Now()))
+	if _, err := p.Post(context.Background(), msg()); err != nil {
+		t.Errorf("at the hold's end: %v", err)
 	}
 }
