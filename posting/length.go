@@ -2,6 +2,7 @@ package posting
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -80,10 +81,59 @@ func orDefault(n, def int) int {
 	return n
 }
 
-// Check measures text for network and returns a *TooLong error when it does not fit l. n is
-// the length in l.Unit, over the limit or not.
+// InvalidText says a text holds a character its network refuses in a post, wherever it is: X
+// (twitter-text's hasInvalidCharacters) refuses U+FFFE and U+FFFF (not characters) and U+FEFF
+// (a byte-order mark), which a copy and paste from a document can bring along unseen.
+type InvalidText struct {
+	Network string
+	Char    rune
+	At      int // its position in the text, in characters from 1
+}
+
+func (e *InvalidText) Error() string {
+	what := "a character that is not one"
+	if e.Char == 0xFEFF {
+		what = "an invisible byte-order mark"
+	}
+	return fmt.Sprintf("not accepted by %s: character %d is %U, %s; delete it (retype the text around it)", e.Network, e.At, e.Char, what)
+}
+
+// As lets a planner that knows only *TooLong treat an InvalidText as a text that does not fit
+// its network: the post is marked invalid, with InvalidText's own words, instead of stopping the
+// plan.
+func (e *InvalidText) As(target any) bool {
+	if tl, ok := target.(**TooLong); ok {
+		*tl = &TooLong{Network: e.Network, Unit: "characters"}
+		return true
+	}
+	return false
+}
+
+// xInvalid returns the first character X refuses in text, and its position from 1.
+func xInvalid(text string) (r rune, at int, found bool) {
+	if !strings.ContainsAny(text, "\uFFFE\uFEFF\uFFFF") {
+		return 0, 0, false
+	}
+	at = 0
+	for _, c := range text {
+		at++
+		if c == 0xFFFE || c == 0xFEFF || c == 0xFFFF {
+			return c, at, true
+		}
+	}
+	return 0, 0, false
+}
+
+// Check measures text for network and returns a *TooLong error when it does not fit l, or an
+// *InvalidText when it holds a character the network refuses. n is the length in l.Unit, over
+// the limit or not.
 func Check(network string, l Limit, text string) (n int, err error) {
 	n = Length(network, l, text)
+	if network == X {
+		if r, at, bad := xInvalid(text); bad {
+			return n, &InvalidText{Network: network, Char: r, At: at}
+		}
+	}
 	if l.Max > 0 && n > l.Max {
 		return n, &TooLong{Network: network, Length: n, Max: l.Max, Unit: l.Unit}
 	}

@@ -2,6 +2,7 @@ package posting
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,6 +78,18 @@ func TestXLength(t *testing.T) {
 		{"host without a dot is not a URL", "http://localhost:8080/live", 26},
 		{"file names and versions are not URLs", "v1.2 file.txtx", 14},
 		{"hashtag", "#SpringLaunch", 13},
+		// twitter-text's extractor on bare domains (extract.yml): a lone name under a country
+		// code without a path is text, except under co and tv; any generic TLD of its list is a
+		// URL, with or without a path.
+		{"conformance: only foo.co.jp and www.foo.co.uk are URLs", "foo.baz foo.co.jp www.xxxxxxx.baz www.foo.co.uk wwwww.xxxxxxx foo.comm foo.somecom foo.govedu foo.jp",
+			7 + 1 + 23 + 1 + 15 + 1 + 23 + 1 + 13 + 1 + 8 + 1 + 11 + 1 + 10 + 1 + 6},
+		{"conformance: ccTLD with a slash", "t.co/abcde bit.ly/abcde", 23 + 1 + 23},
+		{"bare ccTLD names are text", "brand.fr shop.io linktr.ee", 8 + 1 + 7 + 1 + 9},
+		{"new gTLD with a path", "brand.vip/tickets", 23},
+		{"new gTLD alone", "brand.vip", 23},
+		{"long new gTLD", "the.photography now", 23 + 4},
+		{"unicode gTLD after an ASCII name", "shop.みんな", 23},
+		{"unknown TLD stays text", "brand.notatld", 13},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -348,5 +361,64 @@ func TestXLengthCases(t *testing.T) {
 				t.Errorf("Check(%q) = %v, want fits=%v", tt.text, err, fits)
 			}
 		})
+	}
+}
+
+// A post that fits by onair's old list of generic TLDs (234 of them) but not by X's (1,259):
+// brand.vip is a URL for X and weighs 23.
+func TestCheckXNewGenericTLDs(t *testing.T) {
+	base := strings.Repeat("a", 262)
+	for _, tt := range []struct {
+		name, text string
+		want       int
+		fits       bool
+	}{
+		{"a bare .fr name is text", base + " boutique.fr ok", 277, true},
+		{"a bare .vip name is a URL", base + " boutique.vip ok", 262 + 1 + 23 + 3, false},
+		{"a .vip URL with a path", base + " brand.vip/tickets", 262 + 1 + 23, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := Check(X, DefaultLimit(X), tt.text)
+			var tl *TooLong
+			if n != tt.want || (err == nil) != tt.fits || (err != nil && !errors.As(err, &tl)) {
+				t.Errorf("Check = %d, %v; want %d, fits %v", n, err, tt.want, tt.fits)
+			}
+			if XHasURL(tt.text) == tt.fits {
+				t.Errorf("XHasURL = %v: X prices a post with a link differently", XHasURL(tt.text))
+			}
+		})
+	}
+}
+
+// twitter-text's validate.yml: U+FFFE, U+FEFF and U+FFFF make a post invalid whatever its
+// length; onair says so when the post is planned.
+func TestCheckXInvalidCharacters(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		bad  rune
+		at   int
+	}{
+		{"ABC\u202A\uFFFFABC\uFFFE", 0xFFFF, 5},
+		{"\uFEFFHello", 0xFEFF, 1},
+		{"Hi\uFFFE", 0xFFFE, 3},
+	} {
+		_, err := Check(X, DefaultLimit(X), tt.text)
+		var inv *InvalidText
+		if !errors.As(err, &inv) || inv.Char != tt.bad || inv.At != tt.at {
+			t.Errorf("Check(%q) = %v, want %U at %d", tt.text, err, tt.bad, tt.at)
+			continue
+		}
+		var tl *TooLong
+		if !errors.As(err, &tl) || !strings.Contains(err.Error(), fmt.Sprintf("%U", tt.bad)) {
+			t.Errorf("%v: a planner that knows *TooLong must see the post as invalid, with the character named", err)
+		}
+	}
+	for _, ok := range []string{"ABC\u202AABC", "Hello"} {
+		if _, err := Check(X, DefaultLimit(X), ok); err != nil {
+			t.Errorf("Check(%q) = %v", ok, err)
+		}
+	}
+	if _, err := Check(Mastodon, DefaultLimit(Mastodon), "\uFEFFHello"); err != nil {
+		t.Errorf("Mastodon: %v (the rule is X's)", err)
 	}
 }

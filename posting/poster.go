@@ -25,6 +25,10 @@ type Message struct {
 	// (a timeout, a crash mid-send): an adapter whose network can tell looks for the post before
 	// creating it again, and reports *Already when it finds it.
 	Attempt int `json:"attempt,omitempty"`
+	// FirstTriedAt is when the post's first try started (zero: unknown). A network that is
+	// searched for an earlier try's post is searched back to it (less a margin for clocks);
+	// without it, back to DueAt less that margin.
+	FirstTriedAt time.Time `json:"first_tried_at,omitzero"`
 	// Description is the broadcast's description (a link card's text).
 	Description string `json:"description,omitempty"`
 	// Lang is the campaign's language ("en", "fr"), for networks that tag posts with one.
@@ -122,23 +126,48 @@ type Rejected struct{ Err error }
 func (e *Rejected) Error() string { return "refused by the network: " + e.Err.Error() }
 func (e *Rejected) Unwrap() error { return e.Err }
 
+// Uncertain means the network may have acted on the request and onair cannot tell, nor can the
+// network deduplicate a second try (a Slack or Discord webhook that timed out after the request
+// was written, a connection dropped after sending, a 5xx from a receiver that may have acted):
+// sending again could post twice. The post needs a person to check the channel.
+type Uncertain struct{ Err error }
+
+func (e *Uncertain) Error() string { return "outcome unknown: " + e.Err.Error() }
+func (e *Uncertain) Unwrap() error { return e.Err }
+
+// Misconfigured means the channel's settings cannot work as they are (a certificate the system
+// does not trust, a host name the certificate does not cover, a redirect loop, an address that
+// moved): every try would fail the same way until a person fixes them. Nothing was sent.
+type Misconfigured struct{ Err error }
+
+func (e *Misconfigured) Error() string { return "channel misconfigured: " + e.Err.Error() }
+func (e *Misconfigured) Unwrap() error { return e.Err }
+
 // Already means the network already has this post (a resend after a crash found it): it counts
 // as sent.
 type Already struct{ Receipt Receipt }
 
 func (e *Already) Error() string { return "already posted" }
 
-// Classify returns the kind of err: "retry", "rate-limited", "auth", "rejected", "already".
+// Classify returns the kind of err: "retry", "rate-limited", "auth", "rejected", "already",
+// "unknown" (*Uncertain: do not resend, a person checks) or "misconfigured" (*Misconfigured:
+// stop the channel until its settings are fixed; the post was not sent).
 func Classify(err error) string {
 	var (
 		rl *RateLimited
 		au *Auth
 		rj *Rejected
 		al *Already
+		un *Uncertain
+		mc *Misconfigured
 	)
 	switch {
 	case errors.As(err, &al):
 		return "already"
+	case errors.As(err, &un):
+		return "unknown"
+	case errors.As(err, &mc):
+		return "misconfigured"
 	case errors.As(err, &rl):
 		return "rate-limited"
 	case errors.As(err, &au):

@@ -17,7 +17,7 @@ func TestRetryAfterAndResetAt(t *testing.T) {
 		{"30", now.Add(30 * time.Second), true},
 		{" 0 ", now, true},
 		{"-5", time.Time{}, false},
-		{"Tue, 30 Mar 2027 16:05:00 GMT", now.Add(5 * time.Minute), true},
+		{"Tue, 30 Mar 2027 16:05:00 GMT", now.Add(5*time.Minute + ResetMargin), true},
 		{"soon", time.Time{}, false},
 	}
 	for _, tt := range retry {
@@ -35,12 +35,14 @@ func TestRetryAfterAndResetAt(t *testing.T) {
 		ok    bool
 	}{
 		{"", time.Time{}, false},
-		{"1806422700", time.Unix(1806422700, 0), true},
+		{"1806422700", time.Unix(1806422700, 0).Add(ResetMargin), true},
+		{"1806422700.250", time.Unix(1806422700, 250e6), true},
 		{"90", now.Add(90 * time.Second), true},
 		{"1.5", now.Add(1500 * time.Millisecond), true},
 		{"0", time.Time{}, false},
 		{"2027-03-30T16:05:00.000000Z", now.Add(5 * time.Minute), true},
-		{"2027-03-30T18:05:00+02:00", now.Add(5 * time.Minute), true},
+		{"2027-03-30T18:05:00+02:00", now.Add(5*time.Minute + ResetMargin), true},
+		{"315360000", now.Add(315360000 * time.Second), true},
 		{"later", time.Time{}, false},
 	}
 	for _, tt := range reset {

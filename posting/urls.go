@@ -1,6 +1,7 @@
 package posting
 
 import (
+	_ "embed"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -14,8 +15,8 @@ type Span struct {
 }
 
 // FindURLs returns the URLs a reader sees as links in text: with an http or https scheme, or
-// without one when the host ends in a known top-level domain (example.com/path, www.brand.fr,
-// brand.fr). Punctuation that ends the sentence is not part of the URL ("see x.com/live." ends
+// without one when the host ends in a top-level domain of twitter-text's list (tlds.txt:
+// example.com/path, www.brand.fr, brand.vip, brand.fr). Punctuation that ends the sentence is not part of the URL ("see x.com/live." ends
 // at "live"), nor is a closing parenthesis that opens nowhere in the URL. An e-mail address, a
 // mention (@user@example.com) and a cashtag are not URLs.
 //
@@ -153,7 +154,9 @@ func scanHost(text string, i int, scheme bool) (end int, short, ok bool) {
 				i++
 				continue
 			}
-			if text[i] >= utf8.RuneSelf && scheme {
+			// Without a scheme, only a label that starts in another script takes it
+			// (example.みんな): shop.comé is shop.com, as for twitter-text.
+			if text[i] >= utf8.RuneSelf && (scheme || n > 0 && text[labelStart] >= utf8.RuneSelf) {
 				if r, size := utf8.DecodeRuneInString(text[i:]); isHostRune(r) {
 					i += size
 					continue
@@ -165,13 +168,21 @@ func scanHost(text string, i int, scheme bool) (end int, short, ok bool) {
 		if label == "" {
 			break
 		}
+		if !scheme && !isASCII(label) {
+			// Without a scheme, a name is ASCII; only its top-level domain may be written in
+			// another script (example.みんな).
+			if _, known := unicodeTLDs[strings.ToLower(label)]; known && subdomainsOK && nameOK {
+				end, ok, short = i, true, false
+			}
+			break
+		}
 		// The top-level domain must end the name: not example.com@host, nor example.com+1.
 		if n > 0 && subdomainsOK && nameOK && isTLD(label, scheme) &&
 			(i == len(text) || text[i] != '@' && text[i] != '+') {
 			end, ok = i, true
 			short = n == 1 && len(label) == 2 && isCountryCode(label) && !isSpecialShortTLD(label)
 		}
-		if i+1 >= len(text) || text[i] != '.' || !hostMayStart(text[i+1:], scheme) {
+		if i+1 >= len(text) || text[i] != '.' || !hostMayStart(text[i+1:]) {
 			break
 		}
 		nameOK = validLabel(label, false)
@@ -184,11 +195,11 @@ func scanHost(text string, i int, scheme bool) (end int, short, ok bool) {
 }
 
 // hostMayStart reports whether s starts with a character a host label can hold.
-func hostMayStart(s string, scheme bool) bool {
+func hostMayStart(s string) bool {
 	if isAlnum(s[0]) {
 		return true
 	}
-	if s[0] < utf8.RuneSelf || !scheme {
+	if s[0] < utf8.RuneSelf {
 		return false
 	}
 	r, _ := utf8.DecodeRuneInString(s)
@@ -248,7 +259,7 @@ func isTLD(label string, scheme bool) bool {
 	if len(label) == 2 {
 		return isCountryCode(label)
 	}
-	var buf [24]byte
+	var buf [64]byte
 	if len(label) > len(buf) {
 		return false
 	}
@@ -413,54 +424,47 @@ func isSpecialShortTLD(cc string) bool {
 	return strings.EqualFold(cc, "co") || strings.EqualFold(cc, "tv")
 }
 
-// countryCodes holds every country-code top-level domain (twitter-text's list), indexed by
-// its letters.
-var countryCodes = func() (set [26 * 26]bool) {
-	for _, cc := range strings.Fields(`
-		ac ad ae af ag ai al am an ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn
-		bo bq br bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj
-		dk dm do dz ec ee eg eh er es et eu fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp
-		gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh
-		ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh mk ml mm mn
-		mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph
-		pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr
-		ss st su sv sx sy sz tc td tf tg th tj tk tl tm tn to tp tr tt tv tw tz ua ug uk um us uy
-		uz va vc ve vg vi vn vu wf ws ye yt za zm zw`) {
-		set[int(cc[0]-'a')*26+int(cc[1]-'a')] = true
-	}
-	return set
-}()
+// tldList is twitter-text's list of top-level domains (tlds.txt): what X recognises in a URL
+// written without a scheme.
+//
+//go:embed tlds.txt
+var tldList string
 
-// genericTLDs holds the generic top-level domains onair recognises without a scheme: the
-// historic ones and the newer ones seen in brands' and broadcasters' posts. After a scheme any
-// top-level domain is accepted, so the list only matters for bare domains; one missing here
-// makes X count its URL as written instead of 23.
-var genericTLDs = func() map[string]struct{} {
-	set := make(map[string]struct{})
-	for _, tld := range strings.Fields(`
-		com net org edu gov mil int arpa info biz name pro aero asia cat coop jobs mobi museum post
-		tel travel xxx
-		app dev page blog shop store online site website web tech live video stream studio news
-		media social club events today world fashion style design art music film movie movies
-		tickets show xyz top agency digital network email cloud group company business link click
-		space fun game games chat team city radio audio photo photos pics gallery academy school
-		education community foundation global international solutions services consulting
-		marketing ventures capital finance money bank insurance legal law health care clinic
-		fitness yoga restaurant cafe bar pub beer wine coffee pizza food kitchen recipes holiday
-		tours hotel cruises fit fans fan clothing shoes boutique jewelry watch luxury beauty hair
-		makeup band rocks tube party wedding family love life guru ninja expert works tools
-		software systems host hosting domains download support help center directory plus one
-		new best red blue black pink gold bike car cars auto sport sports football soccer golf
-		tennis racing run rugby careers work press report review reviews wiki zone land farm
-		garden house home estate realty green eco energy solar science technology
-		computer codes ltd inc llc gmbh sarl srl
-		paris london berlin nyc tokyo brussels quebec eus bzh corsica alsace swiss amsterdam
-		barcelona madrid wien vegas miami africa lat moscow istanbul sydney melbourne
-		google youtube amazon apple microsoft`) {
-		set[tld] = struct{}{}
+// countryCodes holds every ASCII country-code top-level domain of tldList, indexed by its
+// letters; genericTLDs every ASCII generic one (com, vip, tickets...), and unicodeTLDs the
+// others, as written (みんな, онлайн, 한국).
+var (
+	countryCodes [26 * 26]bool
+	genericTLDs  = map[string]struct{}{}
+	unicodeTLDs  = map[string]struct{}{}
+)
+
+func init() {
+	for _, line := range strings.Split(tldList, "\n") {
+		kind, tld, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || strings.HasPrefix(kind, "#") {
+			continue
+		}
+		tld = strings.ToLower(strings.TrimSpace(tld))
+		switch {
+		case !isASCII(tld):
+			unicodeTLDs[tld] = struct{}{}
+		case kind == "country" && len(tld) == 2:
+			countryCodes[int(tld[0]-'a')*26+int(tld[1]-'a')] = true
+		case kind == "generic":
+			genericTLDs[tld] = struct{}{}
+		}
 	}
-	return set
-}()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
 
 // XHasURL reports whether X sees a URL in text: X prices a post with a link higher than one
 // without.

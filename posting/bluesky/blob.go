@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/onairhq/onair/posting"
 )
@@ -13,12 +14,23 @@ import (
 // maxThumbSize is the largest link card thumbnail the app.bsky.embed.external lexicon takes.
 const maxThumbSize = 1_000_000
 
-// blobKey names one version of a picture file: a file changed in place gets a new key.
+// blobKey names one version of a picture file in one account's repository: a file changed in
+// place gets a new key. The blob belongs to the repository, not to the session that uploaded
+// it, so the key holds the PDS and the DID and no token: a renewed session, or another Poster
+// of the same account (the dispatcher builds one per claim), reuses it.
 type blobKey struct {
-	path  string
-	size  int64
-	mtime int64 // Unix nanoseconds
+	pds, did string
+	path     string
+	size     int64
+	mtime    int64 // Unix nanoseconds
 }
+
+// blobs holds the thumbnails a created post references, for every account this process posts
+// to: a few entries per campaign picture.
+var blobs = struct {
+	sync.Mutex
+	refs map[blobKey]json.RawMessage
+}{refs: map[blobKey]json.RawMessage{}}
 
 // thumbnail is a link card's picture as a blob ref, and whether it came from the cache.
 type thumbnail struct {
@@ -27,7 +39,7 @@ type thumbnail struct {
 	cached bool
 }
 
-// thumb returns the blob ref of the picture at path: the cached one when a post of this Poster
+// thumb returns the blob ref of the picture at path: the cached one when a post of this account
 // already references the same file, else a new upload (com.atproto.repo.uploadBlob).
 //
 // Only blobs that a created post references are cached. A PDS deletes an uploaded blob that no
@@ -40,11 +52,11 @@ func (p *Poster) thumb(ctx context.Context, tok *posting.Token, path string, fre
 	if err != nil {
 		return thumbnail{}, pictureError(path, err)
 	}
-	key := blobKey{path: path, size: st.Size(), mtime: st.ModTime().UnixNano()}
+	key := blobKey{pds: p.cfg.PDS, did: p.cfg.DID, path: path, size: st.Size(), mtime: st.ModTime().UnixNano()}
 	if !fresh {
-		p.blobMu.Lock()
-		ref, ok := p.blobs[key]
-		p.blobMu.Unlock()
+		blobs.Lock()
+		ref, ok := blobs.refs[key]
+		blobs.Unlock()
 		if ok {
 			return thumbnail{key: key, ref: ref, cached: true}, nil
 		}
@@ -83,13 +95,13 @@ func pictureError(path string, err error) error {
 }
 
 func (p *Poster) rememberBlob(k blobKey, ref json.RawMessage) {
-	p.blobMu.Lock()
-	defer p.blobMu.Unlock()
-	p.blobs[k] = ref
+	blobs.Lock()
+	defer blobs.Unlock()
+	blobs.refs[k] = ref
 }
 
 func (p *Poster) forgetBlob(k blobKey) {
-	p.blobMu.Lock()
-	defer p.blobMu.Unlock()
-	delete(p.blobs, k)
+	blobs.Lock()
+	defer blobs.Unlock()
+	delete(blobs.refs, k)
 }

@@ -56,9 +56,6 @@ type Poster struct {
 	cfg  Config
 	xrpc *xrpcClient
 	mu   sync.Mutex // serialises session renewals: a refresh JWT works once
-
-	blobMu sync.Mutex
-	blobs  map[blobKey]json.RawMessage // thumbnails a post of this Poster references
 }
 
 // New checks cfg and returns a poster. client may be nil.
@@ -78,7 +75,7 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 		return nil, err
 	}
 	cfg.PDS, cfg.Timeout = c.pds, c.timeout
-	return &Poster{Now: time.Now, cfg: cfg, xrpc: c, blobs: map[blobKey]json.RawMessage{}}, nil
+	return &Poster{Now: time.Now, cfg: cfg, xrpc: c}, nil
 }
 
 func newXRPC(pds string, client *http.Client, timeout time.Duration) (*xrpcClient, error) {
@@ -92,9 +89,7 @@ func newXRPC(pds string, client *http.Client, timeout time.Duration) (*xrpcClien
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	if client == nil {
-		client = &http.Client{}
-	}
+	client = posting.HTTPClient(client, 0)
 	return &xrpcClient{pds: strings.TrimRight(pds, "/"), http: client, timeout: timeout}, nil
 }
 

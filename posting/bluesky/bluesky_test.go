@@ -8,8 +8,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -188,7 +190,7 @@ func TestLinkCardWithThumbnail(t *testing.T) {
 		t.Errorf("a post without URL has a card: %+v", posts[2].Embed)
 	}
 	if n := e.srv.Requests(blueskytest.UploadBlob); n != 1 {
-		t.Errorf("%d uploads; the picture is uploaded once per Poster", n)
+		t.Errorf("%d uploads; the picture is uploaded once per account", n)
 	}
 
 	// The marketer deletes both posts: the PDS deletes the picture with them. The next post
@@ -460,6 +462,11 @@ func TestDeadRefreshLogsInOnce(t *testing.T) {
 func TestRevokedAppPassword(t *testing.T) {
 	e := setup(t)
 	e.srv.RevokeAppPassword(e.did, password)
+	// As on a real PDS, the access token in hand works until it expires: revoking the app
+	// password does not stop onair at once (docs/channels.md says so).
+	if _, err := e.poster(t).Post(context.Background(), message(0)); err != nil {
+		t.Fatalf("with the access token still valid: %v", err)
+	}
 	e.clock.Advance(2 * time.Hour)
 	_, err := e.poster(t).Post(context.Background(), message(1))
 	if kindOf(err) != "auth" || !strings.Contains(err.Error(), "onair channel login") || !strings.Contains(err.Error(), "Invalid identifier or password") {
@@ -468,8 +475,8 @@ func TestRevokedAppPassword(t *testing.T) {
 	if strings.Contains(err.Error(), password) {
 		t.Error("the error shows the app password")
 	}
-	if n := len(e.srv.Posts(e.did)); n != 0 {
-		t.Errorf("%d posts", n)
+	if n := len(e.srv.Posts(e.did)); n != 1 {
+		t.Errorf("%d posts, want the one sent before the access token expired", n)
 	}
 
 	t.Run("no app password kept", func(t *testing.T) {
@@ -615,7 +622,7 @@ func TestErrorMapping(t *testing.T) {
 				t.Fatalf("%v: %s, want %s with %q", err, kindOf(err), tt.kind, tt.words)
 			}
 			var rl *posting.RateLimited
-			if errors.As(err, &rl) && !rl.Until.Equal(start.Add(30*time.Second).Truncate(time.Second)) {
+			if errors.As(err, &rl) && !rl.Until.Equal(start.Add(30*time.Second).Truncate(time.Second).Add(posting.ResetMargin)) {
 				t.Errorf("until %v, want RateLimit-Reset %v", rl.Until, start.Add(30*time.Second))
 			}
 			if n := len(e.srv.Posts(e.did)); n != tt.posts {
@@ -643,7 +650,7 @@ func TestWritePointsRateLimit(t *testing.T) {
 	if !errors.As(err, &rl) {
 		t.Fatalf("%v", err)
 	}
-	if want := start.Add(70 * time.Minute); !rl.Until.Equal(want) {
+	if want := start.Add(70*time.Minute + posting.ResetMargin); !rl.Until.Equal(want) {
 		t.Errorf("until %v, want the window's reset %v", rl.Until, want)
 	}
 	e.clock.Advance(time.Hour)
@@ -686,7 +693,7 @@ func TestLogin(t *testing.T) {
 	}
 	_, err = Login(ctx, e.srv.Client(), e.srv.URL, handle, password)
 	var rl *posting.RateLimited
-	if !errors.As(err, &rl) || !rl.Until.Equal(start.Add(5*time.Minute)) || !strings.Contains(err.Error(), "30 logins") {
+	if !errors.As(err, &rl) || !rl.Until.Equal(start.Add(5*time.Minute+posting.ResetMargin)) || !strings.Contains(err.Error(), "30 logins") {
 		t.Errorf("31st login: %v", err)
 	}
 	e.clock.Advance(5 * time.Minute)
@@ -755,5 +762,61 @@ func TestConcurrentPostsRenewOnce(t *testing.T) {
 	}
 	if n := len(e.srv.Posts(e.did)); n != 8 {
 		t.Errorf("%d posts", n)
+	}
+}
+
+// A reset further than a day's window (and an hour) is not believed: the hold is cut to
+// posting.MaxDailyHold; Bluesky's daily caps (35,000 points, 300 logins) still hold a full day.
+func TestResetTimeCap(t *testing.T) {
+	now := start
+	for _, tt := range []struct {
+		name string
+		h    http.Header
+		want time.Time
+	}{
+		{"ten years of Retry-After", http.Header{"Retry-After": {"315360000"}}, now.Add(posting.MaxDailyHold)},
+		{"a daily reset", http.Header{"Ratelimit-Reset": {strconv.FormatInt(now.Add(23*time.Hour).Unix(), 10)}}, now.Add(23*time.Hour + posting.ResetMargin)},
+		{"a reset next year", http.Header{"Ratelimit-Reset": {strconv.FormatInt(now.AddDate(1, 0, 0).Unix(), 10)}}, now.Add(posting.MaxDailyHold)},
+	} {
+		if got := resetTime(tt.h, now); !got.Equal(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The account's own password opens a full session (scope com.atproto.access) on a real PDS: onair
+// refuses it at login and asks for an app password.
+func TestLoginRefusesTheMainPassword(t *testing.T) {
+	e := setup(t)
+	e.srv.SetPassword(handle, "the-main-password")
+	_, err := Login(context.Background(), e.srv.Client(), e.srv.URL, handle, "the-main-password")
+	if kindOf(err) != "auth" || !strings.Contains(err.Error(), "App passwords") || strings.Contains(err.Error(), "the-main-password") {
+		t.Fatalf("%v: want a refusal that asks for an app password", err)
+	}
+	if _, err := Login(context.Background(), e.srv.Client(), e.srv.URL, handle, password); err != nil {
+		t.Errorf("app password: %v", err)
+	}
+}
+
+// The link card's picture belongs to the account's repository, not to a session: after the
+// session is renewed, and in a new Poster for the same account (the dispatcher builds one per
+// claim), the uploaded blob is reused.
+func TestThumbnailSurvivesRenewals(t *testing.T) {
+	e := setup(t)
+	pic := picture(t)
+	ctx := context.Background()
+	for i := range 3 {
+		m := message(10 + i)
+		m.WatchURL, m.Image = "https://brand.example/live", &posting.Image{Path: pic}
+		if _, err := e.poster(t).Post(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(3 * time.Hour) // the access JWT expired: the next post renews the session
+	}
+	if n := e.srv.Requests(blueskytest.RefreshSession); n < 2 {
+		t.Fatalf("%d renewals: the test did not renew the session", n)
+	}
+	if n := e.srv.Requests(blueskytest.UploadBlob); n != 1 {
+		t.Errorf("%d uploads, want 1: the picture was uploaded again after a renewal", n)
 	}
 }

@@ -52,7 +52,34 @@ func Login(ctx context.Context, client *http.Client, pds, identifier, appPasswor
 	if err != nil {
 		return Session{}, loginError(err, time.Now(), identifier)
 	}
+	if jwtScope(s.Token.Access) == scopeFullAccess {
+		return Session{}, &posting.Auth{Err: fmt.Errorf("the password given for %s is the account's own password, not an app password: "+
+			"onair does not keep a password that can change the account; create an app password (Settings > Privacy and security > App passwords) and give that", identifier)}
+	}
 	return s, nil
+}
+
+// scopeFullAccess is the scope of an access JWT a PDS issues for the account's own password;
+// an app password's is com.atproto.appPass (or com.atproto.appPassPrivileged).
+const scopeFullAccess = "com.atproto.access"
+
+// jwtScope reads a JWT's scope claim, without verifying it ("" when unreadable).
+func jwtScope(jwt string) string {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		Scope string `json:"scope"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return claims.Scope
 }
 
 func createSession(ctx context.Context, c *xrpcClient, identifier, password string) (Session, error) {

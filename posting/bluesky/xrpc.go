@@ -182,6 +182,9 @@ func classify(err error, now time.Time, what string) error {
 	}
 	e := asXRPC(err)
 	if e == nil {
+		if mis := posting.Misconfiguration(err, pdsOf(err)); mis != nil {
+			return mis
+		}
 		return &posting.Retryable{Err: fmt.Errorf("%s: %w", what, err)}
 	}
 	switch {
@@ -201,16 +204,35 @@ func classify(err error, now time.Time, what string) error {
 
 // resetTime reads when a 429 ends: RateLimit-Reset (Unix seconds, as Bluesky sends it, or
 // seconds from now when small), else Retry-After (seconds or an HTTP date), else a minute. A
-// reset already past (clocks differ) waits a second.
+// reset already past (clocks differ) waits a second; one further than posting.MaxDailyHold (a
+// day's window and an hour) past the answer's Date (the PDS's clock; else now) is cut to it.
 func resetTime(h http.Header, now time.Time) time.Time {
+	until := now.Add(time.Minute)
 	if t, ok := posting.ResetAt(h.Get("RateLimit-Reset"), now); ok {
+		until = t
 		if !t.After(now) {
-			return now.Add(time.Second)
+			until = now.Add(time.Second)
 		}
-		return t
+	} else if t, ok := posting.RetryAfter(h, now); ok {
+		until = t
 	}
-	if t, ok := posting.RetryAfter(h, now); ok {
-		return t
+	base := now
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		base = d
 	}
-	return now.Add(time.Minute)
+	if _, cut := posting.Hold(until, base, posting.MaxDailyHold); cut {
+		until = now.Add(posting.MaxDailyHold)
+	}
+	return until
+}
+
+// pdsOf names the address a failed request went to, for a message.
+func pdsOf(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			return u.Scheme + "://" + u.Host
+		}
+	}
+	return "the PDS"
 }

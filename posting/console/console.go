@@ -58,7 +58,14 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 	now := p.Now()
 	if p.Out != nil {
 		head := fmt.Sprintf("%s  %s · %s %s · broadcast %d %q", now.Format("15:04:05"), m.Channel, m.Kind, m.Step, m.BroadcastID, m.Broadcast)
-		fmt.Fprintf(p.Out, "%s\n  %s\n\n", head, strings.ReplaceAll(m.Text, "\n", "\n  "))
+		n, err := fmt.Fprintf(p.Out, "%s\n  %s\n\n", head, strings.ReplaceAll(m.Text, "\n", "\n  "))
+		switch {
+		case err != nil && n > 0 && p.File == "":
+			// Part of the post was printed: printing it again would show it twice.
+			return receipt, &posting.Uncertain{Err: fmt.Errorf("print the post: %w (part of it was printed; check the output)", err)}
+		case err != nil && p.File == "":
+			return receipt, &posting.Retryable{Err: fmt.Errorf("print the post: %w", err)}
+		}
 	}
 	if p.File == "" {
 		return receipt, nil

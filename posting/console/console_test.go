@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,5 +52,35 @@ func TestConsolePrintsAndAppendsOnce(t *testing.T) {
 	}
 	if p.Recovery() != posting.Resend {
 		t.Error("the console can always print again")
+	}
+}
+
+// failingWriter takes n bytes, then fails.
+type failingWriter struct{ n int }
+
+func (w *failingWriter) Write(b []byte) (int, error) {
+	if len(b) <= w.n {
+		w.n -= len(b)
+		return len(b), nil
+	}
+	k := w.n
+	w.n = 0
+	return k, errors.New("broken pipe")
+}
+
+// Without a file, a post half printed is not printed again blindly; one not printed at all is.
+func TestPrintFailure(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		took int
+		want string
+	}{{"nothing printed", 0, "retry"}, {"half printed", 10, "unknown"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := New(&failingWriter{n: tt.took}, "")
+			_, err := p.Post(context.Background(), posting.Message{IdempotencyKey: "k", Text: "hello"})
+			if got := posting.Classify(err); got != tt.want {
+				t.Errorf("%v classified %q, want %q", err, got, tt.want)
+			}
+		})
 	}
 }

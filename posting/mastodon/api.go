@@ -75,6 +75,9 @@ func (p *Poster) call(ctx context.Context, m posting.Message, r apiRequest, out 
 // unknown, so it is Retryable: the next try of a post looks for it before posting again.
 func (p *Poster) networkError(ctx context.Context, err error) error {
 	err = p.scrub(err)
+	if mis := posting.Misconfiguration(err, p.base.String()); mis != nil {
+		return mis
+	}
 	var op *net.OpError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
@@ -101,6 +104,9 @@ func (p *Poster) answerError(resp *http.Response, body []byte, r apiRequest, m p
 		resend = fmt.Sprintf("; once that is fixed, `onair post resolve %d --resend` sends it again", m.PostID)
 	}
 	switch code := resp.StatusCode; {
+	case code >= 300 && code < 400:
+		return &posting.Misconfigured{Err: fmt.Errorf("%s answered %s %s with %d, redirecting to %q: onair does not resend a post elsewhere; set the channel's server to the address it moved to",
+			host, r.method, r.path, code, resp.Header.Get("Location"))}
 	case code == http.StatusUnauthorized:
 		return &posting.Auth{Err: fmt.Errorf("%s refused the access token (%d %s): it is wrong, expired or was revoked; "+
 			"log in again with `onair channel login %s`, then `onair channel resume %s`", host, code, msg, name, name)}
@@ -109,8 +115,13 @@ func (p *Poster) answerError(resp *http.Response, body []byte, r apiRequest, m p
 			"or the account is disabled or suspended; check the account on %s, log in again with `onair channel login %s`, "+
 			"then `onair channel resume %s`", host, code, msg, LoginScopes, host, name, name)}
 	case code == http.StatusTooManyRequests:
-		return &posting.RateLimited{Until: rateLimitEnd(resp.Header, now), Err: fmt.Errorf("%s limits how many requests an account "+
-			"makes (%d %s); nothing goes out on this channel until then", host, code, msg)}
+		until := rateLimitEnd(resp.Header, now)
+		note := ""
+		if capped, cut := posting.Hold(until, now, posting.MaxHold); cut {
+			until, note = capped, " ("+posting.HoldNote(until, now, posting.MaxHold)+")"
+		}
+		return &posting.RateLimited{Until: until, Err: fmt.Errorf("%s limits how many requests an account "+
+			"makes (%d %s); nothing goes out on this channel until then%s", host, code, msg, note)}
 	case code == http.StatusServiceUnavailable:
 		if d, ok := retryAfter(resp.Header, now); ok {
 			return &posting.Retryable{Err: fmt.Errorf("%s is busy (%d %s) and asked to try again in %s", host, code, msg, d.Round(time.Second))}

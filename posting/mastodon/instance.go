@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/onairhq/onair/posting"
 )
 
 // Limits is what a server takes in one status: read when a channel is added, so that posts are
@@ -114,12 +116,10 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// orDefaultClient is client, or one with a timeout when nil.
+// orDefaultClient is client (a new one when nil) with onair's redirect rules and, when it has
+// none, posting.LoginTimeout per request: a server that never answers must not hang a login.
 func orDefaultClient(client *http.Client) *http.Client {
-	if client != nil {
-		return client
-	}
-	return &http.Client{Timeout: DefaultTimeout}
+	return posting.HTTPClient(client, posting.LoginTimeout)
 }
 
 // getJSON reads u into out. A non-2xx answer is an error carrying the server's message; code is
@@ -145,6 +145,14 @@ func postForm(ctx context.Context, client *http.Client, u string, form url.Value
 func doJSON(client *http.Client, req *http.Request, out any) (int, error) {
 	resp, err := client.Do(req)
 	if err != nil {
+		if mis := posting.Misconfiguration(err, req.URL.Redacted()); mis != nil {
+			return 0, mis
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) && ue.Timeout() {
+			return 0, fmt.Errorf("no answer from %s within %s (the server accepted the connection but did not answer; check the address, or try again later): %w",
+				req.URL.Host, client.Timeout, err)
+		}
 		return 0, err
 	}
 	defer resp.Body.Close()

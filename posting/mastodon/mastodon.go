@@ -48,6 +48,9 @@ type Poster struct {
 	// advance a fake clock instead of sleeping.
 	wait func(ctx context.Context, d time.Duration) error
 
+	// lookupPages bounds the resend lookup (maxLookupPages unless set, by tests).
+	lookupPages int
+
 	mu        sync.Mutex
 	accountID string // the token's account, read once (verify_credentials)
 }
@@ -66,9 +69,7 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	if client == nil {
-		client = &http.Client{}
-	}
+	client = posting.HTTPClient(client, 0)
 	cfg.Server = base.String()
 	return &Poster{Now: time.Now, cfg: cfg, base: base, client: client, wait: sleep}, nil
 }
@@ -186,9 +187,28 @@ func (a Account) Handle(server string) string {
 }
 
 // Me returns the account the token posts as (GET /api/v1/accounts/verify_credentials): the
-// check that a token works, when a channel is added or logged in again.
+// check that a token works, when a channel is added or logged in again. When the server tells
+// the token's scopes (GET /api/v1/apps/verify_credentials, Mastodon 4.3 and later), a token that
+// may not publish (neither write nor write:statuses) is refused with *posting.Auth; a server that
+// does not tell (older Mastodon, GoToSocial) is taken at its word.
 func (p *Poster) Me(ctx context.Context) (Account, error) {
-	return p.me(ctx, posting.Message{})
+	a, err := p.me(ctx, posting.Message{})
+	if err != nil {
+		return a, err
+	}
+	var app struct {
+		Scopes *[]string `json:"scopes"`
+	}
+	if _, err := p.call(ctx, posting.Message{}, apiRequest{method: http.MethodGet, path: "/api/v1/apps/verify_credentials"}, &app); err != nil || app.Scopes == nil {
+		return a, nil // the server cannot tell: the first post will
+	}
+	for _, s := range *app.Scopes {
+		if s == "write" || s == "write:statuses" {
+			return a, nil
+		}
+	}
+	return Account{}, &posting.Auth{Err: fmt.Errorf("the token of %s may not publish: its scopes are %q, without write:statuses; "+
+		"create a token with the scopes %s, or log in through the server's authorization page", a.Handle(p.cfg.Server), strings.Join(*app.Scopes, " "), LoginScopes)}
 }
 
 func (p *Poster) me(ctx context.Context, m posting.Message) (Account, error) {

@@ -195,7 +195,7 @@ func TestErrorMapping(t *testing.T) {
 		{"429 GoToSocial", func(srv *mastodontest.Server, m *posting.Message) {
 			srv.SetGoToSocialMode(true)
 			srv.FailNext(mastodontest.RouteStatuses, mastodontest.TooManyRequests)
-		}, "rate-limited", 5 * time.Minute, []string{"rate limit reached"}},
+		}, "rate-limited", 5*time.Minute + posting.ResetMargin, []string{"rate limit reached"}},
 		{"500 retried", func(srv *mastodontest.Server, m *posting.Message) {
 			srv.FailNext(mastodontest.RouteStatuses, mastodontest.ServerError)
 		}, "retry", 0, []string{"500"}},
@@ -329,10 +329,10 @@ func TestRateLimitEnd(t *testing.T) {
 		want    time.Time
 	}{
 		{"Mastodon's ISO 8601 reset", map[string]string{"X-RateLimit-Reset": "2027-03-30T16:05:00.000000Z"}, now.Add(5 * time.Minute)},
-		{"GoToSocial's reset with an offset", map[string]string{"X-Ratelimit-Reset": "2027-03-30T18:02:00+02:00"}, now.Add(2 * time.Minute)},
+		{"GoToSocial's reset with an offset", map[string]string{"X-Ratelimit-Reset": "2027-03-30T18:02:00+02:00"}, now.Add(2*time.Minute + posting.ResetMargin)},
 		{"Retry-After seconds first", map[string]string{"Retry-After": "90", "X-RateLimit-Reset": "2027-03-30T16:05:00Z"}, now.Add(90 * time.Second)},
-		{"Retry-After date", map[string]string{"Retry-After": "Tue, 30 Mar 2027 16:10:00 GMT"}, now.Add(10 * time.Minute)},
-		{"Unix reset", map[string]string{"X-RateLimit-Reset": "1806422700"}, time.Unix(1806422700, 0)},
+		{"Retry-After date", map[string]string{"Retry-After": "Tue, 30 Mar 2027 16:10:00 GMT"}, now.Add(10*time.Minute + posting.ResetMargin)},
+		{"Unix reset", map[string]string{"X-RateLimit-Reset": "1806422700"}, time.Unix(1806422700, 0).Add(posting.ResetMargin)},
 		{"reset already past: a minute", map[string]string{"X-RateLimit-Reset": "2027-03-30T15:59:00Z"}, now.Add(time.Minute)},
 		{"nothing said: five minutes", nil, now.Add(5 * time.Minute)},
 		{"unreadable: five minutes", map[string]string{"X-RateLimit-Reset": "soon"}, now.Add(5 * time.Minute)},
@@ -391,5 +391,71 @@ func TestNew(t *testing.T) {
 	p, _ := New(Config{Server: "mastodon.example", Token: "t"}, nil)
 	if posting.RecoveryOf(p) != posting.Resend {
 		t.Error("an interrupted Mastodon send is resent: the key and the lookup keep it single")
+	}
+}
+
+// A token that may not publish is refused when the channel is added, when the server tells its
+// scopes (Mastodon 4.3+); a server that cannot tell (older Mastodon, GoToSocial) is believed.
+func TestMeChecksScopes(t *testing.T) {
+	tests := []struct {
+		name, scopes string
+		setup        func(*mastodontest.Server)
+		ok           bool
+	}{
+		{"onair's scopes", mastodontest.DefaultScopes, nil, true},
+		{"broad write", "read write", nil, true},
+		{"read only", "read", nil, false},
+		{"no write:statuses", "read:accounts read:statuses write:media", nil, false},
+		{"GoToSocial cannot tell", "read", func(s *mastodontest.Server) { s.SetGoToSocialMode(true) }, true},
+		{"old Mastodon cannot tell", "read", func(s *mastodontest.Server) { s.SetInstance(mastodontest.Instance{V1Only: true}) }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, clock, _ := fake(t)
+			if tt.setup != nil {
+				tt.setup(srv)
+			}
+			p := poster(t, srv, clock, srv.AddToken("brand", tt.scopes))
+			_, err := p.Me(context.Background())
+			if tt.ok != (err == nil) {
+				t.Fatalf("%v, want ok %v", err, tt.ok)
+			}
+			if !tt.ok && (posting.Classify(err) != "auth" || !strings.Contains(err.Error(), "write:statuses")) {
+				t.Errorf("%v: want an auth error naming write:statuses", err)
+			}
+		})
+	}
+}
+
+// GoToSocial counts every request of an IP address in a window that opens with the first, and
+// writes its end truncated to the second: the hold lasts past the true end, so the retry at
+// the hold's end goes through instead of costing another wait.
+func TestGoToSocialRateLimitWindow(t *testing.T) {
+	srv, clock, token := fake(t)
+	srv.SetGoToSocialMode(true)
+	srv.SetRateLimit(3, 5*time.Minute)
+	clock.Advance(700 * time.Millisecond) // the window opens at .7 s
+	p := poster(t, srv, clock, token)
+	if _, err := InstanceLimits(context.Background(), srv.Client(), srv.URL); err != nil { // another route counts too
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		m := msg()
+		m.IdempotencyKey, m.Text = fmt.Sprintf("onair-g%d", i), fmt.Sprintf("Post %d", i)
+		if _, err := p.Post(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := p.Post(context.Background(), msg())
+	var rl *posting.RateLimited
+	if !errors.As(err, &rl) {
+		t.Fatalf("%v: want rate limited", err)
+	}
+	if end := start.Add(700*time.Millisecond + 5*time.Minute); rl.Until.Before(end) {
+		t.Fatalf("held until %v, before the window's end %v", rl.Until, end)
+	}
+	clock.Advance(rl.Until.Sub(clock.Now()))
+	if _, err := p.Post(context.Background(), msg()); err != nil {
+		t.Errorf("at the hold's end: %v", err)
 	}
 }

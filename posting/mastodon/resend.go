@@ -17,13 +17,15 @@ import (
 
 // Where findSent looks for a post that may already be on the account.
 const (
-	// lookBack is how long before the post was due the status may have been created: the
-	// server's clock and onair's may differ, and a post may be sent a little early.
+	// lookBack is how long before the post's first try (or its due time) the status may have
+	// been created: the server's clock and onair's may differ.
 	lookBack = 15 * time.Minute
 	// pageSize is the most statuses Mastodon gives in one page.
 	pageSize = 40
-	// maxPages bounds the search on a busy account: 200 statuses since the post was due.
-	maxPages = 5
+	// maxLookupPages bounds the search when the account's statuses never reach the post's time
+	// (dates the server writes wrong, or 10,000 statuses since): past it, onair cannot tell and
+	// the post is left to a person rather than posted again.
+	maxLookupPages = 250
 )
 
 // findSent looks among the account's recent statuses (newest first) for the one an earlier try of
@@ -45,13 +47,21 @@ func (p *Poster) lookFor(ctx context.Context, m posting.Message) (status, bool, 
 	if err != nil {
 		return status{}, false, err
 	}
-	var cutoff time.Time
-	if !m.DueAt.IsZero() {
-		cutoff = m.DueAt.Add(-lookBack)
+	cutoff := m.DueAt
+	if !m.FirstTriedAt.IsZero() && (cutoff.IsZero() || m.FirstTriedAt.Before(cutoff)) {
+		cutoff = m.FirstTriedAt
+	}
+	if !cutoff.IsZero() {
+		cutoff = cutoff.Add(-lookBack)
 	}
 	want := comparable(m.Text)
 	maxID := ""
-	for page := 0; page < maxPages; page++ {
+	pages := p.lookupPages
+	if pages <= 0 {
+		pages = maxLookupPages
+	}
+	// Statuses come newest first: page back (max_id) until one is older than the post can be.
+	for page := 0; page < pages; page++ {
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}, "exclude_reblogs": {"true"}}
 		if maxID != "" {
 			q.Set("max_id", maxID)
@@ -79,7 +89,8 @@ func (p *Poster) lookFor(ctx context.Context, m posting.Message) (status, bool, 
 		}
 		maxID = list[len(list)-1].ID
 	}
-	return status{}, false, nil
+	return status{}, false, &posting.Uncertain{Err: fmt.Errorf("looked through the %d latest statuses of the account on %s without reaching %s, when post %d was first tried: "+
+		"whether it went out is unknown, so it is not sent again; check the account", pages*pageSize, p.base.Host, cutoff.UTC().Format(time.RFC3339), m.PostID)}
 }
 
 // statusText is the text a status was written with: its source when the server gives it, else

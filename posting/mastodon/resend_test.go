@@ -353,3 +353,67 @@ func TestCreated(t *testing.T) {
 		}
 	}
 }
+
+// After a burst (230 statuses since the post, almost six pages), the lookup pages back with
+// max_id until it passes the post's first try, and finds it: GoToSocial would otherwise take
+// the repeated Idempotency-Key for a new status.
+func TestResendAfterABurst(t *testing.T) {
+	for _, mode := range []string{"Mastodon", "GoToSocial"} {
+		t.Run(mode, func(t *testing.T) {
+			srv, clock, token := fake(t)
+			srv.SetGoToSocialMode(mode == "GoToSocial")
+			srv.SetRateLimit(1000, 5*time.Minute)
+			p := poster(t, srv, clock, token)
+			m := msg()
+			clock.Advance(20 * time.Minute) // sent late: its first try is after its due time
+			m.FirstTriedAt = clock.Now()
+			srv.FailNext(mastodontest.RouteStatuses, mastodontest.AcceptThenDrop)
+			if _, err := p.Post(context.Background(), m); posting.Classify(err) != "retry" {
+				t.Fatalf("first try: %v", err)
+			}
+			for i := range 230 {
+				clock.Advance(time.Second)
+				other := msg()
+				other.IdempotencyKey, other.Text = fmt.Sprintf("onair-b%d", i), fmt.Sprintf("Burst %d", i)
+				if _, err := p.Post(context.Background(), other); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m.Attempt = 2
+			_, err := p.Post(context.Background(), m)
+			var already *posting.Already
+			if !errors.As(err, &already) || already.Receipt.RemoteID != srv.Statuses("brand")[0].ID {
+				t.Fatalf("%v: want the first status, found behind the burst", err)
+			}
+			if n := len(srv.Statuses("brand")); n != 231 {
+				t.Errorf("%d statuses, want 231: the post went out twice", n)
+			}
+			if n := srv.Requests(mastodontest.RouteAccountStatuses); n != 6 {
+				t.Errorf("%d pages read, want 6", n)
+			}
+		})
+	}
+	t.Run("the safety cap leaves the post to a person", func(t *testing.T) {
+		srv, clock, token := fake(t)
+		srv.SetGoToSocialMode(true)
+		p := poster(t, srv, clock, token)
+		p.lookupPages = 2
+		m := msg()
+		m.Attempt = 2
+		for i := range 100 {
+			clock.Advance(time.Second)
+			other := msg()
+			other.IdempotencyKey, other.Text = fmt.Sprintf("onair-b%d", i), fmt.Sprintf("Burst %d", i)
+			if _, err := p.Post(context.Background(), other); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := p.Post(context.Background(), m)
+		if posting.Classify(err) != "unknown" || !strings.Contains(err.Error(), "80 latest statuses") {
+			t.Fatalf("%v classified %q, want unknown", err, posting.Classify(err))
+		}
+		if n := len(srv.Statuses("brand")); n != 100 {
+			t.Errorf("%d statuses: posted without knowing", n)
+		}
+	})
+}

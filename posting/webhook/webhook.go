@@ -19,9 +19,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/onairhq/onair/posting"
@@ -72,9 +74,9 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 15 * time.Second
 	}
-	if client == nil {
-		client = &http.Client{}
-	}
+	// Redirects are followed by Post itself, which keeps the method, the body and the signature.
+	client = posting.HTTPClient(client, 0)
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Poster{cfg: cfg, client: client, Now: time.Now}, nil
 }
 
@@ -122,6 +124,16 @@ func (p *Poster) body(m posting.Message, now time.Time) ([]byte, error) {
 }
 
 // Post sends m and maps the answer to posting's errors.
+//
+// A json receiver deduplicates by Idempotency-Key, so a try whose outcome is unknown (a timeout
+// after the request was written, a connection dropped before the answer, a 5xx) is Retryable.
+// Slack and Discord cannot deduplicate: the same outcomes are *posting.Uncertain, never resent
+// blindly. An error before the request was written (no connection, a DNS failure) is Retryable
+// for every format: nothing reached the receiver.
+//
+// A 307 or 308 redirect is followed (at most posting.MaxRedirects hops, the same method, body
+// and signature); a 301, 302 or 303, which Go's client would turn into a GET without the post,
+// is refused as *posting.Misconfigured naming the address the receiver gave.
 func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, error) {
 	now := p.Now()
 	body, err := p.body(m, now)
@@ -130,9 +142,67 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.cfg.URL, bytes.NewReader(body))
+	target := p.cfg.URL
+	seen := map[string]bool{target: true}
+	for hop := 0; ; hop++ {
+		resp, wrote, err := p.send(ctx, target, m, body, now)
+		if err != nil {
+			return posting.Receipt{}, p.sendError(ctx, target, err, wrote)
+		}
+		if !isRedirect(resp.StatusCode) {
+			defer resp.Body.Close()
+			return p.answer(resp, m, now)
+		}
+		resp.Body.Close()
+		next, err := resp.Location()
+		if err != nil {
+			return posting.Receipt{}, &posting.Misconfigured{Err: fmt.Errorf("the webhook %s answered %s without a usable Location; fix the receiver or the channel's URL", redact(target), resp.Status)}
+		}
+		to := next.String()
+		redirect := &posting.RedirectError{Status: resp.StatusCode, From: redact(target), To: next.Redacted()}
+		switch {
+		case resp.StatusCode != http.StatusTemporaryRedirect && resp.StatusCode != http.StatusPermanentRedirect:
+			redirect.Reason = "the post would go on as a GET without its body; set the channel's URL to that address"
+		case seen[to]:
+			redirect.Reason = "a redirect loop"
+		case hop >= posting.MaxRedirects:
+			redirect.Reason = fmt.Sprintf("more than %d redirects; set the channel's URL to the final address", posting.MaxRedirects)
+		case next.Scheme != "http" && next.Scheme != "https":
+			redirect.Reason = "not an http(s) address"
+		}
+		if redirect.Reason != "" {
+			return posting.Receipt{}, &posting.Misconfigured{Err: redirect}
+		}
+		seen[to], target = true, to
+	}
+}
+
+// isRedirect reports whether code is a redirect with a Location to go to.
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// send POSTs body to target once, without following redirects; wrote reports whether the whole
+// request went out (from then on, the receiver may have acted on it).
+func (p *Poster) send(ctx context.Context, target string, m posting.Message, body []byte, now time.Time) (*http.Response, bool, error) {
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			wrote.Store(true)
+		}
+	}}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return posting.Receipt{}, &posting.Rejected{Err: err}
+		return nil, false, &posting.Misconfigured{Err: fmt.Errorf("the webhook URL %s: %w", redact(target), err)}
+	}
+	if !p.deduplicates() {
+		// Go's transport sends a request with an Idempotency-Key again by itself when a reused
+		// connection breaks; Slack and Discord would then post twice.
+		req.GetBody = nil
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "onair")
@@ -143,13 +213,37 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 		req.Header.Set(HeaderSignature, Sign(p.cfg.Secret, ts, body))
 	}
 	resp, err := p.client.Do(req)
-	if err != nil {
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return posting.Receipt{}, &posting.Retryable{Err: fmt.Errorf("send cancelled: %w", err)}
-		}
-		return posting.Receipt{}, &posting.Retryable{Err: err}
+	return resp, wrote.Load(), err
+}
+
+// deduplicates reports whether the receiver deduplicates by Idempotency-Key (json: onair's
+// contract), so that a try whose outcome is unknown may be sent again.
+func (p *Poster) deduplicates() bool { return p.cfg.Format == FormatJSON }
+
+// sendError maps a request that got no answer.
+func (p *Poster) sendError(ctx context.Context, target string, err error, wrote bool) error {
+	var mc *posting.Misconfigured
+	if errors.As(err, &mc) {
+		return err
 	}
-	defer resp.Body.Close()
+	if mis := posting.Misconfiguration(err, redact(target)); mis != nil {
+		return mis
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) && !wrote {
+		return &posting.Retryable{Err: fmt.Errorf("send cancelled: %w", err)}
+	}
+	if wrote && !p.deduplicates() {
+		return &posting.Uncertain{Err: fmt.Errorf("%s got the post but did not answer (%w); a %s webhook cannot tell a resend from a new post, so onair does not send it again: check the channel",
+			p.host(), err, p.cfg.Format)}
+	}
+	if wrote {
+		return &posting.Retryable{Err: fmt.Errorf("%s got the post but did not answer; it is sent again with the same Idempotency-Key: %w", p.host(), err)}
+	}
+	return &posting.Retryable{Err: err}
+}
+
+// answer maps the receiver's answer to posting's errors.
+func (p *Poster) answer(resp *http.Response, m posting.Message, now time.Time) (posting.Receipt, error) {
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	receipt := posting.Receipt{RemoteID: m.IdempotencyKey}
 	var answer struct {
@@ -169,14 +263,30 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 	case code == http.StatusConflict:
 		return receipt, &posting.Already{Receipt: receipt}
 	case code == http.StatusTooManyRequests:
-		return receipt, &posting.RateLimited{Until: resetTime(resp.Header, now), Err: what}
+		until, note := resetTime(resp.Header, now)
+		if note != "" {
+			what = fmt.Errorf("%w (%s)", what, note)
+		}
+		return receipt, &posting.RateLimited{Until: until, Err: what}
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		return receipt, &posting.Auth{Err: what}
+	case code >= 500 && code != http.StatusServiceUnavailable && !p.deduplicates():
+		// A 500, 502 or 504 may come after the receiver (or the service behind a gateway) acted.
+		return receipt, &posting.Uncertain{Err: fmt.Errorf("%w; it may have posted before failing, and a %s webhook cannot tell a resend from a new post, so onair does not send it again: check the channel", what, p.cfg.Format)}
 	case code == http.StatusRequestTimeout || code >= 500:
 		return receipt, &posting.Retryable{Err: what}
 	default:
 		return receipt, &posting.Rejected{Err: what}
 	}
+}
+
+// redact is target without its password, for messages.
+func redact(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return "the webhook"
+	}
+	return u.Redacted()
 }
 
 func (p *Poster) host() string {
@@ -187,15 +297,22 @@ func (p *Poster) host() string {
 }
 
 // resetTime reads when a 429 ends: Retry-After (seconds or an HTTP date), X-RateLimit-Reset or
-// RateLimit-Reset (Unix seconds, seconds from now when small, or RFC 3339), else a minute.
-func resetTime(h http.Header, now time.Time) time.Time {
+// RateLimit-Reset (Unix seconds, seconds from now when small, or RFC 3339), else a minute; at
+// most posting.MaxHold from now (note then says so).
+func resetTime(h http.Header, now time.Time) (until time.Time, note string) {
+	until = now.Add(time.Minute)
 	if t, ok := posting.RetryAfter(h, now); ok {
-		return t
-	}
-	for _, name := range []string{"X-RateLimit-Reset", "RateLimit-Reset", "X-Rate-Limit-Reset"} {
-		if t, ok := posting.ResetAt(h.Get(name), now); ok {
-			return t
+		until = t
+	} else {
+		for _, name := range []string{"X-RateLimit-Reset", "RateLimit-Reset", "X-Rate-Limit-Reset"} {
+			if t, ok := posting.ResetAt(h.Get(name), now); ok {
+				until = t
+				break
+			}
 		}
 	}
-	return now.Add(time.Minute)
+	if capped, cut := posting.Hold(until, now, posting.MaxHold); cut {
+		return capped, posting.HoldNote(until, now, posting.MaxHold)
+	}
+	return until, ""
 }

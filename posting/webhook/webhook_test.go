@@ -102,8 +102,10 @@ func TestErrorMapping(t *testing.T) {
 		{"400 rejected", 400, nil, "rejected", time.Time{}},
 		{"409 already there", 409, nil, "already", time.Time{}},
 		{"429 Retry-After seconds", 429, map[string]string{"Retry-After": "120"}, "rate-limited", now.Add(2 * time.Minute)},
-		{"429 Retry-After date", 429, map[string]string{"Retry-After": "Tue, 30 Mar 2027 16:05:00 GMT"}, "rate-limited", now.Add(5 * time.Minute)},
-		{"429 X-RateLimit-Reset unix", 429, map[string]string{"X-RateLimit-Reset": "1806422700"}, "rate-limited", now.Add(5 * time.Minute)},
+		{"429 Retry-After date", 429, map[string]string{"Retry-After": "Tue, 30 Mar 2027 16:05:00 GMT"}, "rate-limited", now.Add(5*time.Minute + posting.ResetMargin)},
+		{"429 X-RateLimit-Reset unix", 429, map[string]string{"X-RateLimit-Reset": "1806422700"}, "rate-limited", now.Add(5*time.Minute + posting.ResetMargin)},
+		{"429 ten years: held an hour at most", 429, map[string]string{"Retry-After": "315360000"}, "rate-limited", now.Add(posting.MaxHold)},
+		{"429 reset next year: held an hour at most", 429, map[string]string{"X-RateLimit-Reset": "1838000000"}, "rate-limited", now.Add(posting.MaxHold)},
 		{"429 RateLimit-Reset delta", 429, map[string]string{"RateLimit-Reset": "30"}, "rate-limited", now.Add(30 * time.Second)},
 		{"429 no header: a minute", 429, nil, "rate-limited", now.Add(time.Minute)},
 	}

@@ -121,7 +121,8 @@ func (p *Poster) refusal(ans answer, m posting.Message, what string) error {
 
 // resetTime reads when a 429 ends: the daily cap's reset when a 24-hour limit is spent (the
 // user's x-user-limit-24hour-*, the app's x-app-limit-24hour-*), else x-rate-limit-reset, else a
-// minute from now. Resets are Unix seconds.
+// minute from now. Resets are Unix seconds, so each gets posting.ResetMargin; one further than
+// posting.MaxDailyHold (the daily window and an hour) is cut to it.
 func resetTime(h http.Header, now time.Time) time.Time {
 	var until time.Time
 	for _, who := range []string{"x-user-limit-24hour", "x-app-limit-24hour"} {
@@ -137,6 +138,7 @@ func resetTime(h http.Header, now time.Time) time.Time {
 	if !until.After(now) {
 		until = now.Add(time.Minute)
 	}
+	until, _ = posting.Hold(until, now, posting.MaxDailyHold)
 	return until
 }
 
@@ -145,7 +147,7 @@ func unixHeader(h http.Header, name string) (time.Time, bool) {
 	if err != nil || s <= 0 {
 		return time.Time{}, false
 	}
-	return time.Unix(s, 0), true
+	return time.Unix(s, 0).Add(posting.ResetMargin), true
 }
 
 // limitNote tells which limit was reached, from X's headers.

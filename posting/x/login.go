@@ -54,9 +54,9 @@ func Login(ctx context.Context, cfg LoginConfig, client *http.Client, show func(
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
 	}
-	if client == nil {
-		client = http.DefaultClient
-	}
+	// The browser step may take minutes (ctx bounds it); each request to X takes at most
+	// posting.LoginTimeout unless client says otherwise.
+	client = posting.HTTPClient(client, posting.LoginTimeout)
 	if cfg.ClientID == "" {
 		return posting.Token{}, errors.New("X login needs the app's OAuth 2.0 Client ID (Keys and tokens page in the X developer portal)")
 	}

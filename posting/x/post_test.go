@@ -262,9 +262,9 @@ func TestErrorMapping(t *testing.T) {
 		{name: "402 credits spent", faults: []xtest.Fault{xtest.CreditsDepleted}, kind: "auth",
 			words: []string{"credits depleted", "buy credits"}},
 		{name: "429 per 15 minutes", faults: []xtest.Fault{xtest.RateLimit}, kind: "rate-limited",
-			words: []string{"Too Many Requests", "100 requests per 15 minutes"}, until: start.Add(15 * time.Minute)},
+			words: []string{"Too Many Requests", "100 requests per 15 minutes"}, until: start.Add(15*time.Minute + posting.ResetMargin)},
 		{name: "429 daily cap", faults: []xtest.Fault{xtest.DailyLimit}, kind: "rate-limited",
-			words: []string{"17 posts per 24 hours", "2027-03-31 16:00 UTC"}, until: start.Add(24 * time.Hour)},
+			words: []string{"17 posts per 24 hours", "2027-03-31 16:00 UTC"}, until: start.Add(24*time.Hour + posting.ResetMargin)},
 		{name: "500", faults: []xtest.Fault{xtest.Status500}, kind: "retry", words: []string{"500", "Something went wrong"}},
 		{name: "503", faults: []xtest.Fault{xtest.Status503}, kind: "retry", words: []string{"503", "Service Unavailable"}},
 		{name: "connection dropped", faults: []xtest.Fault{xtest.Drop}, kind: "retry", words: []string{"X did not answer"}},
@@ -275,7 +275,7 @@ func TestErrorMapping(t *testing.T) {
 		{name: "upload: 503", endpoint: xtest.EndpointMediaUpload, faults: []xtest.Fault{xtest.Status503}, kind: "retry",
 			words: []string{"the picture upload", "503"}},
 		{name: "upload: 429", endpoint: xtest.EndpointMediaUpload, faults: []xtest.Fault{xtest.RateLimit}, kind: "rate-limited",
-			until: start.Add(15 * time.Minute)},
+			until: start.Add(15*time.Minute + posting.ResetMargin)},
 		{name: "upload: 403 permissions", endpoint: xtest.EndpointMediaUpload, faults: []xtest.Fault{xtest.OAuth1Permissions},
 			kind: "auth", words: []string{"Read and write"}},
 	}
@@ -321,17 +321,20 @@ func TestResetTime(t *testing.T) {
 		header map[string]string
 		want   time.Time
 	}{
-		{"15-minute window", map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": "1806423300"}, now.Add(15 * time.Minute)},
+		{"15-minute window", map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": "1806423300"}, now.Add(15*time.Minute + posting.ResetMargin)},
 		{"user's daily cap spent", map[string]string{"x-rate-limit-reset": "1806423300", "x-user-limit-24hour-remaining": "0",
-			"x-user-limit-24hour-reset": "1806508800"}, now.Add(24 * time.Hour)},
+			"x-user-limit-24hour-reset": "1806508800"}, now.Add(24*time.Hour + posting.ResetMargin)},
 		{"user's daily cap not spent", map[string]string{"x-rate-limit-reset": "1806423300", "x-user-limit-24hour-remaining": "3",
-			"x-user-limit-24hour-reset": "1806508800"}, now.Add(15 * time.Minute)},
+			"x-user-limit-24hour-reset": "1806508800"}, now.Add(15*time.Minute + posting.ResetMargin)},
 		{"app's daily cap spent", map[string]string{"x-rate-limit-reset": "1806423300", "x-app-limit-24hour-remaining": "0",
-			"x-app-limit-24hour-reset": "1806440400"}, now.Add(5 * time.Hour)},
+			"x-app-limit-24hour-reset": "1806440400"}, now.Add(5*time.Hour + posting.ResetMargin)},
 		{"both daily caps spent: the later", map[string]string{"x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": "1806426000",
-			"x-app-limit-24hour-remaining": "0", "x-app-limit-24hour-reset": "1806440400"}, now.Add(5 * time.Hour)},
+			"x-app-limit-24hour-remaining": "0", "x-app-limit-24hour-reset": "1806440400"}, now.Add(5*time.Hour + posting.ResetMargin)},
 		{"no header: a minute", nil, now.Add(time.Minute)},
 		{"reset in the past: a minute", map[string]string{"x-rate-limit-reset": "1806400000"}, now.Add(time.Minute)},
+		{"a daily reset is believed up to 25 hours", map[string]string{"x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": "1806508800"}, now.Add(24*time.Hour + posting.ResetMargin)},
+		{"an absurd reset holds 25 hours at most", map[string]string{"x-rate-limit-reset": "2121782400"}, now.Add(posting.MaxDailyHold)},
+		{"an absurd daily reset too", map[string]string{"x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": "1900000000"}, now.Add(posting.MaxDailyHold)},
 		{"garbage: a minute", map[string]string{"x-rate-limit-reset": "soon"}, now.Add(time.Minute)},
 	}
 	for _, tt := range tests {

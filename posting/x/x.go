@@ -87,9 +87,7 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	if client == nil {
-		client = &http.Client{}
-	}
+	client = posting.HTTPClient(client, 0)
 	p := &Poster{Now: time.Now, cfg: cfg, api: strings.TrimRight(cfg.APIURL, "/"), client: client, sleep: sleep}
 	switch {
 	case cfg.OAuth1 != nil && cfg.OAuth2 != nil:
@@ -108,6 +106,7 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 		}
 		ctx := context.WithValue(context.Background(), oauth1.HTTPClient, client)
 		p.signed = oauth1.NewConfig(o.ConsumerKey, o.ConsumerSecret).Client(ctx, oauth1.NewToken(o.Token, o.TokenSecret))
+		p.signed.CheckRedirect = posting.CheckRedirect
 	case cfg.OAuth2 != nil:
 		if cfg.OAuth2.ClientID == "" {
 			return nil, errors.New("X OAuth 2.0 needs the app's Client ID (Keys and tokens page in the X developer portal)")
@@ -271,6 +270,9 @@ func (p *Poster) roundTrip(ctx context.Context, client *http.Client, req *http.R
 	defer cancel()
 	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
+		if mis := posting.Misconfiguration(err, p.api); mis != nil {
+			return answer{}, mis
+		}
 		return answer{}, &posting.Retryable{Err: fmt.Errorf("X did not answer: %w", err)}
 	}
 	defer resp.Body.Close()

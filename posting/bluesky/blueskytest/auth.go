@@ -23,6 +23,7 @@ const (
 type account struct {
 	did, handle, email string
 	appPasswords       map[string]bool
+	password           string // the account's own password ("" : none set by the test)
 	sessions5m, day    window
 	writes             window
 	records            map[string]*record // by rkey
@@ -49,6 +50,15 @@ func (s *Server) AddAccount(handle, appPassword string) (did string) {
 		records:      map[string]*record{}, blobs: map[string]*blob{},
 	})
 	return did
+}
+
+// SetPassword sets an account's own (main) password. A session opened with it gets an access
+// JWT with the scope com.atproto.access, where an app password's gets com.atproto.appPass, as
+// on the reference PDS.
+func (s *Server) SetPassword(acct, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustAccount(acct).password = password
 }
 
 // AddAppPassword gives an account (its handle or DID) another app password.
@@ -125,7 +135,11 @@ func (s *Server) issue(a *account, appPassword string) (access, refresh string) 
 	jti := fmt.Sprintf("rt-%d-%x", s.serial, sha256.Sum256([]byte(fmt.Sprint(s.serial, now.UnixNano()))))[:40]
 	s.refresh[jti] = &refreshToken{did: a.did, appPassword: appPassword, alive: true}
 	aud := "did:web:" + strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
-	access = s.sign("at+jwt", map[string]any{"scope": scopeAppPass, "sub": a.did, "aud": aud,
+	scope := scopeAppPass
+	if appPassword == "" { // the account's own password
+		scope = scopeAccess
+	}
+	access = s.sign("at+jwt", map[string]any{"scope": scope, "sub": a.did, "aud": aud,
 		"iat": now.Unix(), "exp": now.Add(s.AccessLifetime).Unix()})
 	refresh = s.sign("refresh+jwt", map[string]any{"scope": scopeRefresh, "sub": a.did, "aud": aud, "jti": jti,
 		"iat": now.Unix(), "exp": now.Add(s.RefreshLifetime).Unix()})
@@ -237,10 +251,15 @@ func (s *Server) createSession(r *http.Request, body []byte) (any, *xerr) {
 		return nil, &xerr{status: 429, name: "RateLimitExceeded", message: "Rate Limit Exceeded",
 			header: rateHeaders(s.SessionDailyLimit, leftDay, resetDay, fmt.Sprintf("%d;w=86400", s.SessionDailyLimit))}
 	}
-	if !a.appPasswords[*in.Password] {
+	pw := *in.Password
+	switch {
+	case a.appPasswords[pw]:
+	case a.password != "" && pw == a.password:
+		pw = "" // a full session: the account's own password
+	default:
 		return nil, refused
 	}
-	access, refresh := s.issue(a, *in.Password)
+	access, refresh := s.issue(a, pw)
 	return sessionOut{AccessJwt: access, RefreshJwt: refresh, Handle: a.handle, DID: a.did, Email: a.email, Active: true}, nil
 }
 

@@ -177,6 +177,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		body, _ = readAll(r, 60_000_000)
 	}
 	s.mu.Lock()
+	// A PDS dates its answers by its own clock: rate-limit resets are read against it.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	s.counts[method]++
 	fault := s.nextFault(method)
 	if !ok {

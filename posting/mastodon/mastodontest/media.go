@@ -99,6 +99,9 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request, c caller) {
 		Description: description, readyAt: now.Add(s.processing)}
 	m.URL = fmt.Sprintf("%s/system/media_attachments/files/%s/original/%s", s.URL, m.ID, strings.ReplaceAll(hdr.Filename, "/", "_"))
 	s.media[m.ID] = m
+	if s.goToSocial {
+		m.readyAt = now // GoToSocial processes an upload before it answers
+	}
 	code := http.StatusOK
 	if now.Before(m.readyAt) {
 		code = http.StatusAccepted

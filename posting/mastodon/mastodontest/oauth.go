@@ -235,3 +235,16 @@ func (s *Server) Approve(authorizeURL, username string) (string, error) {
 	}
 	return code, nil
 }
+
+// appCredentials is GET /api/v1/apps/verify_credentials: the token's application. Mastodon 4.3
+// and later list the token's scopes in it; older servers (Instance.V1Only) and GoToSocial give
+// the application without them.
+func (s *Server) appCredentials(w http.ResponseWriter, r *http.Request, c caller) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]any{"name": "onair", "website": nil}
+	if !s.goToSocial && !s.instance.V1Only {
+		out["scopes"] = c.token.scopes
+	}
+	writeJSON(w, http.StatusOK, out)
+}

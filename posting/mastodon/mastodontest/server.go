@@ -32,6 +32,7 @@ const (
 	RouteMediaShow          = "GET /api/v1/media/{id}"
 	RouteVerifyCredentials  = "GET /api/v1/accounts/verify_credentials"
 	RouteAccountStatuses    = "GET /api/v1/accounts/{id}/statuses"
+	RouteAppCredentials     = "GET /api/v1/apps/verify_credentials"
 	RouteInstanceV2         = "GET /api/v2/instance"
 	RouteInstanceV1         = "GET /api/v1/instance"
 	RouteApps               = "POST /api/v1/apps"
@@ -136,6 +137,7 @@ type Server struct {
 	statuses     map[string]*Status // every status, by id
 	media        map[string]*Media
 	faults       map[string][]Fault // by route; anyRoute for any
+	ipBuckets    map[string]*bucket // GoToSocial mode: requests per client IP, every route
 	requests     map[string]int
 	contractErrs []string
 	nextID       int64
@@ -202,7 +204,7 @@ func New(t testing.TB) *Server {
 		retryAfter: 30 * time.Second,
 		accounts:   map[string]*account{}, accountsByID: map[string]*account{}, tokens: map[string]*token{},
 		apps: map[string]*app{}, codes: map[string]*grant{}, statuses: map[string]*Status{}, media: map[string]*Media{},
-		faults: map[string][]Fault{}, requests: map[string]int{}, nextID: 110_000_000_000_000_000,
+		faults: map[string][]Fault{}, requests: map[string]int{}, ipBuckets: map[string]*bucket{}, nextID: 110_000_000_000_000_000,
 		closed: make(chan struct{}),
 	}
 	mux := http.NewServeMux()
@@ -211,6 +213,7 @@ func New(t testing.TB) *Server {
 	s.route(mux, RouteMediaShow, authScopes("write", "write:media"), s.showMedia)
 	s.route(mux, RouteVerifyCredentials, authScopes("read", "read:accounts", "profile"), s.verifyCredentials)
 	s.route(mux, RouteAccountStatuses, authIfToken("read", "read:statuses"), s.accountStatuses)
+	s.route(mux, RouteAppCredentials, authScopes(knownScopes...), s.appCredentials)
 	s.route(mux, RouteInstanceV2, noAuth, s.instanceV2)
 	s.route(mux, RouteInstanceV1, noAuth, s.instanceV1)
 	s.route(mux, RouteApps, noAuth, s.createApp)
@@ -266,8 +269,11 @@ func (s *Server) SetInstance(in Instance) {
 	s.instance = in
 }
 
-// SetGoToSocialMode makes the server behave as GoToSocial does with Idempotency-Key: it accepts
-// the header and creates a second status for a repeated key.
+// SetGoToSocialMode makes the server behave as GoToSocial (v0.20) does: it accepts
+// Idempotency-Key and creates a second status for a repeated key; statuses carry their source
+// "text"; the rate limit counts requests per client IP across every route (loopback included),
+// in a window that opens with the first request, and writes X-RateLimit-Reset as Unix seconds
+// (truncated to the second); a media upload is processed at once (200, never 202).
 func (s *Server) SetGoToSocialMode(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -432,7 +438,10 @@ func authScopes(scopes ...string) authRule { return authRule{required: true, sco
 func authIfToken(scopes ...string) authRule { return authRule{optional: true, scopes: scopes} }
 
 // caller is who sent a request: nil when no token came (allowed on some routes).
-type caller struct{ account *account }
+type caller struct {
+	account *account
+	token   *token
+}
 
 type handler func(w http.ResponseWriter, r *http.Request, c caller)
 
@@ -461,6 +470,13 @@ func (s *Server) route(mux *http.ServeMux, pattern string, rule authRule, h hand
 			return
 		}
 
+		s.mu.Lock()
+		gts := s.goToSocial
+		allowed := !gts || s.allowIPLocked(w, r)
+		s.mu.Unlock()
+		if !allowed {
+			return
+		}
 		c, ok := s.authenticate(w, r, rule)
 		if !ok {
 			return
@@ -520,7 +536,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rule authR
 	if !s.allowLocked(w, r, t.account) {
 		return caller{}, false
 	}
-	return caller{account: t.account}, true
+	return caller{account: t.account, token: t}, true
 }
 
 // hasScope reports whether granted holds one of wanted ("read" covers "read:statuses").
@@ -535,9 +551,37 @@ func hasScope(granted, wanted []string) bool {
 	return false
 }
 
+// allowIPLocked applies GoToSocial's rate limit: every request from one IP address, whatever
+// its route or token, in a window that opens with the first; the reset is written as Unix
+// seconds, truncated, so a client that retries on the dot is a fraction of a second early.
+func (s *Server) allowIPLocked(w http.ResponseWriter, r *http.Request) bool {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	now := s.now().UTC()
+	b := s.ipBuckets[ip]
+	if b == nil || !now.Before(b.window.Add(s.ratePeriod)) {
+		b = &bucket{window: now}
+		s.ipBuckets[ip] = b
+	}
+	reset := b.window.Add(s.ratePeriod)
+	w.Header().Set("X-RateLimit-Limit", strconv.Itoa(s.rateLimit))
+	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(max(s.rateLimit-b.used-1, 0)))
+	w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	if b.used >= s.rateLimit {
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		s.writeRateLimitedLocked(w)
+		return false
+	}
+	b.used++
+	return true
+}
+
 // allowLocked applies Mastodon's per-account rate limits, with its headers, to an API request.
+// GoToSocial has none per account (allowIPLocked).
 func (s *Server) allowLocked(w http.ResponseWriter, r *http.Request, a *account) bool {
-	if !strings.HasPrefix(r.URL.Path, "/api/") {
+	if !strings.HasPrefix(r.URL.Path, "/api/") || s.goToSocial {
 		return true
 	}
 	now := s.now().UTC()
@@ -610,6 +654,9 @@ func (s *Server) writeFault(w http.ResponseWriter, f Fault) {
 	case TooManyRequests:
 		now := s.now().UTC()
 		setRateLimitHeaders(w, s.rateLimit, 0, now.Truncate(s.ratePeriod).Add(s.ratePeriod))
+		if s.goToSocial {
+			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(now.Add(s.ratePeriod).Unix(), 10))
+		}
 		s.writeRateLimitedLocked(w)
 	case ServerError:
 		writeError(w, http.StatusInternalServerError, "Internal Server Error")

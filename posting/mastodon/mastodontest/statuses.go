@@ -247,6 +247,7 @@ type statusJSON struct {
 	FavouritesCount    int              `json:"favourites_count"`
 	EditedAt           *string          `json:"edited_at"`
 	Content            string           `json:"content"`
+	Text               string           `json:"text,omitempty"` // GoToSocial: the source text
 	Reblog             *statusJSON      `json:"reblog"`
 	Application        map[string]any   `json:"application"`
 	Account            accountJSON      `json:"account"`
@@ -268,6 +269,9 @@ func (s *Server) statusJSONLocked(st *Status) statusJSON {
 	}
 	if st.Language != "" {
 		out.Language = &st.Language
+	}
+	if s.goToSocial {
+		out.Text = st.Text
 	}
 	if st.InReplyToID != "" {
 		id := st.InReplyToID
