@@ -19,6 +19,8 @@ const (
 	ResultRejected    = "rejected"
 	ResultFailed      = "failed"
 	ResultRecovered   = "recovered" // an interrupted send, resolved after a crash
+	ResultUncertain   = "uncertain" // the network may have the post and cannot say: a person checks
+	ResultMisconfig   = "misconfigured"
 )
 
 // SkipExpired settles planned and held posts whose window has passed, so a post is never sent

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"time"
 	"context"
 	"fmt"
 )
@@ -26,4 +27,15 @@ func (s *Store) CountAttempts(ctx context.Context, postID int64, result string) 
 		return 0, fmt.Errorf("count the tries of post %d: %w", postID, err)
 	}
 	return int(n), nil
+}
+
+// FirstAttemptAt is when the post's first try started (zero when it has none): a network
+// searched for an earlier try's post is searched back to it.
+func (s *Store) FirstAttemptAt(ctx context.Context, postID int64) (time.Time, error) {
+	var first Attempt
+	err := s.db.WithContext(ctx).Where("post_id = ? AND result <> ?", postID, ResultRecovered).Order("id").Limit(1).Find(&first).Error
+	if err != nil {
+		return time.Time{}, fmt.Errorf("first try of post %d: %w", postID, err)
+	}
+	return first.StartedAt.Time, nil
 }

@@ -211,6 +211,22 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 		stop = d.now()
 		stats.Held++
 		log.Error("channel needs new credentials: nothing more goes out on it", slog.String("error", sendErr.Error()))
+	case kind == "unknown":
+		// The network may have it and cannot deduplicate a second copy (a Slack or Discord
+		// webhook that timed out): never resent blindly, a person checks.
+		o.Status, o.Result, o.Error = models.PostUnknown, models.ResultUncertain, sendErr.Error()
+		stats.Unknown++
+		d.metrics.outcome(p, "unknown")
+		log.Error("post may or may not have gone out: a person must check", slog.String("error", sendErr.Error()))
+	case kind == "misconfigured":
+		// Nothing went out, and nothing will on this channel until its settings are fixed.
+		o.Status, o.Result, o.Error, o.Refund = models.PostPlanned, models.ResultMisconfig, sendErr.Error(), true
+		if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelPaused, sendErr.Error()); err != nil {
+			return time.Time{}, err
+		}
+		stop = d.now()
+		stats.Held++
+		log.Error("channel paused: its settings cannot work", slog.String("error", sendErr.Error()))
 	case kind == "rejected":
 		o.Status, o.Result, o.Error = models.PostFailed, models.ResultRejected, sendErr.Error()
 		stats.Failed++
@@ -264,6 +280,13 @@ func (d *Dispatcher) message(ctx context.Context, p models.Post, ch models.Chann
 	m := posting.Message{PostID: p.ID, IdempotencyKey: p.IdempotencyKey, BroadcastID: p.BroadcastID,
 		Broadcast: b.Title, Description: b.Description, Kind: p.Kind, Step: p.Step, Text: p.Text, WatchURL: b.WatchURL,
 		ReplayURL: b.ReplayURL, DueAt: p.DueAt.Time, Channel: ch.Name, Attempt: p.Attempts}
+	if p.Attempts > 1 {
+		first, err := d.store.FirstAttemptAt(ctx, p.ID)
+		if err != nil {
+			return m, err
+		}
+		m.FirstTriedAt = first
+	}
 	opts, err := p.ParseOptions()
 	if err != nil {
 		// A hand-edited options column: send the text as written rather than not at all.
