@@ -104,7 +104,8 @@ func (d *Daemon) RunOnce(ctx context.Context) (RunResult, error) {
 	}
 	res.Planned, res.PlanErrors = rr.Planned, rr.Errors
 	res.Dispatch, err = d.disp.Dispatch(ctx)
-	res.Dispatch.Recovered, res.Dispatch.Unknown = rec, unk
+	res.Dispatch.Recovered += rec
+	res.Dispatch.Unknown += unk
 	if err != nil {
 		return res, err
 	}

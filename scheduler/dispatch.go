@@ -92,6 +92,8 @@ func (s *DispatchStats) add(o DispatchStats) {
 	s.Held += o.Held
 	s.Failed += o.Failed
 	s.Skipped += o.Skipped
+	s.Recovered += o.Recovered
+	s.Unknown += o.Unknown
 }
 
 // Dispatch sends everything due now: it skips posts whose window passed, then claims due posts
@@ -136,7 +138,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchStats, error) {
 		}
 	}
 	stats, err := q.close()
-	stats.Skipped = total.Skipped
+	stats.Skipped += total.Skipped // posts whose window passed, besides those the sends found moot
 	return stats, errors.Join(claimErr, err)
 }
 
