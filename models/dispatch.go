@@ -23,6 +23,10 @@ const (
 	ResultMisconfig   = "misconfigured"
 )
 
+// WindowPassed begins the reason of every post SkipExpired settles: a post skipped this way was
+// never sent, and is planned again if its broadcast moves its moment ahead.
+const WindowPassed = "its window passed"
+
 // SkipExpired settles planned and held posts whose window has passed, so a post is never sent
 // stale (a "starts in 1 hour" reminder after the start), each with the real reason: a post the
 // network kept refusing ends failed with its last error; one whose channel was held (rate limit,
@@ -46,11 +50,11 @@ func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) 
 			updated_at = ?
 		WHERE status IN ('planned', 'held') AND expires_at IS NOT NULL AND expires_at <= ?
 		RETURNING *`,
-		"its window passed while it waited for the replay URL",
-		"its window passed while the network kept failing: ",
+		WindowPassed+" while it waited for the replay URL",
+		WindowPassed+" while the network kept failing: ",
 		NewTime(now),
-		"its window passed while its channel could not send: ",
-		"its window passed before it could be sent (was onair stopped?)",
+		WindowPassed+" while its channel could not send: ",
+		WindowPassed+" before it could be sent (was onair stopped?)",
 		NewTime(now), NewTime(now)).Find(&skipped).Error
 	if err != nil {
 		return nil, fmt.Errorf("skip expired posts: %w", err)

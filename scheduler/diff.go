@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/onairhq/onair/models"
@@ -33,7 +34,7 @@ func (c change) apply(ctx context.Context, tx *models.Store, res *PlanResult) er
 		return nil
 	}
 	// A post a dispatcher claimed meanwhile is no longer pending: leave it alone.
-	ok, err := tx.UpdatePost(ctx, c.id, []string{models.PostPlanned, models.PostHeld, models.PostInvalid, models.PostCancelled}, c.cols)
+	ok, err := tx.UpdatePost(ctx, c.id, []string{models.PostPlanned, models.PostHeld, models.PostInvalid, models.PostCancelled, models.PostSkipped}, c.cols)
 	if err != nil {
 		return fmt.Errorf("update post %d: %w", c.id, err)
 	}
@@ -89,8 +90,8 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			wanted[s.key()] = true
 		}
 		old, exists := byKey[s.key()]
-		if exists && !models.Pending(old.Status) && old.Status != models.PostCancelled {
-			continue // sent, sending, failed, skipped, unknown: history, never re-planned
+		if exists && !models.Pending(old.Status) && !revivable(old) {
+			continue // sent, sending, failed, skipped by hand, unknown: history, never re-planned
 		}
 		if reason := overtaken(b, s.kind); reason != "" {
 			if exists && models.Pending(old.Status) {
@@ -102,8 +103,8 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		if !exists && gone {
 			continue // a step whose time (or window) has already passed is not created
 		}
-		if exists && old.Status == models.PostCancelled && gone {
-			continue // a cancelled step whose time has passed stays cancelled
+		if exists && revivable(old) && gone {
+			continue // a cancelled (or missed) step whose time has passed stays so
 		}
 		text, err := texts.render(set, templates.Data{
 			Kind: s.kind, Step: s.label, Index: s.index,
@@ -146,7 +147,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			}})
 			continue
 		}
-		if old.Status != models.PostCancelled && !old.DueAt.Time.Equal(s.due) && gone {
+		if !revivable(old) && !old.DueAt.Time.Equal(s.due) && gone {
 			// Re-planning moved this step into the past: it would go out late and wrong.
 			out = append(out, cancelChange(old, "the broadcast was rescheduled and this step's time has passed"))
 			continue
@@ -172,6 +173,9 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		}
 		if old.Error != errText {
 			cols["error"] = errText
+		}
+		if old.Error == waitingForBroadcast && !old.NextAttemptAt.IsZero() {
+			cols["next_attempt_at"] = models.Time{} // the plan knows the post's moment now
 		}
 		if o := cache.encode(opts); old.Options != o {
 			cols["options"] = o
@@ -248,7 +252,22 @@ func startFor(b *models.Broadcast, s step) time.Time {
 	return b.Start()
 }
 
+// revivable reports whether a post that did not go out may be planned again when its step's
+// moment is ahead once more (a reopen, a reschedule, a new start): a cancelled post, or one
+// skipped because its window passed unsent. A post skipped by hand never is.
+func revivable(p models.Post) bool {
+	return p.Status == models.PostCancelled ||
+		p.Status == models.PostSkipped && strings.HasPrefix(p.Error, models.WindowPassed)
+}
+
+// cancelChange cancels a pending post. One that was tried already, with an outcome the network
+// could not confirm (it waits for a retry), may be out there: it becomes unknown instead, for a
+// person to check, and is never sent again under another plan.
 func cancelChange(p models.Post, reason string) change {
+	if p.Status == models.PostPlanned && p.Attempts > 0 {
+		return change{id: p.ID, cancel: true, newStat: models.PostUnknown,
+			cols: map[string]any{"status": models.PostUnknown, "error": reason + mayBeOut}}
+	}
 	return change{id: p.ID, cancel: true, newStat: models.PostCancelled,
 		cols: map[string]any{"status": models.PostCancelled, "error": reason}}
 }

@@ -155,11 +155,25 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 			rec.flush()
 		}
 	}
+	if until := notYetAtSend(&b, p.Kind, d.now()); !until.IsZero() {
+		// The broadcast was moved later (by a CMS, not planned yet): this post's moment has
+		// not come. The plan moves it; until then it waits.
+		p.Error = waitingForBroadcast
+		d.giveBack(p, until, stats, rec)
+		return time.Time{}, nil
+	}
 	if reason := overtakenAtSend(&b, p.Kind, d.now()); reason != "" {
 		// The broadcast moved on (a CMS wrote it, or it was cancelled) after this post was
 		// claimed and before the plan caught up: it does not go out.
-		rec.add(p.ID, models.Outcome{Status: models.PostCancelled, Error: reason, Refund: true, NoAttempt: true})
-		stats.Skipped++
+		o := models.Outcome{Status: models.PostCancelled, Error: reason, Refund: true, NoAttempt: true}
+		if p.Attempts > 1 {
+			// An earlier try's outcome is unknown (a timeout, a crash): it may be out there.
+			o.Status, o.Error = models.PostUnknown, reason+mayBeOut
+			stats.Unknown++
+		} else {
+			stats.Skipped++
+		}
+		rec.add(p.ID, o)
 		return time.Time{}, nil
 	}
 	msg, err := d.message(ctx, p, ch, b, threads)
@@ -257,6 +271,10 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 	return stop, nil
 }
 
+// mayBeOut ends the reason of a post that will not be sent although an earlier try of it may have
+// reached the network: a person must look.
+const mayBeOut = "; an earlier try may have reached the network: check the channel"
+
 // overtakenAtSend is why a claimed post must not go out given its broadcast as it is at now:
 // cancelled, or past the post's moment (see overtaken), by its status or by the clock (a CMS
 // that moved the start may not have been planned yet).
@@ -274,6 +292,26 @@ func overtakenAtSend(b *models.Broadcast, kind string, now time.Time) string {
 		return "the broadcast ended before it was due"
 	}
 	return ""
+}
+
+// waitingForBroadcast is the note of a post given back by notYetAtSend: the next plan of its
+// broadcast lifts the wait (it knows the post's moment).
+const waitingForBroadcast = "waiting for its broadcast's moment (the broadcast was moved)"
+
+// notYetAtSend is when a claimed live or replay post's moment comes, if its broadcast as it is
+// at now says it has not come yet (zero when it has): the live post goes once the broadcast is
+// live, a replay post once it has ended.
+func notYetAtSend(b *models.Broadcast, kind string, now time.Time) time.Time {
+	if b.StartsAt.IsZero() {
+		return time.Time{}
+	}
+	switch {
+	case kind == models.KindLive && b.Status == models.BroadcastScheduled && now.Before(b.Start()):
+		return b.Start()
+	case kind == models.KindReplay && b.Status != models.BroadcastEnded && now.Before(b.EndsAt()):
+		return b.EndsAt()
+	}
+	return time.Time{}
 }
 
 // message builds what the poster sends for post p: its text, its broadcast's links, the options
