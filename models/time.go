@@ -54,8 +54,8 @@ func (t *Time) Scan(v any) error {
 		return t.Scan(string(x))
 	case string:
 		parsed, err := ParseTime(x)
-		if err != nil {
-			t.Invalid = x
+		if err != nil || parsed.IsZero() {
+			t.Invalid = x // 0001-01-01 is a value, not "no time"
 			return nil
 		}
 		t.Time = parsed
