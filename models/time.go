@@ -45,6 +45,10 @@ func (t *Time) Scan(v any) error {
 	case nil:
 		return nil
 	case time.Time:
+		if x.IsZero() { // 0001-01-01 is a value, not "no time"
+			t.Invalid = x.Format(time.RFC3339)
+			return nil
+		}
 		t.Time = x.UTC()
 	case int64:
 		t.Time = unixAuto(x)
