@@ -241,7 +241,9 @@ func TestHostileCMSCannotLeakCredentials(t *testing.T) {
 }
 
 // newPlanner is a planner over e's store.
-func (e *env) newPlanner() *Planner { return NewPlanner(e.store, func() time.Time { return e.now }, nil) }
+func (e *env) newPlanner() *Planner {
+	return NewPlanner(e.store, func() time.Time { return e.now }, nil)
+}
 
 func TestHostileCMSBadRows(t *testing.T) {
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
