@@ -90,8 +90,8 @@ func (s *Store) ClaimDueExcept(ctx context.Context, owner string, now, leaseUnti
 	err := s.db.WithContext(ctx).Raw(`UPDATE posts
 		   SET status = ?, lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
 		 WHERE id IN (
-			SELECT p.id FROM posts p JOIN channels c ON c.id = p.channel_id
-			 WHERE p.status = 'planned' AND p.due_at <= ?
+			SELECT p.id FROM posts p JOIN channels c ON c.id = p.channel_id JOIN broadcasts b ON b.id = p.broadcast_id
+			 WHERE p.status = 'planned' AND p.due_at <= ? AND p.sent_at IS NULL
 			   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
 			   AND (p.expires_at IS NULL OR p.expires_at > ?)
 			   AND c.status = 'active' AND (c.paused_until IS NULL OR c.paused_until <= ?) `+except+`

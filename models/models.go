@@ -127,9 +127,12 @@ type Channel struct {
 	PausedUntil  Time   `json:"paused_until"` // a rate limit holds the channel until then
 	// Secrets are the channel's credentials, sealed (see Sealer): never shown, never usable
 	// without onair's key.
-	Secrets   string `json:"-"`
-	CreatedAt Time   `json:"created_at" gorm:"autoCreateTime:false"`
-	UpdatedAt Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
+	Secrets string `json:"-"`
+	// SettingsSeal binds Network and Settings to onair's key (see Sealer.BindSettings): settings
+	// changed by anything but onair no longer match it.
+	SettingsSeal string `json:"-" gorm:"column:settings_seal"`
+	CreatedAt    Time   `json:"created_at" gorm:"autoCreateTime:false"`
+	UpdatedAt    Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
 }
 
 // Broadcast is one live video. Its row is the CMS's way in: see docs/cms-integration.md.
@@ -155,7 +158,13 @@ type Broadcast struct {
 	ImageAlt        string  `json:"image_alt"`
 	CreatedAt       Time    `json:"created_at" gorm:"autoCreateTime:false"`
 	UpdatedAt       Time    `json:"updated_at" gorm:"autoUpdateTime:false"`
+	// Problems are the row's values of the wrong type (a CMS's 'abc' minutes), found when it
+	// was read: the planner reports them in the row's error instead of failing every row.
+	Problems []string `json:"-" gorm:"-"`
 }
+
+// DefaultDurationMinutes is a broadcast's length when its row does not say (the column's default).
+const DefaultDurationMinutes = 60
 
 // Duration is how long the broadcast lasts (one hour when the row does not say).
 func (b *Broadcast) Duration() time.Duration {

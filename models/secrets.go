@@ -21,7 +21,10 @@ const KeySize = 32
 // Sealer seals channel credentials with AES-256-GCM before they reach the database, so that the
 // database (which a CMS reads) holds no usable secret. The key lives outside the database:
 // ONAIR_SECRET_KEY, or a key file only onair's user can read.
-type Sealer struct{ aead cipher.AEAD }
+type Sealer struct {
+	aead cipher.AEAD
+	key  []byte
+}
 
 // NewSealer returns a sealer for a 32-byte key.
 func NewSealer(key []byte) (*Sealer, error) {
@@ -36,7 +39,7 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead}, nil
+	return &Sealer{aead: aead, key: append([]byte(nil), key...)}, nil
 }
 
 // NewKey returns a fresh random key.

@@ -26,6 +26,7 @@ type Store struct {
 	now    func() time.Time
 	engine string    // EngineSQLite or EnginePostgres
 	conn   *sql.Conn // PostgreSQL, in a transaction: its connection (COPY goes through it)
+	sealer *Sealer   // binds the channel settings the store writes (UseSealer); nil: none
 }
 
 // Engines.
@@ -33,11 +34,6 @@ const (
 	EngineSQLite   = "sqlite"
 	EnginePostgres = "postgres"
 )
-
-// IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
-func IsPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
 
 // Engine is the database engine: EngineSQLite or EnginePostgres.
 func (s *Store) Engine() string { return s.engine }
@@ -85,10 +81,14 @@ func OpenUnmigrated(path string) (*Store, error) {
 }
 
 func open(path string) (*Store, error) {
-	engine, dial := EngineSQLite, sqlite.Open(SQLiteDSN(path))
+	engine, dial := EngineSQLite, sqlite.New(sqlite.Config{DriverName: SQLiteDriver(), DSN: SQLiteDSN(path)})
 	shown := path
 	if IsPostgres(path) {
-		engine, dial = EnginePostgres, postgres.Open(path)
+		pool, err := openPostgres(path)
+		if err != nil {
+			return nil, err
+		}
+		engine, dial = EnginePostgres, postgres.New(postgres.Config{Conn: pool})
 		shown = redact(path)
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
@@ -112,15 +112,6 @@ func open(path string) (*Store, error) {
 		sqlDB.SetMaxIdleConns(10)
 	}
 	return &Store{db: db, engine: engine}, nil
-}
-
-// redact hides a DSN's password.
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(unparseable PostgreSQL URL)"
-	}
-	return u.Redacted()
 }
 
 // Close releases the database.
@@ -154,7 +145,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		db.Statement.ConnPool = conn
 	}
 	return db.Transaction(func(db *gorm.DB) error {
-		return fn(&Store{db: db, now: s.now, engine: s.engine, conn: conn})
+		return fn(&Store{db: db, now: s.now, engine: s.engine, conn: conn, sealer: s.sealer})
 	})
 }
 
@@ -202,7 +193,9 @@ func (s *Store) CreateChannel(ctx context.Context, ch *Channel) error {
 		}
 		return fmt.Errorf("create channel: %w", err)
 	}
-	return nil
+	seal, err := s.bindSettings(ctx, ch.ID)
+	ch.SettingsSeal = seal
+	return err
 }
 
 // Channels lists every channel by name.
@@ -320,6 +313,9 @@ func (s *Store) CreateBroadcast(ctx context.Context, b *Broadcast) error {
 	if b.Status == "" {
 		b.Status = BroadcastScheduled
 	}
+	if b.DurationMinutes == 0 {
+		b.DurationMinutes = DefaultDurationMinutes // the column's default: unset, not zero
+	}
 	if err := s.db.WithContext(ctx).Omit("Revision", "PlannedRevision").Create(b).Error; err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("a broadcast with external ref %q already exists", deref(b.ExternalRef))
@@ -331,11 +327,14 @@ func (s *Store) CreateBroadcast(ctx context.Context, b *Broadcast) error {
 
 // BroadcastByID loads one broadcast.
 func (s *Store) BroadcastByID(ctx context.Context, id int64) (*Broadcast, error) {
-	var b Broadcast
-	if err := s.db.WithContext(ctx).Take(&b, id).Error; err != nil {
-		return nil, notFound(err, fmt.Sprintf("broadcast %d", id))
+	list, err := findBroadcasts(s.db.WithContext(ctx).Model(&Broadcast{}).Where("id = ?", id).Limit(1))
+	if err != nil {
+		return nil, fmt.Errorf("broadcast %d: %w", id, err)
 	}
-	return &b, nil
+	if len(list) == 0 {
+		return nil, fmt.Errorf("broadcast %d: %w", id, ErrNotFound)
+	}
+	return &list[0], nil
 }
 
 // BroadcastFilter narrows ListBroadcasts.
@@ -372,9 +371,7 @@ func (s *Store) ListBroadcasts(ctx context.Context, f BroadcastFilter) ([]Broadc
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit).Offset(f.Offset)
 	}
-	var out []Broadcast
-	err := q.Order("starts_at, id").Find(&out).Error
-	return out, err
+	return findBroadcasts(q.Order("starts_at, id"))
 }
 
 // UpdateBroadcast writes the given columns of a broadcast (the trigger bumps its revision when
@@ -635,8 +632,8 @@ func (s *Store) BroadcastsByID(ctx context.Context, ids []int64) (map[int64]Broa
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var list []Broadcast
-	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&list).Error; err != nil {
+	list, err := findBroadcasts(s.db.WithContext(ctx).Model(&Broadcast{}).Where("id IN ?", ids))
+	if err != nil {
 		return nil, err
 	}
 	for _, b := range list {
@@ -673,5 +670,6 @@ func (s *Store) UpdateChannelSettings(ctx context.Context, id int64, settings st
 	if err != nil {
 		return fmt.Errorf("update channel %d: %w", id, err)
 	}
-	return nil
+	_, err = s.bindSettings(ctx, id)
+	return err
 }

@@ -45,6 +45,10 @@ func (t *Time) Scan(v any) error {
 	case nil:
 		return nil
 	case time.Time:
+		if x.IsZero() { // 0001-01-01 is a value, not "no time"
+			t.Invalid = x.Format(time.RFC3339)
+			return nil
+		}
 		t.Time = x.UTC()
 	case int64:
 		t.Time = unixAuto(x)
@@ -54,8 +58,8 @@ func (t *Time) Scan(v any) error {
 		return t.Scan(string(x))
 	case string:
 		parsed, err := ParseTime(x)
-		if err != nil {
-			t.Invalid = x
+		if err != nil || parsed.IsZero() {
+			t.Invalid = x // 0001-01-01 is a value, not "no time"
 			return nil
 		}
 		t.Time = parsed

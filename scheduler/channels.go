@@ -71,6 +71,9 @@ type Posters struct {
 	// renews (X OAuth 2.0, Bluesky sessions) where every onair process sees them.
 	Store *models.Store
 	Vault *Vault
+	// Unstored builds posters for settings typed on the command line and not stored yet (the
+	// CLI's checks): there is no seal to check.
+	Unstored bool
 
 	mu    sync.Mutex
 	cache map[int64]cachedPoster
@@ -85,7 +88,7 @@ type cachedPoster struct {
 func (p *Posters) For(ch models.Channel) (posting.Poster, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	version := ch.Settings + "\x00" + ch.Secrets
+	version := ch.Network + "\x00" + ch.Settings + "\x00" + ch.SettingsSeal + "\x00" + ch.Secrets
 	if c, ok := p.cache[ch.ID]; ok && c.settings == version {
 		return c.poster, nil
 	}
@@ -115,6 +118,9 @@ func (p *Posters) httpClient() *http.Client {
 func (p *Posters) build(ch models.Channel) (posting.Poster, error) {
 	s, err := ParseSettings(ch)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.trust(ch, s); err != nil {
 		return nil, err
 	}
 	switch ch.Network {

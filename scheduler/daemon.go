@@ -231,6 +231,7 @@ func (d *Daemon) loop(ctx context.Context) error {
 			}
 			d.log.Error("dispatch", slog.String("error", err.Error()))
 		}
+		d.metrics.health("dispatch", err)
 		if stats.Claimed > 0 || stats.Skipped > 0 {
 			d.log.Debug("dispatched", slog.Int("claimed", stats.Claimed), slog.Int("sent", stats.Sent),
 				slog.Int("retry", stats.Retry), slog.Int("failed", stats.Failed), slog.Int("skipped", stats.Skipped))
@@ -257,6 +258,9 @@ func (d *Daemon) reconcile(ctx context.Context) {
 		return
 	}
 	res, err := d.planner.Reconcile(ctx)
+	if ctx.Err() == nil {
+		d.metrics.health("reconcile", err)
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("reconcile", slog.String("error", err.Error()))

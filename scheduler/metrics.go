@@ -12,6 +12,7 @@ import (
 // Metrics are the daemon's Prometheus metrics. A nil *Metrics records nothing.
 type Metrics struct {
 	Registry *prometheus.Registry
+	Health   *Health // what /healthz says
 	posts    *prometheus.CounterVec
 	lateness prometheus.Histogram
 	batch    prometheus.Histogram
@@ -23,6 +24,7 @@ type Metrics struct {
 func NewMetrics() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
+		Health:   NewHealth(),
 		posts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "onair_posts_total", Help: "Posts by outcome (sent, failed, skipped, retry), channel and kind.",
 		}, []string{"outcome", "channel_id", "kind"}),
@@ -70,6 +72,14 @@ func (m *Metrics) queue(due, planned int64) {
 	}
 	m.due.Set(float64(due))
 	m.planned.Set(float64(planned))
+}
+
+// health records the outcome of a pass for /healthz.
+func (m *Metrics) health(part string, err error) {
+	if m == nil {
+		return
+	}
+	m.Health.Report(part, err)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -394,6 +394,9 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkRow(b); err != nil { // scheduler/validate.go
+		return camp, nil, err
+	}
 	if strings.TrimSpace(b.Title) == "" {
 		return camp, nil, rowErr("the broadcast has no title; set one with `onair broadcast edit %d --title ...` or in the title column", b.ID)
 	}

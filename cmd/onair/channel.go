@@ -74,13 +74,16 @@ func (a *app) channelAddCmd() *cobra.Command {
 			}
 			raw, _ := json.Marshal(s)
 			probe := models.Channel{Name: name, Network: network, Settings: string(raw)}
-			if _, err := (&scheduler.Posters{Getenv: func(string) string { return "set" }}).For(probe); err != nil {
+			if _, err := (&scheduler.Posters{Getenv: func(string) string { return "set" }, Unstored: true}).For(probe); err != nil {
 				return err
 			}
 			if s.SecretEnv != "" && getenv(s.SecretEnv) == "" {
 				fmt.Fprintf(a.errOut, "note: $%s is empty here; set it where the daemon runs, or the channel pauses.\n", s.SecretEnv)
 			}
 			if err := a.openExisting(cmd.Context()); err != nil {
+				return err
+			}
+			if _, err := a.vault(true); err != nil { // the key binds the channel's settings
 				return err
 			}
 			ch := &models.Channel{Name: strings.TrimSpace(name), Network: network, Settings: string(raw)}
@@ -121,6 +124,9 @@ func (a *app) addNetworkChannel(cmd *cobra.Command, network, name string, nf *ne
 	}
 	sec, account, err := a.networkChannel(ctx, network, name, nf, s)
 	if err != nil {
+		return err
+	}
+	if err := scheduler.CheckSecretsEnv(s.SecretsEnv); err != nil {
 		return err
 	}
 	sec = withoutEnvSecrets(sec, s.SecretsEnv)

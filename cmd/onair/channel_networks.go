@@ -253,12 +253,9 @@ func serverURL(raw, example string) (string, error) {
 // createChannel stores a new channel and its sealed credentials in one transaction.
 func (a *app) createChannel(ctx context.Context, ch *models.Channel, sec scheduler.Secrets) error {
 	empty := sec == (scheduler.Secrets{})
-	var vault *scheduler.Vault
-	if !empty {
-		var err error
-		if vault, err = a.vault(true); err != nil {
-			return err
-		}
+	vault, err := a.vault(true) // the key seals the credentials and binds the settings
+	if err != nil {
+		return err
 	}
 	return a.store.Tx(ctx, func(tx *models.Store) error {
 		if err := tx.CreateChannel(ctx, ch); err != nil {
@@ -404,6 +401,7 @@ type loginFlags struct {
 	keys                                         networkFlags // x OAuth 1.0a: new keys
 	code                                         string       // mastodon
 	appPassword                                  string       // bluesky
+	acceptSettings                               bool         // bind settings changed outside onair
 	timeout                                      time.Duration
 }
 
@@ -435,6 +433,15 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 			if err != nil {
 				return err
 			}
+			if !vault.Sealer.SettingsBound(*ch) && !f.acceptSettings {
+				// Logging in sends credentials to the address in the settings: never to one
+				// that was not set through onair, unless a person has read it.
+				return fmt.Errorf("channel %s: its settings were changed outside onair (or by an onair before schema 4):\n  network %s, settings %s\nIf they are yours, run `onair channel login %s --accept-settings` to bind them to onair's key again",
+					ch.Name, ch.Network, ch.Settings, ch.Name)
+			}
+			if err := scheduler.CheckSecretsEnv(s.SecretsEnv); err != nil {
+				return fmt.Errorf("channel %s: %w", ch.Name, err)
+			}
 			sec, err := vault.Open(ch.ID, ch.Secrets)
 			if err != nil {
 				return err
@@ -459,7 +466,15 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 			case posting.Bluesky:
 				err = a.loginBluesky(ctx, &s, &sec, &f)
 			default:
-				return fmt.Errorf("a %s channel needs no login", ch.Network)
+				// Nothing to log in to: binding the settings (read above) is all there is.
+				if err := a.store.BindChannel(ctx, ch.ID); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "Channel %s: its settings are bound to onair's key: %s\n", ch.Name, ch.Settings)
+				if ch.Status != models.ChannelActive {
+					fmt.Fprintf(a.out, "It is %s; once checked: onair channel resume %s\n", ch.Status, ch.Name)
+				}
+				return nil
 			}
 			if err != nil {
 				return err
@@ -493,6 +508,7 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 	fl.StringVar(&f.code, "code", "", "mastodon: the authorization code, if you already have it")
 	fl.StringVar(&f.appPassword, "app-password", "", "bluesky: the app password (env ONAIR_BLUESKY_APP_PASSWORD)")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "how long to wait for you to approve")
+	fl.BoolVar(&f.acceptSettings, "accept-settings", false, "the channel's settings were changed outside onair and you checked them: bind them to onair's key again")
 	return cmd
 }
 

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"time"
 
@@ -101,6 +100,9 @@ func (a *app) open(ctx context.Context) error {
 		return err
 	}
 	a.store = s
+	if a.sealer != nil && a.sealer.Sealer != nil {
+		s.UseSealer(a.sealer.Sealer)
+	}
 	a.planner = scheduler.NewPlanner(s, a.now, nil)
 	a.life = scheduler.NewLifecycle(s, a.planner)
 	return nil
@@ -195,11 +197,5 @@ func (a *app) reconcileCmd() *cobra.Command {
 	return cmd
 }
 
-// redactDSN hides a PostgreSQL URL's password.
-func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	return u.Redacted()
-}
+// redactDSN hides a PostgreSQL DSN's password (URL or keyword form).
+func redactDSN(dsn string) string { return models.Redact(dsn) }

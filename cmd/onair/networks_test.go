@@ -113,6 +113,18 @@ func cliSQL(t *testing.T, s *session) *sql.DB {
 	return db
 }
 
+// cliOnairSQL opens the session's database as onair itself does (the guard triggers let it
+// write channels), for tests that stand in for the dispatcher.
+func cliOnairSQL(t *testing.T, s *session) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(models.SQLiteDriver(), s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // cliChannelNames lists the channels `channel list --json` shows.
 func cliChannelNames(s *session) []string {
 	s.t.Helper()
@@ -447,7 +459,7 @@ func TestXChannelOAuth2Login(t *testing.T) {
 				"has no OAuth 2.0 token yet", "onair channel login brand-x")
 
 			// X refused the channel's token at the last send: the dispatcher marked it so.
-			if _, err := cliSQL(t, s).Exec(`UPDATE channels SET status = ?, status_reason = ? WHERE name = ?`,
+			if _, err := cliOnairSQL(t, s).Exec(`UPDATE channels SET status = ?, status_reason = ? WHERE name = ?`,
 				models.ChannelNeedsAuth, "X refused the token", "brand-x"); err != nil {
 				t.Fatal(err)
 			}
@@ -649,7 +661,7 @@ func TestMastodonLogin(t *testing.T) {
 	t.Run("code given later with --code", func(t *testing.T) {
 		s := cliSub(s, t)
 		s.ok("channel", "add", "mastodon", "--name", "masto-later", "--server", fm.URL)
-		if _, err := cliSQL(t, s).Exec(`UPDATE channels SET status = ?, status_reason = ? WHERE name = ?`,
+		if _, err := cliOnairSQL(t, s).Exec(`UPDATE channels SET status = ?, status_reason = ? WHERE name = ?`,
 			models.ChannelNeedsAuth, "the token was revoked", "masto-later"); err != nil {
 			t.Fatal(err)
 		}
@@ -782,7 +794,7 @@ func TestBlueskyChannel(t *testing.T) {
 	}
 
 	// The dispatcher paused the channel; the test shows it, and resume lets it send again.
-	if _, err := cliSQL(t, s).Exec(`UPDATE channels SET status = ?, status_reason = ? WHERE name = ?`,
+	if _, err := cliOnairSQL(t, s).Exec(`UPDATE channels SET status = ?, status_reason = ? WHERE name = ?`,
 		models.ChannelNeedsAuth, "Bluesky refused the session", "brand-bsky"); err != nil {
 		t.Fatal(err)
 	}
@@ -952,9 +964,9 @@ func TestChannelsFromEnv(t *testing.T) {
 		{"x", []string{"x", "--api-url", fx.URL}, map[string]string{"ONAIR_X_CONSUMER_KEY": keys.ConsumerKey,
 			"ONAIR_X_CONSUMER_SECRET": keys.ConsumerSecret, "ONAIR_X_ACCESS_TOKEN": keys.Token, "ONAIR_X_ACCESS_SECRET": keys.TokenSecret},
 			false, "ONAIR_X_ACCESS_SECRET", "access secret"},
-		{"x with --env-prefix", []string{"x", "--api-url", fx.URL, "--env-prefix", "BRAND_X"}, map[string]string{"BRAND_X_CONSUMER_KEY": keys.ConsumerKey,
-			"BRAND_X_CONSUMER_SECRET": keys.ConsumerSecret, "BRAND_X_ACCESS_TOKEN": keys.Token, "BRAND_X_ACCESS_SECRET": keys.TokenSecret},
-			false, "BRAND_X_CONSUMER_KEY", "consumer key"},
+		{"x with --env-prefix", []string{"x", "--api-url", fx.URL, "--env-prefix", "ONAIR_BRAND_X"}, map[string]string{"ONAIR_BRAND_X_CONSUMER_KEY": keys.ConsumerKey,
+			"ONAIR_BRAND_X_CONSUMER_SECRET": keys.ConsumerSecret, "ONAIR_BRAND_X_ACCESS_TOKEN": keys.Token, "ONAIR_BRAND_X_ACCESS_SECRET": keys.TokenSecret},
+			false, "ONAIR_BRAND_X_CONSUMER_KEY", "consumer key"},
 		{"mastodon", []string{"mastodon", "--server", fm.URL}, map[string]string{"ONAIR_MASTODON_TOKEN": token},
 			false, "ONAIR_MASTODON_TOKEN", "access token"},
 		{"bluesky", []string{"bluesky", "--handle", "brand.bsky.social", "--pds", fb.URL}, map[string]string{"ONAIR_BLUESKY_APP_PASSWORD": password},

@@ -43,6 +43,7 @@ func (a *app) vault(create bool) (*scheduler.Vault, error) {
 			return nil, err
 		}
 		a.sealer = &scheduler.Vault{Sealer: s, KeyHint: hint}
+		a.bindWith(s)
 		return a.sealer, nil
 	}
 	key, err := readKeyFile(path)
@@ -64,7 +65,15 @@ func (a *app) vault(create bool) (*scheduler.Vault, error) {
 		return nil, fmt.Errorf("key file %s: %w", path, err)
 	}
 	a.sealer = &scheduler.Vault{Sealer: s, KeyHint: hint}
+	a.bindWith(s)
 	return a.sealer, nil
+}
+
+// bindWith makes the store bind the channel settings it writes with the key.
+func (a *app) bindWith(s *models.Sealer) {
+	if a.store != nil {
+		a.store.UseSealer(s)
+	}
 }
 
 // readKeyFile reads a key file, refusing one that other users may read.

@@ -104,11 +104,29 @@ func Sign(secret string, ts int64, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// Verify checks a request's signature (for receivers written in Go, and for tests).
+// DefaultTolerance is how far a request's timestamp may be from the receiver's clock: a captured
+// request replayed later than this is refused (docs/channels.md tells receivers in other
+// languages the same).
+const DefaultTolerance = 5 * time.Minute
+
+// Verify checks a request's signature and that it was signed within DefaultTolerance of now
+// (for receivers written in Go).
 func Verify(secret, tsHeader, sigHeader string, body []byte) bool {
+	return VerifyAt(secret, tsHeader, sigHeader, body, time.Now(), DefaultTolerance)
+}
+
+// VerifyAt is Verify with the receiver's clock and tolerance given. A tolerance of zero or less
+// checks the signature only (a receiver that checks freshness itself, or a test on a fake clock).
+func VerifyAt(secret, tsHeader, sigHeader string, body []byte, now time.Time, tolerance time.Duration) bool {
 	ts, err := strconv.ParseInt(tsHeader, 10, 64)
 	if err != nil {
 		return false
+	}
+	if tolerance > 0 {
+		age := now.Sub(time.Unix(ts, 0))
+		if age > tolerance || age < -tolerance {
+			return false
+		}
 	}
 	return hmac.Equal([]byte(Sign(secret, ts, body)), []byte(sigHeader))
 }

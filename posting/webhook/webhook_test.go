@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,11 +43,33 @@ func TestSignedRequest(t *testing.T) {
 	if got.Header.Get(HeaderIdempotencyKey) != "onair-abc" || got.Header.Get(HeaderTimestamp) != "1806422400" {
 		t.Errorf("headers %v", got.Header)
 	}
-	if !Verify("k", got.Header.Get(HeaderTimestamp), got.Header.Get(HeaderSignature), body) {
-		t.Error("signature does not verify")
+	sent := time.Unix(1806422400, 0)
+	ts, sig := got.Header.Get(HeaderTimestamp), got.Header.Get(HeaderSignature)
+	for _, c := range []struct {
+		name      string
+		secret    string
+		now       time.Time
+		tolerance time.Duration
+		want      bool
+	}{
+		{"at once", "k", sent, DefaultTolerance, true},
+		{"4 minutes later", "k", sent.Add(4 * time.Minute), DefaultTolerance, true},
+		{"clock 4 minutes behind", "k", sent.Add(-4 * time.Minute), DefaultTolerance, true},
+		{"6 minutes later: a replay", "k", sent.Add(6 * time.Minute), DefaultTolerance, false},
+		{"a year later", "k", sent.AddDate(1, 0, 0), DefaultTolerance, false},
+		{"clock 6 minutes behind", "k", sent.Add(-6 * time.Minute), DefaultTolerance, false},
+		{"a year later, no tolerance asked", "k", sent.AddDate(1, 0, 0), 0, true},
+		{"wrong secret", "other", sent, DefaultTolerance, false},
+	} {
+		if got := VerifyAt(c.secret, ts, sig, body, c.now, c.tolerance); got != c.want {
+			t.Errorf("VerifyAt %s = %v, want %v", c.name, got, c.want)
+		}
 	}
-	if Verify("other", got.Header.Get(HeaderTimestamp), got.Header.Get(HeaderSignature), body) {
-		t.Error("signature verifies with the wrong secret")
+	if Verify("k", ts, sig, body) {
+		t.Error("Verify accepts a signature made in 2027 now: no tolerance")
+	}
+	if !Verify("k", strconv.FormatInt(time.Now().Unix(), 10), Sign("k", time.Now().Unix(), body), body) {
+		t.Error("Verify refuses a fresh signature")
 	}
 	// The documented recipe, computed independently: HMAC-SHA256(secret, "<ts>." + body), hex.
 	if want := Sign("k", 1806422400, body); got.Header.Get(HeaderSignature) != want || !strings.HasPrefix(want, "sha256=") {

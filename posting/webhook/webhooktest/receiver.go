@@ -87,7 +87,7 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		bad = "body is not JSON: " + string(body)
 	case p.ID != key || p.IdempotencyKey != key:
 		bad = fmt.Sprintf("body id %q does not match Idempotency-Key %q", p.ID, key)
-	case r.Secret != "" && !webhook.Verify(r.Secret, req.Header.Get(webhook.HeaderTimestamp), req.Header.Get(webhook.HeaderSignature), body):
+	case r.Secret != "" && !webhook.VerifyAt(r.Secret, req.Header.Get(webhook.HeaderTimestamp), req.Header.Get(webhook.HeaderSignature), body, time.Time{}, 0): // senders on fake clocks
 		bad = "bad signature"
 	}
 	if bad != "" {
