@@ -87,10 +87,9 @@ func (s *Store) updateBroadcastIf(ctx context.Context, id int64, from string, co
 // duration, so the caller decides). Rows whose start is not a readable time are left out: the
 // planner flags them.
 func (s *Store) BroadcastsToAdvance(ctx context.Context, now time.Time) ([]Broadcast, error) {
-	var out []Broadcast
-	err := s.db.WithContext(ctx).
+	out, err := findBroadcasts(s.db.WithContext(ctx).Model(&Broadcast{}).
 		Where("(status = 'scheduled' AND starts_at <= ?) OR (status = 'live' AND ended_at IS NULL)", NewTime(now)).
-		Order("id").Find(&out).Error
+		Order("id"))
 	if err != nil {
 		return nil, fmt.Errorf("broadcasts to advance: %w", err)
 	}

@@ -341,8 +341,8 @@ func (p *Planner) Advance(ctx context.Context) (int, error) {
 	n := 0
 	for i := range bs {
 		b := &bs[i]
-		if b.StartsAt.IsZero() || now.Before(b.StartsAt.Time) {
-			continue // not a time, or one a CMS wrote in another form that reads later than it sorts
+		if len(b.Problems) > 0 || b.StartsAt.IsZero() || now.Before(b.StartsAt.Time) {
+			continue // a bad row (its error says why), or a start a CMS wrote in another form that reads later than it sorts
 		}
 		to := models.BroadcastLive
 		if !now.Before(b.EndsAt()) {
