@@ -162,12 +162,14 @@ func (l *Lifecycle) changed(b *models.Broadcast, a Action, err error) error {
 	return err
 }
 
-// early refuses going live or ending long before the planned start, unless forced.
+// early refuses going live or ending a broadcast that has not started long before its planned
+// start, unless forced.
 func (l *Lifecycle) early(b *models.Broadcast, a Action, force bool) error {
-	if force || b.StartsAt.IsZero() || !l.now().Add(EarlyMargin).Before(b.StartsAt.Time) {
-		return nil
+	if force || b.StartsAt.IsZero() || b.Status != models.BroadcastScheduled || !b.StartedAt.IsZero() ||
+		!l.now().Add(EarlyMargin).Before(b.StartsAt.Time) {
+		return nil // it started already (a live broadcast may end at any time), or it is near
 	}
-	return l.refuse(b, a, RefusedEarly, "broadcast %d is planned to start %s from now; to %s it anyway, confirm",
+	return l.refuse(b, a, RefusedEarly, "broadcast %d is planned to start %s from now; to %s anyway, confirm",
 		b.ID, b.StartsAt.Sub(l.now()).Round(time.Minute), map[Action]string{ActGoLive: "mark it live", ActEnd: "end it"}[a])
 }
 

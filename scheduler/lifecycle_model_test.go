@@ -250,7 +250,9 @@ func (w *lifecycleWorld) sequence(rt *rapid.T) {
 		}
 		return isRefusal
 	}
-	early := func(b *modelBroadcast, force bool) bool { return !force && w.now.Add(EarlyMargin).Before(b.start) }
+	early := func(b *modelBroadcast, force bool) bool {
+		return !force && b.status == models.BroadcastScheduled && b.startedAt.IsZero() && w.now.Add(EarlyMargin).Before(b.start)
+	}
 
 	rt.Repeat(map[string]func(*rapid.T){
 		"add": func(rt *rapid.T) {
