@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/scheduler"
 )
 
 // localLayouts are the wall-clock forms a marketer types, read in the campaign's zone.
@@ -84,14 +85,22 @@ func repeated(t time.Time, loc *time.Location) (time.Time, bool) {
 // parseDuration reads a broadcast's length: "45m", "1h30m", or a plain number of minutes.
 func parseDuration(s string) (int, error) {
 	s = strings.TrimSpace(s)
-	if n, err := strconv.Atoi(s); err == nil && n > 0 {
-		return n, nil
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		d, derr := time.ParseDuration(s)
+		if derr != nil || d%time.Minute != 0 {
+			return 0, fmt.Errorf("duration %q not understood; use minutes, like 45m, 1h30m or 90", s)
+		}
+		n = int(d / time.Minute)
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Minute || d%time.Minute != 0 {
-		return 0, fmt.Errorf("duration %q not understood; use minutes, like 45m, 1h30m or 90", s)
+	// The bounds the planner holds every row to: what the CLI takes, it plans.
+	switch {
+	case n <= 0:
+		return 0, fmt.Errorf("duration %q must be positive; use minutes, like 45m, 1h30m or 90", s)
+	case n < scheduler.MinDurationMinutes || n > scheduler.MaxDurationMinutes:
+		return 0, fmt.Errorf("duration %q is longer than onair plans for (7 days at most); give the live's expected length, like 2h", s)
 	}
-	return int(d / time.Minute), nil
+	return n, nil
 }
 
 // loadZone reads a --tz value. "Local" is refused: stored in a campaign, it would mean the zone of

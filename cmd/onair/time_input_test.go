@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 )
 
 func TestParseWhenErrors(t *testing.T) {
@@ -88,4 +92,30 @@ func TestLoadZone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDurationsRoundTrip: every --duration the CLI accepts is stored and planned without a row
+// error; every one it refuses says why.
+func TestDurationsRoundTrip(t *testing.T) {
+	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
+	s.setup()
+	rapid.Check(t, func(rt *rapid.T) {
+		h, m := rapid.IntRange(-2, 200).Draw(rt, "hours"), rapid.IntRange(0, 59).Draw(rt, "minutes")
+		arg := rapid.SampledFrom([]string{fmt.Sprintf("%dh%dm", h, m), fmt.Sprint(h*60 + m), fmt.Sprintf("%dm", h*60+m)}).Draw(rt, "form")
+		n, err := parseDuration(arg)
+		if err != nil {
+			if !strings.Contains(err.Error(), "duration") {
+				rt.Fatalf("%q refused without saying why: %v", arg, err)
+			}
+			return
+		}
+		out, errOut, code := s.run("broadcast", "edit", "1", "--duration", arg)
+		if code != 0 {
+			rt.Fatalf("--duration %q (%d min) accepted by the parser, refused by the command: %s%s", arg, n, out, errOut)
+		}
+		var bv broadcastView
+		if err := json.Unmarshal([]byte(s.ok("broadcast", "show", "1", "--json")), &bv); err != nil || bv.DurationMinutes != n || bv.Error != "" {
+			rt.Fatalf("--duration %q: stored %d, error %q (%v)", arg, bv.DurationMinutes, bv.Error, err)
+		}
+	})
 }
