@@ -1,6 +1,8 @@
-// Package scheduler turns broadcasts into posts and posts into messages sent on time: the planner
-// (broadcast -> posts), the reconciler (notices changed broadcasts, CMS writes included) and, from
-// the daemon on, the dispatcher.
+// Package scheduler turns broadcasts into posts and posts into messages sent on time: the
+// lifecycle (lifecycle.go: the one transition table of broadcasts and posts, and the only code
+// that changes their state outside sending), the planner (broadcast -> posts), the reconciler
+// (notices changed broadcasts, CMS writes included, and makes the clock's moves) and, from the
+// daemon on, the dispatcher.
 package scheduler
 
 import (
