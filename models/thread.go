@@ -1,9 +1,9 @@
 package models
 
 import (
-	"time"
 	"context"
 	"fmt"
+	"time"
 )
 
 // ThreadPosts lists the posts of a broadcast on a channel that its replies' thread depends on:

@@ -160,4 +160,3 @@ func TestOffsetsRoundTrip(t *testing.T) {
 		}
 	})
 }
-

@@ -37,7 +37,7 @@ type app struct {
 	store   *models.Store
 	planner *scheduler.Planner
 	life    *scheduler.Lifecycle // every change of a broadcast's or a post's state
-	sealer  *scheduler.Vault // loaded on demand: see vault
+	sealer  *scheduler.Vault     // loaded on demand: see vault
 }
 
 func main() {

@@ -165,7 +165,6 @@ func (a *app) postShowCmd() *cobra.Command {
 	return cmd
 }
 
-
 func (a *app) postEditCmd() *cobra.Command {
 	var text string
 	cmd := &cobra.Command{
