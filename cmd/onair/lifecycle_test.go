@@ -252,3 +252,25 @@ func TestCMSRowAsDocumented(t *testing.T) {
 		t.Errorf("plan show of the CMS row:\n%s", out)
 	}
 }
+
+// TestPostStateShowsRetries: a planned post that failed and waits for its next try reads as
+// retrying, with its tries and the time of the next, not as untouched.
+func TestPostStateShowsRetries(t *testing.T) {
+	t.Parallel()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	next := time.Date(2027, 3, 30, 16, 5, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		p    models.Post
+		want string
+	}{
+		{"untouched", models.Post{Status: models.PostPlanned}, "planned"},
+		{"waiting for a retry", models.Post{Status: models.PostPlanned, Attempts: 2, Error: "temporary failure: 502",
+			NextAttemptAt: models.NewTime(next)}, "retrying (2 tries, next try 18:05:00)"},
+		{"sent after tries", models.Post{Status: models.PostSent, Attempts: 2}, "sent"},
+	} {
+		if got := postState(c.p, paris); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
