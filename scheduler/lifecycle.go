@@ -169,8 +169,21 @@ func (l *Lifecycle) early(b *models.Broadcast, a Action, force bool) error {
 		!l.now().Add(EarlyMargin).Before(b.StartsAt.Time) {
 		return nil // it started already (a live broadcast may end at any time), or it is near
 	}
-	return l.refuse(b, a, RefusedEarly, "broadcast %d is planned to start %s from now; to %s anyway, confirm",
-		b.ID, b.StartsAt.Sub(l.now()).Round(time.Minute), map[Action]string{ActGoLive: "mark it live", ActEnd: "end it"}[a])
+	return l.refuse(b, a, RefusedEarly, "broadcast %d is planned to start in %s; to %s anyway, confirm",
+		b.ID, lead(b.StartsAt.Sub(l.now())), map[Action]string{ActGoLive: "mark it live", ActEnd: "end it"}[a])
+}
+
+// lead writes a time ahead as a person says it: "3d 4h", "2h 05m", "45m".
+func lead(d time.Duration) string {
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%dh %02dm", hours, mins)
+	}
+	return fmt.Sprintf("%dm", mins)
 }
 
 // GoLive records that the broadcast started at at: its "we are live" post is due then, and the
