@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/scheduler"
@@ -13,7 +14,12 @@ import (
 func explain(err error) string {
 	var r *scheduler.Refusal
 	if !errors.As(err, &r) {
-		return err.Error()
+		msg := err.Error()
+		if strings.Contains(msg, "readonly database") || strings.Contains(msg, "unable to open database file") {
+			// SQLite's own words name neither the cause nor the fix.
+			msg += "; onair must be able to write the database file and its folder (for its -wal and -shm files): check their owner and permissions for the user onair runs as"
+		}
+		return msg
 	}
 	if h := refusalHint(r); h != "" {
 		return r.Msg + "; " + h

@@ -274,3 +274,13 @@ func TestPostStateShowsRetries(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnlyDatabaseSaysWhatToFix: SQLite's "attempt to write a readonly database" gets the
+// cause and the fix.
+func TestReadOnlyDatabaseSaysWhatToFix(t *testing.T) {
+	t.Parallel()
+	err := errors.New("open database /srv/onair.db: attempt to write a readonly database")
+	if got := explain(err); !strings.Contains(got, "permissions") || !strings.HasPrefix(got, err.Error()) {
+		t.Errorf("explain: %s", got)
+	}
+}
