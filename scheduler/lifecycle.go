@@ -120,6 +120,20 @@ func Phase(b *models.Broadcast, now time.Time) string {
 	return b.Status
 }
 
+// again runs a move, and runs it again (reading the broadcast afresh) when the row changed
+// between the read and the write: the daemon's clock or a CMS moved it meanwhile, and the table
+// decides once more from where it is now.
+func (l *Lifecycle) again(move func() (PlanResult, error)) (PlanResult, error) {
+	for try := 1; ; try++ {
+		res, err := move()
+		var r *Refusal
+		if try < 3 && errors.As(err, &r) && r.Code == RefusedChanged {
+			continue
+		}
+		return res, err
+	}
+}
+
 // load reads a broadcast and checks that action applies to it.
 func (l *Lifecycle) load(ctx context.Context, id int64, action Action) (*models.Broadcast, error) {
 	b, err := l.store.BroadcastByID(ctx, id)
@@ -190,6 +204,10 @@ func lead(d time.Duration) string {
 // teasers and reminders not sent yet are cancelled. A broadcast live by the clock gets its real
 // start. Far before the planned start it needs force.
 func (l *Lifecycle) GoLive(ctx context.Context, id int64, at time.Time, force bool) (PlanResult, error) {
+	return l.again(func() (PlanResult, error) { return l.goLive(ctx, id, at, force) })
+}
+
+func (l *Lifecycle) goLive(ctx context.Context, id int64, at time.Time, force bool) (PlanResult, error) {
 	b, err := l.load(ctx, id, ActGoLive)
 	if err != nil {
 		return PlanResult{}, err
@@ -207,6 +225,10 @@ func (l *Lifecycle) GoLive(ctx context.Context, id int64, at time.Time, force bo
 // End records that the broadcast ended at at, with its replay URL if given: replay posts count
 // from then. A broadcast ended by the clock gets its real end.
 func (l *Lifecycle) End(ctx context.Context, id int64, at time.Time, replayURL string, force bool) (PlanResult, error) {
+	return l.again(func() (PlanResult, error) { return l.end(ctx, id, at, replayURL, force) })
+}
+
+func (l *Lifecycle) end(ctx context.Context, id int64, at time.Time, replayURL string, force bool) (PlanResult, error) {
 	b, err := l.load(ctx, id, ActEnd)
 	if err != nil {
 		return PlanResult{}, err
@@ -240,6 +262,10 @@ func minTime(a, b time.Time) time.Time {
 
 // SetReplay records where the replay is: replay posts waiting for it are planned.
 func (l *Lifecycle) SetReplay(ctx context.Context, id int64, url string) (PlanResult, error) {
+	return l.again(func() (PlanResult, error) { return l.setReplay(ctx, id, url) })
+}
+
+func (l *Lifecycle) setReplay(ctx context.Context, id int64, url string) (PlanResult, error) {
 	b, err := l.load(ctx, id, ActReplay)
 	if err != nil {
 		return PlanResult{}, err
@@ -255,6 +281,10 @@ func (l *Lifecycle) SetReplay(ctx context.Context, id int64, url string) (PlanRe
 
 // Cancel cancels the broadcast: every pending post is cancelled; posts already sent stay.
 func (l *Lifecycle) Cancel(ctx context.Context, id int64) (PlanResult, error) {
+	return l.again(func() (PlanResult, error) { return l.cancel(ctx, id) })
+}
+
+func (l *Lifecycle) cancel(ctx context.Context, id int64) (PlanResult, error) {
 	b, err := l.load(ctx, id, ActCancel)
 	if err != nil {
 		return PlanResult{}, err
@@ -266,6 +296,10 @@ func (l *Lifecycle) Cancel(ctx context.Context, id int64) (PlanResult, error) {
 // ended one goes back to live, which only makes sense while its planned end is ahead (lengthen
 // it first otherwise). Cancelled posts whose time is still ahead are planned again.
 func (l *Lifecycle) Reopen(ctx context.Context, id int64) (PlanResult, error) {
+	return l.again(func() (PlanResult, error) { return l.reopen(ctx, id) })
+}
+
+func (l *Lifecycle) reopen(ctx context.Context, id int64) (PlanResult, error) {
 	b, err := l.load(ctx, id, ActReopen)
 	if err != nil {
 		return PlanResult{}, err
@@ -293,6 +327,10 @@ func (l *Lifecycle) Reopen(ctx context.Context, id int64) (PlanResult, error) {
 // belong to the old time. A cancelled broadcast may be edited, but not rescheduled: reopen it
 // first.
 func (l *Lifecycle) Edit(ctx context.Context, id int64, e models.BroadcastEdit) (PlanResult, error) {
+	return l.again(func() (PlanResult, error) { return l.editOnce(ctx, id, e) })
+}
+
+func (l *Lifecycle) editOnce(ctx context.Context, id int64, e models.BroadcastEdit) (PlanResult, error) {
 	action := ActEdit
 	if e.StartsAt != nil {
 		action = ActReschedule
