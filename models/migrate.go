@@ -117,6 +117,12 @@ func (s *Store) MigrateTo(ctx context.Context, target int) error {
 		if m.Version > target {
 			break
 		}
+		if strings.HasPrefix(m.SQL, foreignKeysOff) {
+			if err := s.migrateRebuild(ctx, m); err != nil {
+				return err
+			}
+			continue
+		}
 		tx := db.Begin()
 		if tx.Error != nil {
 			return fmt.Errorf("migrate to %d: %w", m.Version, tx.Error)
@@ -142,6 +148,61 @@ func (s *Store) MigrateTo(ctx context.Context, target int) error {
 		if err := tx.Commit().Error; err != nil {
 			return fmt.Errorf("migrate to %d: %w", m.Version, err)
 		}
+	}
+	return nil
+}
+
+// foreignKeysOff opens a SQLite migration that rebuilds tables: SQLite's documented way (create
+// the new table, copy, drop the old, rename) needs foreign keys off, which only a connection
+// outside a transaction can set.
+const foreignKeysOff = "-- onair:foreign-keys-off"
+
+// migrateRebuild applies m on a connection of its own with foreign keys off, in one immediate
+// transaction that checks every foreign key before it commits; the connection gets them back on.
+func (s *Store) migrateRebuild(ctx context.Context, m Migration) error {
+	sqlDB, err := s.SQLDB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate to %d: %w", m.Version, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return fmt.Errorf("migrate to %d: %w", m.Version, err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate to %d: %w", m.Version, err)
+	}
+	defer tx.Rollback()
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_version WHERE version = ?`, m.Version).Scan(&done); err != nil {
+		return fmt.Errorf("migrate to %d: %w", m.Version, err)
+	}
+	if done > 0 {
+		return nil // another process applied it meanwhile
+	}
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("migrate to schema %d (%s): %w", m.Version, m.Name, err)
+	}
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("migrate to %d: check foreign keys: %w", m.Version, err)
+	}
+	bad := rows.Next()
+	rows.Close()
+	if bad {
+		return fmt.Errorf("migrate to schema %d (%s): the rebuilt tables break a foreign key; nothing was changed", m.Version, m.Name)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.Version, m.Name, NewTime(time.Now())); err != nil {
+		return fmt.Errorf("migrate to %d: %w", m.Version, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate to %d: %w", m.Version, err)
 	}
 	return nil
 }

@@ -407,3 +407,55 @@ func TestMigrationsMatchAcrossEngines(t *testing.T) {
 		}
 	}
 }
+
+// TestIDsNeverReused: on a database upgraded from schema 4 with rows in it, a deleted channel's
+// (or broadcast's) id never comes back for the next one, so no old post can point at a new
+// channel; the data is all there and foreign keys are enforced again.
+func TestIDsNeverReused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "onair.db")
+	old, err := OpenUnmigrated(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.MigrateTo(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	seed(t, old)
+	old.Close()
+	s, _ := openDB(t, path)
+	for _, table := range []string{"campaigns", "channels", "broadcasts", "posts", "attempts"} {
+		var sql string
+		if err := s.DB().Raw(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&sql).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(sql, "AUTOINCREMENT") {
+			t.Errorf("%s after the upgrade: %s", table, sql)
+		}
+	}
+	if names, _ := s.CampaignNames(ctx); len(names) != 1 || names[0] != "Spring launch" {
+		t.Errorf("campaigns after the upgrade: %v", names)
+	}
+	var fk int
+	if err := s.DB().Raw(`PRAGMA foreign_keys`).Scan(&fk).Error; err != nil || fk != 1 {
+		t.Errorf("foreign keys after the upgrade: %d %v", fk, err)
+	}
+	spare := &Channel{Name: "spare", Network: "console"}
+	if err := s.CreateChannel(ctx, spare); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().Exec(`DELETE FROM channels WHERE id = ?`, spare.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	next := &Channel{Name: "next", Network: "console"}
+	if err := s.CreateChannel(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	if next.ID <= spare.ID {
+		t.Errorf("the next channel got id %d; the deleted one had %d", next.ID, spare.ID)
+	}
+	if err := s.DB().Exec(`INSERT INTO posts (broadcast_id, channel_id, kind, step, due_at, idempotency_key) VALUES (1, 999, 'teaser', 'x', '2027-01-01T00:00:00Z', 'fk')`).Error; err == nil {
+		t.Errorf("a post on a channel that does not exist was taken")
+	}
+}
