@@ -160,3 +160,29 @@ func TestOffsetsRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// TestUnknownChannelStatusDoesNotHoldPostsForever: a channel whose status onair does not know
+// sends nothing, and its posts end skipped with that status as the reason once their window
+// passes, instead of waiting as planned for ever.
+func TestUnknownChannelStatusDoesNotHoldPostsForever(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2027, 3, 30, 18, 0, 0, 0, time.UTC)
+	e := newEnv(t, start.Add(-2*time.Hour))
+	c := spring(e)
+	b := e.broadcast(c, "Launch", start)
+	e.plan(b.ID)
+	if err := e.store.DB().Exec(`UPDATE channels SET status = 'archived-by-cms'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	d := e.dispatcher(DispatchConfig{})
+	e.now = start.Add(-time.Hour)
+	if s := e.dispatch(d); s.Claimed != 0 {
+		t.Fatalf("claimed %d posts on a channel in an unknown status", s.Claimed)
+	}
+	e.now = start.Add(-30 * time.Minute) // past the 1h reminder's window (15 min)
+	e.dispatch(d)
+	p := e.posts(b.ID)["reminder 1h"]
+	if p.Status != models.PostSkipped || !strings.Contains(p.Error, "archived-by-cms") {
+		t.Errorf("reminder after its window on that channel: %s %q", p.Status, p.Error)
+	}
+}

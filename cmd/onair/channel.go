@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -231,6 +232,9 @@ func (a *app) channelListCmd() *cobra.Command {
 				}
 				if ch.StatusReason != "" {
 					status += ": " + ch.StatusReason
+				}
+				if !slices.Contains([]string{models.ChannelActive, models.ChannelPaused, models.ChannelNeedsAuth}, ch.Status) {
+					status = fmt.Sprintf("%q is not a status onair knows: nothing goes out; `onair channel resume %s` makes it active", ch.Status, ch.Name)
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", ch.ID, ch.Name, ch.Network, account, status, limit)
 			}
