@@ -149,8 +149,8 @@ func throughput(ctx context.Context, cfg config, engine string) ([]Result, error
 			return nil, err
 		}
 		out = append(out, Result{Scenario: "1 peer: River", Engine: engine, Metric: "jobs/s",
-			Setup: fmt.Sprintf("%d jobs, each POSTs one post to the same receiver, 100 workers, River v0.51.2; onair 1 daemon / River = %.2f",
-				total, out[0].Value/rate),
+			Setup: fmt.Sprintf("%d jobs, each POSTs one post to the same receiver; %s; onair 1 daemon / River = %.2f",
+				total, riverSetup{}, out[0].Value/rate),
 			Value: rate, Unit: "jobs/s", Target: "(peer)"})
 	}
 	return out, nil
