@@ -87,14 +87,22 @@ func (s *Store) ClaimDueExcept(ctx context.Context, owner string, now, leaseUnti
 		args = append(args, skip)
 	}
 	args = append(args, limit)
+	// The channels that may send are worked out once, as a list, and the due posts are walked in
+	// due order against it: the plan cannot turn into a rescan of the due posts per channel, which
+	// PostgreSQL chose on stale statistics (941 ms a claim at 256 channels right after planning).
+	sendable := `p.channel_id IN (SELECT id FROM channels WHERE status = 'active' AND (paused_until IS NULL OR paused_until <= ?))`
+	if s.engine == EnginePostgres {
+		sendable = `p.channel_id = ANY(ARRAY(SELECT id FROM channels WHERE status = 'active' AND (paused_until IS NULL OR paused_until <= ?)))`
+	}
 	err := s.db.WithContext(ctx).Raw(`UPDATE posts
 		   SET status = ?, lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
 		 WHERE id IN (
-			SELECT p.id FROM posts p JOIN channels c ON c.id = p.channel_id JOIN broadcasts b ON b.id = p.broadcast_id
+			SELECT p.id FROM posts p
 			 WHERE p.status = 'planned' AND p.due_at <= ? AND p.sent_at IS NULL
 			   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
 			   AND (p.expires_at IS NULL OR p.expires_at > ?)
-			   AND c.status = 'active' AND (c.paused_until IS NULL OR c.paused_until <= ?) `+except+`
+			   AND `+sendable+` `+except+`
+			   AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.id = p.broadcast_id)
 			 ORDER BY p.due_at, p.id LIMIT ? `+lock+`)
 		RETURNING *`, args...).Find(&claimed).Error
 	if err != nil {

@@ -252,6 +252,10 @@ func (d *Daemon) loop(ctx context.Context) error {
 	}
 }
 
+// bigPlan is how many broadcasts one reconcile must plan for the daemon to refresh the
+// database's statistics right after.
+const bigPlan = 500
+
 // reconcile plans changed broadcasts, on the elected daemon only when there are several.
 func (d *Daemon) reconcile(ctx context.Context) {
 	if d.cfg.Elector != nil && d.cfg.Elector.IsLeader(ctx) != nil {
@@ -266,6 +270,12 @@ func (d *Daemon) reconcile(ctx context.Context) {
 			d.log.Error("reconcile", slog.String("error", err.Error()))
 		}
 		return
+	}
+	if res.Planned >= bigPlan {
+		// Many new posts: fresh statistics before the dispatcher's next claims.
+		if err := d.store.Optimize(ctx); err != nil && ctx.Err() == nil {
+			d.log.Warn("optimize", slog.String("error", err.Error()))
+		}
 	}
 	if res.Planned > 0 {
 		d.Kick()

@@ -190,7 +190,9 @@ INSERT INTO posts_new (id, broadcast_id, channel_id, kind, step, due_at, text, l
     SELECT id, broadcast_id, channel_id, kind, step, due_at, text, length, max_length, status, error, edited, idempotency_key, attempts, next_attempt_at, sent_at, remote_id, remote_url, created_at, updated_at, lease_owner, lease_expires_at, expires_at, options, remote_ref FROM posts;
 DROP TABLE posts;
 ALTER TABLE posts_new RENAME TO posts;
-CREATE INDEX posts_due ON posts (due_at) WHERE status = 'planned';
+-- Claims walk due posts in (due_at, id) order and stop at their batch size: the index gives that
+-- order, so a claim never sorts every due post (60,000 due at once took 190 ms to sort; 500 claimed).
+CREATE INDEX posts_due ON posts (due_at, id) WHERE status = 'planned';
 CREATE INDEX posts_status ON posts (status, due_at);
 CREATE INDEX posts_leases ON posts (lease_expires_at) WHERE status = 'sending';
 CREATE INDEX posts_expiry ON posts (expires_at) WHERE status IN ('planned', 'held');
