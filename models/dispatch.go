@@ -345,6 +345,15 @@ func (s *Store) CountDue(ctx context.Context, now time.Time) (due, planned int64
 	return due, planned, err
 }
 
+// CountDueNow counts planned posts due at now or before: one walk of the due part of an index,
+// so its cost follows the queue, not the number of posts planned for later (CountDue counts
+// those too, and is for occasional use).
+func (s *Store) CountDueNow(ctx context.Context, now time.Time) (int64, error) {
+	var due int64
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM posts WHERE status = 'planned' AND due_at <= ?`, NewTime(now)).Row().Scan(&due)
+	return due, err
+}
+
 // Pending counts posts that may still go out (planned, held, sending).
 func (s *Store) Pending(ctx context.Context) (int64, error) {
 	var n int64

@@ -167,6 +167,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		{"recover", local, d.cfg.RecoverEvery, d.recover},
 		{"reconcile", elected, d.cfg.ReconcileEvery, d.reconcile},
 		{"housekeeping", elected, d.cfg.HousekeepEvery, d.housekeep},
+		{"queue", local, time.Minute, d.countQueue},
 	}
 	for _, j := range jobs {
 		if j.name == "watch" && watch == nil {
@@ -237,8 +238,10 @@ func (d *Daemon) loop(ctx context.Context) error {
 				slog.Int("retry", stats.Retry), slog.Int("failed", stats.Failed), slog.Int("skipped", stats.Skipped))
 		}
 		if d.metrics != nil {
-			if due, planned, err := d.store.CountDue(ctx, d.now()); err == nil {
-				d.metrics.queue(due, planned)
+			// Only the due queue: counting every post planned for later on each wake made an
+			// idle daemon's cost grow with them (the total is counted by housekeeping).
+			if due, err := d.store.CountDueNow(ctx, d.now()); err == nil {
+				d.metrics.dueNow(due)
 			}
 		}
 		wait := d.cfg.SweepEvery
@@ -314,11 +317,19 @@ func (d *Daemon) recover(ctx context.Context) {
 	_ = unk
 }
 
-func (d *Daemon) housekeep(ctx context.Context) {
-	due, planned, err := d.store.CountDue(ctx, d.now())
-	if err == nil {
+// countQueue sets the queue gauges: due now, and planned in all (a count of every planned post,
+// once a minute at most, not on every wake).
+func (d *Daemon) countQueue(ctx context.Context) {
+	if d.metrics == nil {
+		return
+	}
+	if due, planned, err := d.store.CountDue(ctx, d.now()); err == nil {
 		d.metrics.queue(due, planned)
 	}
+}
+
+func (d *Daemon) housekeep(ctx context.Context) {
+	d.countQueue(ctx)
 	if err := d.store.Optimize(ctx); err != nil && ctx.Err() == nil {
 		d.log.Warn("optimize", slog.String("error", err.Error()))
 	}

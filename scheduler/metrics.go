@@ -74,6 +74,14 @@ func (m *Metrics) queue(due, planned int64) {
 	m.planned.Set(float64(planned))
 }
 
+// dueNow sets the due-queue gauge alone (the planned total is counted less often).
+func (m *Metrics) dueNow(due int64) {
+	if m == nil {
+		return
+	}
+	m.due.Set(float64(due))
+}
+
 // health records the outcome of a pass for /healthz.
 func (m *Metrics) health(part string, err error) {
 	if m == nil {
