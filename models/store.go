@@ -478,6 +478,8 @@ type PostFilter struct {
 	BroadcastID int64
 	ChannelID   int64
 	Status      string
+	Statuses    []string  // or any of these
+	Since       time.Time // only posts changed (updated_at) at or after this
 	Limit       int
 }
 
@@ -492,6 +494,12 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]Post, error) {
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("updated_at >= ?", NewTime(f.Since))
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
