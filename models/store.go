@@ -337,6 +337,15 @@ func (s *Store) BroadcastByID(ctx context.Context, id int64) (*Broadcast, error)
 	return &list[0], nil
 }
 
+// BroadcastByExternalRef loads the broadcast a CMS (or `--ref`) gave this reference.
+func (s *Store) BroadcastByExternalRef(ctx context.Context, ref string) (*Broadcast, error) {
+	var b Broadcast
+	if err := s.db.WithContext(ctx).Where("external_ref = ?", ref).Take(&b).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("broadcast %q", ref))
+	}
+	return &b, nil
+}
+
 // BroadcastFilter narrows ListBroadcasts.
 type BroadcastFilter struct {
 	CampaignID int64

@@ -188,7 +188,9 @@ func (a *app) runDueCmd() *cobra.Command {
 and exits. The exit code is 0 when everything due went out, 2 when some post is waiting for a
 retry or failed, 1 on an error. Example crontab line (every minute):
 
-  * * * * *  cd /srv/onair && onair run-due --log-json >> run-due.log 2>&1`,
+  * * * * *  ONAIR_DB=/var/lib/onair/onair.db /usr/local/bin/onair run-due --log-json >> /var/log/onair/run-due.log 2>&1
+
+as the user that owns the database (see deploy/crontab.example).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := f.logger(a.errOut)

@@ -80,9 +80,7 @@ Start with:  onair init  (or try  onair demo)`,
 	root.PersistentFlags().StringVar(&a.cfg.DB, "db", defaultDB, "SQLite database file, or postgres://user@host/db (env ONAIR_DB)")
 	root.PersistentFlags().StringVar(&a.cfg.KeyFile, "key-file", os.Getenv("ONAIR_KEY_FILE"),
 		"the secret key that seals channel credentials (env ONAIR_KEY_FILE; default DB.key beside a SQLite file; ONAIR_SECRET_KEY overrides)")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%v\n\n%s", err, c.UsageString())
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.initCmd(), a.channelCmd(), a.campaignCmd(), a.broadcastCmd(), a.planCmd(),
 		a.postCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd(), a.statusCmd())
 	explainArgs(root)

@@ -82,7 +82,7 @@ needing auth or paused, an invalid post still to come. A monitoring check can ru
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&cron, "cron", false, "posts go out through `run-due` from cron: no daemon is expected")
+	cmd.Flags().BoolVar(&cron, "cron", false, "posts go out through run-due from cron: no daemon is expected")
 	cmd.Flags().IntVar(&next, "next", 5, "how many of the next posts to list")
 	return cmd
 }
