@@ -350,7 +350,8 @@ func (s *Store) BroadcastByExternalRef(ctx context.Context, ref string) (*Broadc
 type BroadcastFilter struct {
 	CampaignID int64
 	Status     string
-	Limit      int // 0: no limit
+	From, To   time.Time // only broadcasts starting in [From, To) (zero: unbounded)
+	Limit      int       // 0: no limit
 	Offset     int
 }
 
@@ -376,6 +377,12 @@ func (s *Store) ListBroadcasts(ctx context.Context, f BroadcastFilter) ([]Broadc
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("starts_at >= ?", NewTime(f.From))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("starts_at < ?", NewTime(f.To))
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit).Offset(f.Offset)
@@ -489,6 +496,7 @@ type PostFilter struct {
 	Status      string
 	Statuses    []string  // or any of these
 	Since       time.Time // only posts changed (updated_at) at or after this
+	From, To    time.Time // only posts due in [From, To) (zero: unbounded)
 	Limit       int
 }
 
@@ -509,6 +517,12 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]Post, error) {
 	}
 	if !f.Since.IsZero() {
 		q = q.Where("updated_at >= ?", NewTime(f.Since))
+	}
+	if !f.From.IsZero() {
+		q = q.Where("due_at >= ?", NewTime(f.From))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("due_at < ?", NewTime(f.To))
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
