@@ -337,11 +337,21 @@ func (s *Store) BroadcastByID(ctx context.Context, id int64) (*Broadcast, error)
 	return &list[0], nil
 }
 
+// BroadcastByExternalRef loads the broadcast a CMS (or `--ref`) gave this reference.
+func (s *Store) BroadcastByExternalRef(ctx context.Context, ref string) (*Broadcast, error) {
+	var b Broadcast
+	if err := s.db.WithContext(ctx).Where("external_ref = ?", ref).Take(&b).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("broadcast %q", ref))
+	}
+	return &b, nil
+}
+
 // BroadcastFilter narrows ListBroadcasts.
 type BroadcastFilter struct {
 	CampaignID int64
 	Status     string
-	Limit      int // 0: no limit
+	From, To   time.Time // only broadcasts starting in [From, To) (zero: unbounded)
+	Limit      int       // 0: no limit
 	Offset     int
 }
 
@@ -367,6 +377,12 @@ func (s *Store) ListBroadcasts(ctx context.Context, f BroadcastFilter) ([]Broadc
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("starts_at >= ?", NewTime(f.From))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("starts_at < ?", NewTime(f.To))
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit).Offset(f.Offset)
@@ -478,6 +494,9 @@ type PostFilter struct {
 	BroadcastID int64
 	ChannelID   int64
 	Status      string
+	Statuses    []string  // or any of these
+	Since       time.Time // only posts changed (updated_at) at or after this
+	From, To    time.Time // only posts due in [From, To) (zero: unbounded)
 	Limit       int
 }
 
@@ -492,6 +511,18 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]Post, error) {
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("updated_at >= ?", NewTime(f.Since))
+	}
+	if !f.From.IsZero() {
+		q = q.Where("due_at >= ?", NewTime(f.From))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("due_at < ?", NewTime(f.To))
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)

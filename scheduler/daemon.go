@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -26,6 +27,8 @@ type DaemonConfig struct {
 	RecoverEvery   time.Duration // expired leases
 	HousekeepEvery time.Duration
 	StopTimeout    time.Duration // how long a graceful stop waits for jobs
+	Heartbeat      string        // write a Heartbeat to this file (SQLite: HeartbeatPath) while running
+	Version        string        // this build's version, in the heartbeat
 }
 
 func (c *DaemonConfig) defaults() {
@@ -55,6 +58,10 @@ type Daemon struct {
 
 	mu          sync.Mutex
 	lastVersion int64
+
+	beat     Heartbeat // what the heartbeat file last said
+	beatAt   time.Time // when it was last written
+	nextSeen int64     // the next post last logged
 }
 
 // NewDaemon wires a daemon. The caller holds the dispatch lock (one dispatcher per SQLite file).
@@ -183,6 +190,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		elected.Start()
 	}
 	d.log.Info("daemon started")
+	host, _ := os.Hostname()
+	d.beat = Heartbeat{PID: os.Getpid(), Host: host, Version: d.cfg.Version, StartedAt: d.now().UTC()}
+	d.nextSeen = -1
+	d.afterPass(ctx, true)
+	if d.cfg.Heartbeat != "" {
+		defer os.Remove(d.cfg.Heartbeat)
+	}
 
 	runErr := d.loop(ctx)
 
@@ -244,6 +258,7 @@ func (d *Daemon) loop(ctx context.Context) error {
 				d.metrics.dueNow(due)
 			}
 		}
+		d.afterPass(ctx, stats.Claimed > 0)
 		wait := d.cfg.SweepEvery
 		if next, ok, err := d.store.NextWake(ctx, d.now()); err == nil && ok {
 			wait = min(wait, next.Sub(d.now()))
@@ -258,6 +273,50 @@ func (d *Daemon) loop(ctx context.Context) error {
 // bigPlan is how many broadcasts one reconcile must plan for the daemon to refresh the
 // database's statistics right after.
 const bigPlan = 500
+
+// heartbeatEvery is how often an idle daemon rewrites its heartbeat.
+const heartbeatEvery = 10 * time.Second
+
+// afterPass logs the next post when it changed (or when sent says a pass did something) and
+// refreshes the heartbeat file.
+func (d *Daemon) afterPass(ctx context.Context, sent bool) {
+	next, err := d.store.ListPosts(ctx, models.PostFilter{Status: models.PostPlanned, Limit: 1})
+	if err != nil {
+		return
+	}
+	now := d.now()
+	var id int64
+	var due time.Time
+	if len(next) > 0 {
+		id, due = next[0].ID, next[0].DueAt.Time
+	}
+	if id != d.nextSeen || sent {
+		d.nextSeen = id
+		if id == 0 {
+			d.log.Info("next post: none planned")
+		} else {
+			in := "now"
+			if due.After(now) {
+				in = "in " + lead(due.Sub(now))
+			}
+			p := next[0]
+			d.log.Info(fmt.Sprintf("next post: %s %s of broadcast %d %s", p.Kind, p.Step, p.BroadcastID, in),
+				slog.Int64("post", id), slog.Time("due", due))
+		}
+	}
+	if d.cfg.Heartbeat == "" {
+		return
+	}
+	if !sent && id == d.beat.NextID && now.Sub(d.beatAt) < heartbeatEvery {
+		return
+	}
+	d.beat.LastPass, d.beat.NextID, d.beat.NextPost = now.UTC(), id, due.UTC()
+	if err := WriteHeartbeat(d.cfg.Heartbeat, d.beat); err != nil {
+		d.log.Warn("heartbeat", slog.String("error", err.Error()))
+		return
+	}
+	d.beatAt = now
+}
 
 // reconcile plans changed broadcasts, on the elected daemon only when there are several.
 func (d *Daemon) reconcile(ctx context.Context) {

@@ -288,3 +288,25 @@ func TestSameComparesEveryField(t *testing.T) {
 		}
 	}
 }
+
+// TestNoWatchURL: a broadcast without a watch URL leaves no empty line where the link would be.
+func TestNoWatchURL(t *testing.T) {
+	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+	for _, lang := range Languages {
+		set, err := Load(lang, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []string{Teaser, Reminder, Live, Replay} {
+			d := sample(lang, kind, "1d", start.AddDate(0, 0, -1), 0)
+			d.WatchURL = ""
+			out, err := set.Render(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(out, "\n\n") || !strings.HasSuffix(out, "\n#SpringLaunch") {
+				t.Errorf("%s %s without a watch URL:\n%q", lang, kind, out)
+			}
+		}
+	}
+}

@@ -174,13 +174,24 @@ func (a *app) openBroadcast(ctx context.Context, arg string) (*models.Broadcast,
 	return a.loadBroadcast(ctx, arg)
 }
 
-// loadBroadcast finds a broadcast by its id argument, with its campaign (nil if the row has none).
+// loadBroadcast finds a broadcast by its id or its external ref (cms-101), with its campaign (nil
+// if the row has none).
 func (a *app) loadBroadcast(ctx context.Context, arg string) (*models.Broadcast, *models.Campaign, error) {
-	id, err := parseID("broadcast", arg)
-	if err != nil {
-		return nil, nil, err
+	id, idErr := parseID("broadcast", arg)
+	var (
+		b   *models.Broadcast
+		err error
+	)
+	if idErr == nil {
+		b, err = a.store.BroadcastByID(ctx, id)
 	}
-	b, err := a.store.BroadcastByID(ctx, id)
+	if idErr != nil || errors.Is(err, models.ErrNotFound) {
+		if byRef, refErr := a.store.BroadcastByExternalRef(ctx, strings.TrimSpace(arg)); refErr == nil {
+			b, err = byRef, nil
+		} else if idErr != nil {
+			return nil, nil, fmt.Errorf("no broadcast has the id or external ref %q; see `onair broadcast list`", arg)
+		}
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil, fmt.Errorf("broadcast %d does not exist; see `onair broadcast list`", id)
 	}
@@ -536,7 +547,34 @@ func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) e
 	if err := a.printPlan(ctx, b.ID); err != nil {
 		return err
 	}
+	if e.StartsAt != nil || e.Title != nil || e.WatchURL != nil {
+		a.warnEdited(ctx, b.ID)
+	}
 	return planFailed(res)
+}
+
+// warnEdited tells the marketer which posts they rewrote by hand: a re-plan moves them but keeps
+// their text, which may name the old date, time, title or link.
+func (a *app) warnEdited(ctx context.Context, id int64) {
+	posts, err := a.store.PostsOfBroadcast(ctx, id)
+	if err != nil {
+		return
+	}
+	var ids []string
+	for _, p := range posts {
+		if p.Edited && models.Pending(p.Status) {
+			ids = append(ids, fmt.Sprint(p.ID))
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	its := "their"
+	if len(ids) == 1 {
+		its = "its"
+	}
+	fmt.Fprintf(a.errOut, "note: %s edited by hand kept %s text, which may name the old date, title or link: check %s (`onair post show ID`, then `onair post edit ID --text ...`).\n",
+		plural(len(ids), "post", "posts"), its, strings.Join(ids, ", "))
 }
 
 func (a *app) broadcastCancelCmd() *cobra.Command {

@@ -320,18 +320,22 @@ func (a *app) findCampaign(ctx context.Context, ref string) (*models.Campaign, e
 		err error
 	)
 	if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
-		c, err = a.store.CampaignByID(ctx, id)
-	} else {
-		c, err = a.store.CampaignByName(ctx, ref)
-	}
-	if errors.Is(err, models.ErrNotFound) {
-		names, _ := a.store.CampaignNames(ctx)
-		if len(names) == 0 {
-			return nil, fmt.Errorf("campaign %q does not exist; there is none yet: create one with `onair campaign add`", ref)
+		if c, err = a.store.CampaignByID(ctx, id); !errors.Is(err, models.ErrNotFound) {
+			return c, err
 		}
-		return nil, fmt.Errorf("campaign %q does not exist; known campaigns: %s", ref, strings.Join(names, ", "))
 	}
-	return c, err
+	if c, err = a.store.CampaignByName(ctx, ref); !errors.Is(err, models.ErrNotFound) {
+		return c, err
+	}
+	names, err := a.store.CampaignNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name, err := pickName("campaign", ref, "onair campaign list", names)
+	if err != nil {
+		return nil, err
+	}
+	return a.store.CampaignByName(ctx, name)
 }
 
 func (a *app) campaignListCmd() *cobra.Command {
@@ -349,10 +353,11 @@ func (a *app) campaignListCmd() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				if list == nil {
-					list = []models.Campaign{}
+				views := make([]campaignView, len(list))
+				for i, c := range list {
+					views[i] = newCampaignView(c)
 				}
-				return printJSON(a.out, list)
+				return printJSON(a.out, views)
 			}
 			if len(list) == 0 {
 				fmt.Fprintln(a.out, "No campaign yet. Create one: onair campaign add \"Spring launch\" --channels preview")
@@ -390,7 +395,7 @@ func (a *app) campaignShowCmd() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return printJSON(a.out, c)
+				return printJSON(a.out, newCampaignView(*c))
 			}
 			fmt.Fprintf(a.out, "Campaign %d: %s\n", c.ID, c.Name)
 			a.describeCampaign(c)

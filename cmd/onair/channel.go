@@ -18,7 +18,7 @@ import (
 
 func (a *app) channelCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "channel", Short: "Manage the accounts posts go out through"}
-	cmd.AddCommand(a.channelAddCmd(), a.channelListCmd(), a.channelResumeCmd(), a.channelTestCmd(), a.channelLoginCmd())
+	cmd.AddCommand(a.channelAddCmd(), a.channelListCmd(), a.channelShowCmd(), a.channelResumeCmd(), a.channelTestCmd(), a.channelLoginCmd())
 	return cmd
 }
 
@@ -205,10 +205,7 @@ func (a *app) channelListCmd() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				if chans == nil {
-					chans = []models.Channel{}
-				}
-				return printJSON(a.out, chans)
+				return printJSON(a.out, channelViews(chans))
 			}
 			if len(chans) == 0 {
 				fmt.Fprintln(a.out, "No channel yet. Add one: onair channel add console --name preview")
@@ -231,12 +228,52 @@ func (a *app) channelListCmd() *cobra.Command {
 					status = "held until " + showTime(ch.PausedUntil.Time, time.Local)
 				}
 				if ch.StatusReason != "" {
-					status += ": " + ch.StatusReason
+					status += ": " + short(ch.StatusReason, 50) // in full: channel show
 				}
 				if !slices.Contains([]string{models.ChannelActive, models.ChannelPaused, models.ChannelNeedsAuth}, ch.Status) {
 					status = fmt.Sprintf("%q is not a status onair knows: nothing goes out; `onair channel resume %s` makes it active", ch.Status, ch.Name)
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", ch.ID, ch.Name, ch.Network, account, status, limit)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) channelShowCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a channel: its settings, its status and why, in full",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ch, err := a.openChannel(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(a.out, newChannelView(*ch))
+			}
+			tw := newTable(a.out)
+			fmt.Fprintf(tw, "Channel\t%d\nName\t%s\nNetwork\t%s\nStatus\t%s\n", ch.ID, ch.Name, ch.Network, ch.Status)
+			if ch.PausedUntil.After(a.now()) {
+				fmt.Fprintf(tw, "Held until\t%s (%s)\n", showTime(ch.PausedUntil.Time, time.Local), until(a.now(), ch.PausedUntil.Time))
+			}
+			if ch.StatusReason != "" {
+				fmt.Fprintf(tw, "Why\t%s\n", ch.StatusReason)
+			}
+			var settings map[string]any
+			if json.Unmarshal([]byte(ch.Settings), &settings) == nil {
+				keys := make([]string, 0, len(settings))
+				for k := range settings {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					fmt.Fprintf(tw, "%s\t%v\n", k, settings[k])
+				}
 			}
 			return tw.Flush()
 		},

@@ -17,6 +17,7 @@ import (
 	"github.com/onairhq/onair/posting"
 	"github.com/onairhq/onair/posting/bluesky"
 	"github.com/onairhq/onair/posting/mastodon"
+	"github.com/onairhq/onair/posting/webhook"
 	"github.com/onairhq/onair/posting/x"
 	"github.com/onairhq/onair/scheduler"
 )
@@ -40,11 +41,11 @@ func (f *networkFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.consumerSecret, "consumer-secret", "", "x OAuth 1.0a: the app's API key secret (env ONAIR_X_CONSUMER_SECRET)")
 	fl.StringVar(&f.accessToken, "access-token", "", "x OAuth 1.0a: the account's access token (env ONAIR_X_ACCESS_TOKEN)")
 	fl.StringVar(&f.accessSecret, "access-secret", "", "x OAuth 1.0a: the access token secret (env ONAIR_X_ACCESS_SECRET)")
-	fl.BoolVar(&f.oauth2, "oauth2", false, "x: use OAuth 2.0 (then `onair channel login NAME`) instead of OAuth 1.0a keys")
+	fl.BoolVar(&f.oauth2, "oauth2", false, "x: use OAuth 2.0 (then 'onair channel login NAME') instead of OAuth 1.0a keys")
 	fl.StringVar(&f.clientID, "client-id", "", "x OAuth 2.0: the app's client id")
 	fl.StringVar(&f.clientSecret, "client-secret", "", "x OAuth 2.0: the client secret of a confidential client (env ONAIR_X_CLIENT_SECRET)")
 	fl.StringVar(&f.server, "server", "", "mastodon: the server, e.g. https://mastodon.social")
-	fl.StringVar(&f.token, "token", "", "mastodon: an access token (env ONAIR_MASTODON_TOKEN); or `onair channel login` later")
+	fl.StringVar(&f.token, "token", "", "mastodon: an access token (env ONAIR_MASTODON_TOKEN); or 'onair channel login' later")
 	fl.StringVar(&f.handle, "handle", "", "bluesky: the account, e.g. brand.bsky.social")
 	fl.StringVar(&f.appPassword, "app-password", "", "bluesky: an app password (env ONAIR_BLUESKY_APP_PASSWORD)")
 	fl.StringVar(&f.pds, "pds", "", "bluesky: the account's PDS (default https://bsky.social)")
@@ -284,15 +285,22 @@ func (a *app) posters(consoleOut interface{ Write([]byte) (int, error) }) (*sche
 }
 
 func (a *app) channelTestCmd() *cobra.Command {
-	return &cobra.Command{
+	var ping bool
+	cmd := &cobra.Command{
 		Use:   "test NAME",
-		Short: "Check a channel's credentials with its network, without posting",
+		Short: "Check a channel's credentials with its network, without posting (a webhook: --ping sends a signed test)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			ch, err := a.openChannel(ctx, args[0])
 			if err != nil {
 				return err
+			}
+			if ch.Network == posting.Webhook {
+				return a.pingWebhook(ctx, ch, ping)
+			}
+			if ping {
+				return fmt.Errorf("--ping is for webhook channels; %s is a %s channel", ch.Name, ch.Network)
 			}
 			account, err := a.checkAccount(ctx, ch)
 			if err != nil {
@@ -302,12 +310,50 @@ func (a *app) channelTestCmd() *cobra.Command {
 				return fmt.Errorf("channel %s (%s): %w", ch.Name, ch.Network, err)
 			}
 			fmt.Fprintf(a.out, "Channel %s (%s): %s.\n", ch.Name, ch.Network, account)
-			if ch.Status != models.ChannelActive {
-				fmt.Fprintf(a.out, "It is %s (%s); once fixed: onair channel resume %s\n", ch.Status, ch.StatusReason, ch.Name)
-			}
+			a.sayStatus(ch)
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&ping, "ping", false, `webhook: send a signed test request (kind "ping") and report the answer`)
+	return cmd
+}
+
+func (a *app) sayStatus(ch *models.Channel) {
+	if ch.Status != models.ChannelActive {
+		fmt.Fprintf(a.out, "It is %s (%s); once fixed: onair channel resume %s\n", ch.Status, ch.StatusReason, ch.Name)
+	}
+}
+
+// pingWebhook sends a webhook channel's test request, when asked to.
+func (a *app) pingWebhook(ctx context.Context, ch *models.Channel, ping bool) error {
+	s, _ := scheduler.ParseSettings(*ch)
+	if !ping {
+		fmt.Fprintf(a.out, "Channel %s (webhook) posts to %s; it has no account to check. `onair channel test %s --ping` sends a signed test request.\n",
+			ch.Name, s.URL, ch.Name)
+		return nil
+	}
+	posters, err := a.posters(a.out)
+	if err != nil {
+		return err
+	}
+	p, err := posters.For(*ch)
+	if err != nil {
+		return err
+	}
+	wh, ok := p.(*webhook.Poster)
+	if !ok {
+		return fmt.Errorf("channel %s: not a webhook poster", ch.Name)
+	}
+	if err := wh.Ping(ctx, ch.Name); err != nil {
+		return fmt.Errorf("channel %s (webhook): the test request to %s failed: %w", ch.Name, s.URL, err)
+	}
+	signed := "unsigned (no --secret-env)"
+	if wh.Signed() {
+		signed = "signed with $" + s.SecretEnv
+	}
+	fmt.Fprintf(a.out, "Channel %s (webhook): %s accepted the test request, %s.\n", ch.Name, s.URL, signed)
+	a.sayStatus(ch)
+	return nil
 }
 
 // checkAccount asks the channel's network who its credentials belong to.
@@ -381,18 +427,22 @@ func (a *app) openChannel(ctx context.Context, name string) (*models.Channel, er
 // channel finds a channel by name, with an error that lists the known ones.
 func (a *app) channel(ctx context.Context, name string) (*models.Channel, error) {
 	ch, err := a.store.ChannelByName(ctx, name)
-	if errors.Is(err, models.ErrNotFound) {
-		chans, _ := a.store.Channels(ctx)
-		names := make([]string, len(chans))
-		for i, c := range chans {
-			names[i] = c.Name
-		}
-		if len(names) == 0 {
-			return nil, fmt.Errorf("channel %q does not exist; there is none yet: `onair channel add`", name)
-		}
-		return nil, fmt.Errorf("channel %q does not exist; known channels: %s", name, strings.Join(names, ", "))
+	if !errors.Is(err, models.ErrNotFound) {
+		return ch, err
 	}
-	return ch, err
+	chans, err := a.store.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(chans))
+	for i, c := range chans {
+		names[i] = c.Name
+	}
+	found, err := pickName("channel", name, "onair channel list", names)
+	if err != nil {
+		return nil, err
+	}
+	return a.store.ChannelByName(ctx, found)
 }
 
 // loginFlags are `channel login`'s flags.

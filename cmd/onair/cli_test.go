@@ -220,8 +220,10 @@ func TestCLIErrors(t *testing.T) {
 			[]string{`start time "2027-03-28 02:30" does not exist in Europe/Paris: clocks jump from 02:00 to 03:00 that night; use "2027-03-28 03:30"`}},
 		{"reschedule into the past", []string{"broadcast", "reschedule", "1", "--at", "2027-02-28 10:00"},
 			[]string{"in the past", "ago"}},
-		{"unknown campaign", []string{"broadcast", "add", "--campaign", "Sprin", "--title", "T", "--at", "+2d"},
-			[]string{`campaign "Sprin" does not exist`, "known campaigns: Spring launch"}},
+		{"unknown campaign", []string{"broadcast", "add", "--campaign", "Sprung", "--title", "T", "--at", "+2d"},
+			[]string{`campaign "Sprung" does not exist (did you mean "Spring launch"?); see ` + "`onair campaign list`"}},
+		{"far from any campaign", []string{"broadcast", "add", "--campaign", "Autumn", "--title", "T", "--at", "+2d"},
+			[]string{`campaign "Autumn" does not exist; known campaigns: Spring launch`}},
 		{"unknown channel", []string{"campaign", "add", "Other", "--channels", "nope"},
 			[]string{`channel "nope" does not exist`, "onair channel list"}},
 		{"bad cadence", []string{"campaign", "add", "Other", "--channels", "preview", "--teasers", "7days"},
@@ -240,7 +242,10 @@ func TestCLIErrors(t *testing.T) {
 			[]string{"image", "nope.jpg cannot be read"}},
 		{"missing broadcast", []string{"plan", "show", "42"}, []string{"broadcast 42 does not exist", "onair broadcast list"}},
 		{"not an id", []string{"post", "show", "abc"}, []string{`"abc" is not a number`}},
-		{"bad flag shows usage", []string{"broadcast", "list", "--colour"}, []string{"unknown flag", "Usage:"}},
+		{"bad flag says where the help is", []string{"broadcast", "list", "--colour"}, []string{"unknown flag --colour; see `onair broadcast list --help`"}},
+		{"mistyped flag", []string{"broadcast", "add", "--campain", "Spring launch"}, []string{"unknown flag --campain (did you mean --campaign?)"}},
+		{"mistyped zone", []string{"campaign", "add", "Other", "--channels", "preview", "--tz", "Paris"}, []string{`time zone "Paris" not known (did you mean Europe/Paris?)`}},
+		{"unknown broadcast ref", []string{"broadcast", "show", "cms-999"}, []string{`no broadcast has the id or external ref "cms-999"`}},
 		{"missing argument", []string{"broadcast", "show"}, []string{"missing ID: type `onair broadcast show ID`", "Usage:"}},
 		{"name with spaces not quoted", []string{"campaign", "add", "Spring", "launch", "--channels", "preview"},
 			[]string{`too many arguments ("Spring" "launch")`, "in quotes"}},
@@ -530,7 +535,7 @@ func TestConsoleFile(t *testing.T) {
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.ok("init")
 	out := s.ok("channel", "add", "console", "--name", "preview", "--file", "posts.jsonl")
-	var chans []models.Channel
+	var chans []channelView
 	s.json(&chans, "channel", "list")
 	var settings struct{ File string }
 	if len(chans) != 1 || json.Unmarshal([]byte(chans[0].Settings), &settings) != nil || !filepath.IsAbs(settings.File) ||

@@ -29,6 +29,7 @@ type runFlags struct {
 	retries  int
 	backoff  time.Duration
 	lease    time.Duration
+	daemon   bool // onair daemon, not one run-due pass
 }
 
 func (f *runFlags) register(cmd *cobra.Command, daemon bool) {
@@ -37,6 +38,7 @@ func (f *runFlags) register(cmd *cobra.Command, daemon bool) {
 	cmd.Flags().IntVar(&f.retries, "max-attempts", 8, "tries before a post fails for good")
 	cmd.Flags().DurationVar(&f.backoff, "retry-base", 10*time.Second, "first retry delay (doubles each try, with jitter)")
 	cmd.Flags().DurationVar(&f.lease, "lease", 2*time.Minute, "how long a claimed post is reserved; on PostgreSQL, how soon another daemon resends the posts of one that died")
+	f.daemon = daemon
 	if daemon {
 		cmd.Flags().StringVar(&f.listen, "listen", "", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9090)")
 		cmd.Flags().BoolVar(&f.standby, "standby", false, "if another daemon sends from this database, wait and take over when it stops")
@@ -56,6 +58,8 @@ func (f *runFlags) logger(w io.Writer) (*slog.Logger, error) {
 }
 
 // engine is what daemon, run-due and demo need: the lock, the dispatcher, the daemon.
+// A daemon (not a run-due pass) writes a heartbeat file beside a SQLite database: `onair status`
+// reads it.
 func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics *scheduler.Metrics, consoleOut io.Writer) (*scheduler.Daemon, *scheduler.DispatchLock, error) {
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
@@ -95,7 +99,12 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 	if err != nil {
 		return nil, nil, err
 	}
-	d := scheduler.NewDaemon(a.store, planner, disp, metrics, scheduler.DaemonConfig{DBPath: a.cfg.DB, Exclusive: true}, a.now, log)
+	heartbeat := ""
+	if f.daemon {
+		heartbeat = scheduler.HeartbeatPath(a.cfg.DB)
+	}
+	d := scheduler.NewDaemon(a.store, planner, disp, metrics, scheduler.DaemonConfig{DBPath: a.cfg.DB, Exclusive: true,
+		Heartbeat: heartbeat, Version: buildVersion().String()}, a.now, log)
 	return d, lock, nil
 }
 
@@ -179,7 +188,9 @@ func (a *app) runDueCmd() *cobra.Command {
 and exits. The exit code is 0 when everything due went out, 2 when some post is waiting for a
 retry or failed, 1 on an error. Example crontab line (every minute):
 
-  * * * * *  cd /srv/onair && onair run-due --log-json >> run-due.log 2>&1`,
+  * * * * *  ONAIR_DB=/var/lib/onair/onair.db /usr/local/bin/onair run-due --log-json >> /var/log/onair/run-due.log 2>&1
+
+as the user that owns the database (see deploy/crontab.example).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := f.logger(a.errOut)

@@ -67,13 +67,13 @@ func (s *binSession) fails(args ...string) string {
 // posts reads the posts of broadcast 1 by kind and step (the console channel is the only one).
 func (s *binSession) posts() map[string]models.Post {
 	s.t.Helper()
-	var list []models.Post
+	var list []postView
 	if err := json.Unmarshal([]byte(s.ok("post", "list", "--broadcast", "1", "--json")), &list); err != nil {
 		s.t.Fatal(err)
 	}
 	out := map[string]models.Post{}
 	for _, p := range list {
-		out[p.Kind+" "+p.Step] = p
+		out[p.Kind+" "+p.Step] = p.Post
 	}
 	return out
 }
@@ -97,7 +97,7 @@ func TestLifecycleThroughTheBinary(t *testing.T) {
 	os.Mkdir(filepath.Join(s.dir, "tmpl"), 0o755)
 	s.ok("campaign", "add", "Launch", "--channels", "preview", "--teasers", "1d", "--reminders", "1h,10m",
 		"--replay-after", "0m", "--templates", "tmpl")
-	var camp models.Campaign
+	var camp campaignView
 	if err := json.Unmarshal([]byte(s.ok("campaign", "show", "Launch", "--json")), &camp); err != nil {
 		t.Fatal(err)
 	}

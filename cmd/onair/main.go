@@ -18,9 +18,6 @@ import (
 	"github.com/onairhq/onair/scheduler"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 // config is what flags and the environment say.
 type config struct {
 	DB      string // database path (--db, ONAIR_DB)
@@ -73,7 +70,9 @@ replay) on every channel of its campaign, and shows you exactly what will go out
 Start with:  onair init  (or try  onair demo)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildVersion().String(),
 	}
+	root.SetVersionTemplate("onair {{.Version}}\n")
 	defaultDB := os.Getenv("ONAIR_DB")
 	if defaultDB == "" {
 		defaultDB = "onair.db"
@@ -81,11 +80,9 @@ Start with:  onair init  (or try  onair demo)`,
 	root.PersistentFlags().StringVar(&a.cfg.DB, "db", defaultDB, "SQLite database file, or postgres://user@host/db (env ONAIR_DB)")
 	root.PersistentFlags().StringVar(&a.cfg.KeyFile, "key-file", os.Getenv("ONAIR_KEY_FILE"),
 		"the secret key that seals channel credentials (env ONAIR_KEY_FILE; default DB.key beside a SQLite file; ONAIR_SECRET_KEY overrides)")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%v\n\n%s", err, c.UsageString())
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.initCmd(), a.channelCmd(), a.campaignCmd(), a.broadcastCmd(), a.planCmd(),
-		a.postCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd())
+		a.postCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd(), a.statusCmd(), a.calendarCmd())
 	explainArgs(root)
 	return root
 }
@@ -152,17 +149,6 @@ func (a *app) initCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.out, "%s %s (schema version %d).\nNext: onair channel add console --name preview\n", verb, shown, v)
 			return nil
-		},
-	}
-}
-
-func (a *app) versionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print onair's version and database schema version",
-		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(a.out, "onair %s (schema %d)\n", version, models.LatestVersion())
 		},
 	}
 }

@@ -128,7 +128,7 @@ func cliOnairSQL(t *testing.T, s *session) *sql.DB {
 // cliChannelNames lists the channels `channel list --json` shows.
 func cliChannelNames(s *session) []string {
 	s.t.Helper()
-	var chans []models.Channel
+	var chans []channelView
 	s.json(&chans, "channel", "list")
 	names := make([]string, len(chans))
 	for i, ch := range chans {
@@ -1108,6 +1108,7 @@ func TestNetworkCampaignPlan(t *testing.T) {
 		if want := fmt.Sprintf(length, p.Length); !strings.HasPrefix(line, want+" ") && line != want {
 			t.Errorf("%s %s on %s: length shown as %q, want %q", p.Kind, p.Step, p.Channel, line, want)
 		}
+		p.Post.Options = string(p.Options) // printed as an object, read back as the column
 		o, err := p.ParseOptions()
 		if err != nil {
 			t.Fatal(err)
@@ -1185,7 +1186,7 @@ func TestNetworkImageRefused(t *testing.T) {
 		t.Run("campaign add: "+tt.name, func(t *testing.T) {
 			s := cliSub(s, t)
 			cliContains(t, "campaign add", s.fails("campaign", "add", "Refused", "--channels", tt.channels, "--image", tt.image), tt.want...)
-			var camps []models.Campaign
+			var camps []campaignView
 			s.json(&camps, "campaign", "list")
 			if len(camps) != 0 {
 				t.Errorf("a refused picture made campaigns %+v", camps)

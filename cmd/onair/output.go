@@ -6,9 +6,11 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
-	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+
+	"github.com/onairhq/onair/models"
 )
 
 var getenv = os.Getenv
@@ -19,9 +21,54 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func newTable(w io.Writer) *tabwriter.Writer {
-	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+// table aligns tab-separated cells in columns, two spaces apart, measuring what a terminal
+// shows: an emoji or a CJK character takes two columns, a combining accent none (text/tabwriter
+// counts runes, so a title with an emoji pushed the rest of its row out of line). Lines without
+// a tab are written as they are. Nothing is written before Flush.
+type table struct {
+	w   io.Writer
+	buf strings.Builder
 }
+
+func newTable(w io.Writer) *table { return &table{w: w} }
+
+func (t *table) Write(p []byte) (int, error) { return t.buf.Write(p) }
+
+// Flush writes the table.
+func (t *table) Flush() error {
+	text := t.buf.String()
+	t.buf.Reset()
+	lines := strings.SplitAfter(text, "\n")
+	var widths []int
+	for _, l := range lines {
+		cells := strings.Split(strings.TrimSuffix(l, "\n"), "\t")
+		for i, c := range cells[:len(cells)-1] { // the last cell is not aligned
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	var out strings.Builder
+	for _, l := range lines {
+		body, nl := strings.CutSuffix(l, "\n")
+		cells := strings.Split(body, "\t")
+		for i, c := range cells {
+			out.WriteString(c)
+			if i < len(cells)-1 {
+				out.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		if nl {
+			out.WriteByte('\n')
+		}
+	}
+	_, err := io.WriteString(t.w, out.String())
+	return err
+}
+
+// displayWidth is how many terminal columns s takes.
+func displayWidth(s string) int { return uniseg.StringWidth(s) }
 
 // showTime writes t in loc with its zone: "Tue 2027-03-30 18:00 CEST".
 func showTime(t time.Time, loc *time.Location) string {
@@ -58,14 +105,25 @@ func until(now, t time.Time) string {
 	return prefix + s + suffix
 }
 
-// short cuts s to n characters on one line.
+// short cuts s to n terminal columns on one line, at a character boundary (an emoji or an
+// accented letter is never cut in two).
 func short(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
+	if displayWidth(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	var b strings.Builder
+	w := 0
+	g := uniseg.NewGraphemes(s)
+	for g.Next() {
+		cw := g.Width()
+		if w+cw > n-1 {
+			break
+		}
+		b.WriteString(g.Str())
+		w += cw
+	}
+	return b.String() + "…"
 }
 
 func indent(s, prefix string) string {
@@ -77,4 +135,51 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// rawJSON is a column that holds JSON (a channel's settings, a post's options), printed as the
+// object it is rather than as a string of escaped JSON. A value that is not JSON (a hand edit)
+// is printed as the string it is; "" is left out.
+func rawJSON(s string) json.RawMessage {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	if json.Valid([]byte(s)) {
+		return json.RawMessage(s)
+	}
+	quoted, _ := json.Marshal(s)
+	return quoted
+}
+
+// channelView is a channel as the CLI prints it in JSON.
+type channelView struct {
+	models.Channel
+	Settings json.RawMessage `json:"settings"`
+}
+
+func newChannelView(ch models.Channel) channelView {
+	v := channelView{Channel: ch, Settings: rawJSON(ch.Settings)}
+	if v.Settings == nil {
+		v.Settings = json.RawMessage("{}")
+	}
+	return v
+}
+
+func channelViews(chans []models.Channel) []channelView {
+	out := make([]channelView, len(chans))
+	for i, ch := range chans {
+		out[i] = newChannelView(ch)
+	}
+	return out
+}
+
+// campaignView is a campaign as the CLI prints it in JSON.
+type campaignView struct {
+	models.Campaign
+	Channels []channelView `json:"channels"`
+}
+
+func newCampaignView(c models.Campaign) campaignView {
+	return campaignView{Campaign: c, Channels: channelViews(c.Channels)}
 }

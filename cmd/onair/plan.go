@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -34,11 +35,11 @@ func (a *app) planCmd() *cobra.Command {
 			if asJSON {
 				return a.printPlanJSON(ctx, args[0])
 			}
-			id, err := parseID("broadcast", args[0])
+			b, _, err := a.loadBroadcast(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			return a.printPlan(ctx, id)
+			return a.printPlan(ctx, b.ID)
 		},
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -49,11 +50,12 @@ func (a *app) planCmd() *cobra.Command {
 // postView is a post as the CLI prints it in JSON: the row, its channel, its local due time.
 type postView struct {
 	models.Post
-	Channel  string `json:"channel"`
-	Network  string `json:"network"`
-	TimeZone string `json:"time_zone"` // its campaign's
-	DueLocal string `json:"due_local"`
-	State    string `json:"state"` // the status as shown: "retrying (try 2 failed)" for a planned post waiting for its next try
+	Channel  string          `json:"channel"`
+	Network  string          `json:"network"`
+	TimeZone string          `json:"time_zone"` // its campaign's
+	DueLocal string          `json:"due_local"`
+	Options  json.RawMessage `json:"options,omitempty"` // what it goes out with besides its text, as an object
+	State    string          `json:"state"`             // the status as shown: "retrying (try 2 failed)" for a planned post waiting for its next try
 
 	loc *time.Location
 }
@@ -174,7 +176,7 @@ func (a *app) postViews(ctx context.Context, posts []models.Post, c *models.Camp
 	for i, p := range posts {
 		loc := zones[p.BroadcastID]
 		out[i] = postView{Post: p, Channel: chans[p.ChannelID].Name, Network: chans[p.ChannelID].Network,
-			TimeZone: loc.String(), DueLocal: p.DueAt.In(loc).Format(time.RFC3339), State: postState(p, loc), loc: loc}
+			TimeZone: loc.String(), Options: rawJSON(p.Options), DueLocal: p.DueAt.In(loc).Format(time.RFC3339), State: postState(p, loc), loc: loc}
 	}
 	return out, chans, nil
 }

@@ -112,6 +112,9 @@ func loadZone(name string) (*time.Location, error) {
 	}
 	loc, err := models.LoadLocation(name)
 	if err != nil {
+		if hint := zoneSuggestion(name); hint != "" {
+			return nil, fmt.Errorf("time zone %q not known%s; give an IANA name (Area/City)", name, hint)
+		}
 		return nil, err
 	}
 	return loc, nil

@@ -44,9 +44,7 @@ func unknownSubcommand(cmd *cobra.Command, name string) error {
 		}
 	}
 	msg := fmt.Sprintf("%q is not a command of `%s`; use one of: %s", name, cmd.CommandPath(), strings.Join(names, ", "))
-	if s := cmd.SuggestionsFor(name); len(s) > 0 {
-		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
-	}
+	msg += didYouMean(name, names, func(s string) string { return s })
 	return fmt.Errorf("%s\n\n%s", msg, cmd.UsageString())
 }
 

@@ -195,6 +195,29 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 	}
 }
 
+// KindPing is the kind of the test request Ping sends: a receiver answers it like a post, and
+// should not publish it.
+const KindPing = "ping"
+
+// Ping sends one signed test request, as a post would go (same signature, headers and
+// redirects), with kind "ping" and a fresh idempotency key. On Slack and Discord it shows in
+// the channel: that is what checks them.
+func (p *Poster) Ping(ctx context.Context, channel string) error {
+	now := p.Now()
+	_, err := p.Post(ctx, posting.Message{
+		IdempotencyKey: fmt.Sprintf("ping-%d", now.UnixNano()),
+		Kind:           KindPing,
+		Text:           "onair: a test from channel " + channel + "; nothing to publish.",
+		DueAt:          now.UTC(),
+		Channel:        channel,
+		Attempt:        1,
+	})
+	return err
+}
+
+// Signed reports whether requests carry a signature.
+func (p *Poster) Signed() bool { return p.cfg.Secret != "" }
+
 // isRedirect reports whether code is a redirect with a Location to go to.
 func isRedirect(code int) bool {
 	switch code {
