@@ -313,7 +313,27 @@ func (s *Store) MarkStarted(ctx context.Context, owner string, at time.Time, sta
 	t := NewTime(at)
 	err := s.Tx(ctx, func(tx *Store) error {
 		clear(marked)
+		var plain []int64 // most posts: no remote key to fix, one statement for all of them
 		for _, st := range starts {
+			if st.RemoteKey == "" {
+				plain = append(plain, st.PostID)
+			}
+		}
+		if len(plain) > 0 {
+			var ids []int64
+			err := tx.db.WithContext(ctx).Raw(`UPDATE posts SET send_started_at = ?, first_tried_at = coalesce(first_tried_at, ?)
+				WHERE id IN ? AND status = ? AND lease_owner = ? RETURNING id`, t, t, plain, PostSending, owner).Scan(&ids).Error
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				marked[id] = true
+			}
+		}
+		for _, st := range starts {
+			if st.RemoteKey == "" {
+				continue
+			}
 			res := tx.db.WithContext(ctx).Exec(`UPDATE posts SET send_started_at = ?, first_tried_at = coalesce(first_tried_at, ?),
 				remote_key = CASE WHEN remote_key = '' THEN ? ELSE remote_key END
 				WHERE id = ? AND status = ? AND lease_owner = ?`, t, t, st.RemoteKey, st.PostID, PostSending, owner)
