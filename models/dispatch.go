@@ -95,7 +95,7 @@ func (s *Store) ClaimDueExcept(ctx context.Context, owner string, now, leaseUnti
 		sendable = `p.channel_id = ANY(ARRAY(SELECT id FROM channels WHERE status = 'active' AND (paused_until IS NULL OR paused_until <= ?)))`
 	}
 	err := s.db.WithContext(ctx).Raw(`UPDATE posts
-		   SET status = ?, lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
+		   SET status = ?, lease_owner = ?, lease_expires_at = ?, send_started_at = NULL, attempts = attempts + 1, updated_at = ?
 		 WHERE id IN (
 			SELECT p.id FROM posts p
 			 WHERE p.status = 'planned' AND p.due_at <= ? AND p.sent_at IS NULL
@@ -155,7 +155,7 @@ func (s *Store) RecordMany(ctx context.Context, owner string, outcomes []PostOut
 		for _, po := range outcomes {
 			o := po.Outcome
 			cols := map[string]any{
-				"status": o.Status, "error": o.Error, "lease_owner": "", "lease_expires_at": Time{},
+				"status": o.Status, "error": o.Error, "lease_owner": "", "lease_expires_at": Time{}, "send_started_at": Time{},
 				"updated_at": now, "next_attempt_at": NewTime(o.NextAttempt),
 			}
 			if o.Status == PostSent {
@@ -225,7 +225,7 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 	err := s.Tx(ctx, func(tx *Store) error {
 		return tx.withPgx(ctx, func(c *pgx.Conn) error {
 			rows, err := c.Query(ctx, `UPDATE posts p SET status = v.status, error = v.error, lease_owner = '',
-					lease_expires_at = NULL, updated_at = $1, next_attempt_at = v.next_attempt_at,
+					lease_expires_at = NULL, send_started_at = NULL, updated_at = $1, next_attempt_at = v.next_attempt_at,
 					sent_at = coalesce(v.sent_at, p.sent_at),
 					remote_id = CASE WHEN v.status = 'sent' THEN v.remote_id ELSE p.remote_id END,
 					remote_url = CASE WHEN v.status = 'sent' THEN v.remote_url ELSE p.remote_url END,
@@ -281,7 +281,7 @@ func (s *Store) ReleaseLease(ctx context.Context, p Post, to, reason string) (bo
 		res := tx.db.WithContext(ctx).Model(&Post{}).
 			Where("id = ? AND status = ? AND lease_owner = ?", p.ID, PostSending, p.LeaseOwner).
 			Updates(map[string]any{"status": to, "error": reason, "lease_owner": "", "lease_expires_at": Time{},
-				"updated_at": NewTime(tx.now())})
+				"send_started_at": Time{}, "updated_at": NewTime(tx.now())})
 		if res.Error != nil || res.RowsAffected != 1 {
 			return res.Error
 		}
@@ -292,12 +292,80 @@ func (s *Store) ReleaseLease(ctx context.Context, p Post, to, reason string) (bo
 	return ok, err
 }
 
+// ReleaseUnstarted gives back a post left "sending" by a dispatcher that died before its request
+// left (no started mark): it is planned again exactly as it was before the claim, the claim's try
+// refunded, with no attempt row, since nothing reached the network.
+func (s *Store) ReleaseUnstarted(ctx context.Context, p Post) (bool, error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE posts SET status = ?, lease_owner = '', lease_expires_at = NULL,
+		attempts = attempts - 1, updated_at = ?
+		WHERE id = ? AND status = ? AND lease_owner = ? AND send_started_at IS NULL`,
+		PostPlanned, NewTime(s.now()), p.ID, PostSending, p.LeaseOwner)
+	return res.RowsAffected == 1, res.Error
+}
+
+// SendStart is a started mark: post PostID's request is about to leave. RemoteKey, when set,
+// is the identity the network will deduplicate it on, kept only if the post has none yet (the
+// identity is fixed at the first try).
+type SendStart struct {
+	PostID    int64
+	RemoteKey string
+}
+
+// MarkStarted writes and commits the started marks of posts owner holds, in one transaction (one
+// fsync on SQLite for many channels' sends), before their requests leave: from then on a crash
+// leaves them to their channel's rule, not back to planned. The first mark of a post also sets
+// its first_tried_at and its remote key. It returns the posts marked: one whose lease was lost
+// is not, and must not be sent.
+func (s *Store) MarkStarted(ctx context.Context, owner string, at time.Time, starts []SendStart) (map[int64]bool, error) {
+	marked := make(map[int64]bool, len(starts))
+	t := NewTime(at)
+	err := s.Tx(ctx, func(tx *Store) error {
+		clear(marked)
+		var plain []int64 // most posts: no remote key to fix, one statement for all of them
+		for _, st := range starts {
+			if st.RemoteKey == "" {
+				plain = append(plain, st.PostID)
+			}
+		}
+		if len(plain) > 0 {
+			var ids []int64
+			err := tx.db.WithContext(ctx).Raw(`UPDATE posts SET send_started_at = ?, first_tried_at = coalesce(first_tried_at, ?)
+				WHERE id IN ? AND status = ? AND lease_owner = ? RETURNING id`, t, t, plain, PostSending, owner).Scan(&ids).Error
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				marked[id] = true
+			}
+		}
+		for _, st := range starts {
+			if st.RemoteKey == "" {
+				continue
+			}
+			res := tx.db.WithContext(ctx).Exec(`UPDATE posts SET send_started_at = ?, first_tried_at = coalesce(first_tried_at, ?),
+				remote_key = CASE WHEN remote_key = '' THEN ? ELSE remote_key END
+				WHERE id = ? AND status = ? AND lease_owner = ?`, t, t, st.RemoteKey, st.PostID, PostSending, owner)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 1 {
+				marked[st.PostID] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark %d sends started: %w", len(starts), err)
+	}
+	return marked, nil
+}
+
 // ReleaseOwned hands back every post owner still holds (a graceful stop): they are due again at
 // once, with the same idempotency key. Only posts whose send did not start may be released this
 // way; the dispatcher waits for in-flight sends before calling it.
 func (s *Store) ReleaseOwned(ctx context.Context, owner string) (int64, error) {
 	res := s.db.WithContext(ctx).Exec(`UPDATE posts SET status = ?, lease_owner = '', lease_expires_at = NULL,
-		attempts = attempts - 1, updated_at = ? WHERE status = ? AND lease_owner = ?`,
+		send_started_at = NULL, attempts = attempts - 1, updated_at = ? WHERE status = ? AND lease_owner = ?`,
 		PostPlanned, NewTime(s.now()), PostSending, owner)
 	return res.RowsAffected, res.Error
 }

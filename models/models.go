@@ -215,8 +215,16 @@ type Post struct {
 	ExpiresAt      Time   `json:"expires_at"`                                    // past this, the post is useless: it is skipped, never sent stale
 	LeaseOwner     string `json:"lease_owner,omitempty"`
 	LeaseExpiresAt Time   `json:"lease_expires_at"`
-	CreatedAt      Time   `json:"created_at" gorm:"autoCreateTime:false"`
-	UpdatedAt      Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
+	// SendStartedAt is set, and committed, just before the current claim's request leaves (and
+	// cleared with its outcome): a "sending" post without it never reached the network.
+	SendStartedAt Time `json:"send_started_at"`
+	// FirstTriedAt is when the post's first request left (zero: never tried).
+	FirstTriedAt Time `json:"first_tried_at"`
+	// RemoteKey is the identity the network deduplicates on when onair chooses it (Bluesky's
+	// record key), fixed at the first try; empty when the network's adapter derives none.
+	RemoteKey string `json:"remote_key,omitempty" gorm:"column:remote_key"`
+	CreatedAt Time   `json:"created_at" gorm:"autoCreateTime:false"`
+	UpdatedAt Time   `json:"updated_at" gorm:"autoUpdateTime:false"`
 }
 
 // PostOptions is what a post goes out with besides its text, resolved from its campaign and

@@ -29,6 +29,10 @@ type Message struct {
 	// searched for an earlier try's post is searched back to it (less a margin for clocks);
 	// without it, back to DueAt less that margin.
 	FirstTriedAt time.Time `json:"first_tried_at,omitzero"`
+	// RemoteKey is the identity the network deduplicates this post on, fixed at its first try
+	// and stored (see Keyer): an adapter that chooses one uses it when set, even if the post was
+	// moved since (a reschedule changes DueAt, never the identity of a post that may be out).
+	RemoteKey string `json:"remote_key,omitempty"`
 	// Description is the broadcast's description (a link card's text).
 	Description string `json:"description,omitempty"`
 	// Lang is the campaign's language ("en", "fr"), for networks that tag posts with one.
@@ -94,6 +98,23 @@ func RecoveryOf(p Poster) Recovery {
 		return r.Recovery()
 	}
 	return AskPerson
+}
+
+// Keyer is implemented by posters whose network deduplicates on an identity onair chooses
+// (Bluesky's record key) rather than on the post's idempotency key alone. RemoteKey returns the
+// identity m's first try goes out under; the dispatcher stores it before the request leaves and
+// passes it back in Message.RemoteKey on every later try.
+type Keyer interface {
+	RemoteKey(m Message) string
+}
+
+// RemoteKeyOf returns the identity p's network will deduplicate m on, "" when p derives none
+// (its network deduplicates on m.IdempotencyKey, which never changes, or cannot at all).
+func RemoteKeyOf(p Poster, m Message) string {
+	if k, ok := p.(Keyer); ok {
+		return k.RemoteKey(m)
+	}
+	return ""
 }
 
 // Retryable is a passing fault (network error, timeout, 5xx): try again later.

@@ -145,7 +145,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchStats, error) {
 // sendPost sends one claimed post on its channel and hands the outcome to the recorder. A rate
 // limit or refused credentials stop the channel: it returns when the channel's other posts are
 // due again (the time of the rate limit's end, or now).
-func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch models.Channel, p models.Post, b models.Broadcast, threads threadCache, rec *recorder, stats *DispatchStats) (stop time.Time, err error) {
+func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch models.Channel, p models.Post, b models.Broadcast, threads threadCache, start *starter, rec *recorder, stats *DispatchStats) (stop time.Time, err error) {
 	// Sends are not cancelled with ctx: a graceful stop lets the one under way finish.
 	sendCtx := context.WithoutCancel(ctx)
 	if opts, _ := p.ParseOptions(); opts.Thread {
@@ -187,6 +187,23 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 	}
 	if err != nil {
 		return time.Time{}, err
+	}
+	// The identity the network will deduplicate the post on is fixed at its first try, and the
+	// started mark is committed before the request leaves: recovery after a crash then knows
+	// whether this post may be out, and under which identity to look for it.
+	if msg.RemoteKey == "" {
+		msg.RemoteKey = posting.RemoteKeyOf(poster, msg)
+	}
+	marked, err := start.mark(models.SendStart{PostID: p.ID, RemoteKey: msg.RemoteKey})
+	if err != nil {
+		d.giveBack(p, time.Time{}, stats, rec) // the mark was not written: nothing left
+		return time.Time{}, err
+	}
+	if !marked {
+		// Its lease was lost (it waited too long and another dispatcher took it over): the post
+		// is no longer this dispatcher's to send, nor to record.
+		d.log.Warn("claimed post not sent: its lease was taken over", slog.Int64("post", p.ID))
+		return time.Time{}, nil
 	}
 	started := d.now()
 	receipt, sendErr := poster.Post(sendCtx, msg)
@@ -319,8 +336,10 @@ func notYetAtSend(b *models.Broadcast, kind string, now time.Time) time.Time {
 func (d *Dispatcher) message(ctx context.Context, p models.Post, ch models.Channel, b models.Broadcast, threads threadCache) (posting.Message, error) {
 	m := posting.Message{PostID: p.ID, IdempotencyKey: p.IdempotencyKey, BroadcastID: p.BroadcastID,
 		Broadcast: b.Title, Description: b.Description, Kind: p.Kind, Step: p.Step, Text: p.Text, WatchURL: b.WatchURL,
-		ReplayURL: b.ReplayURL, DueAt: p.DueAt.Time, Channel: ch.Name, Attempt: p.Attempts}
-	if p.Attempts > 1 {
+		ReplayURL: b.ReplayURL, DueAt: p.DueAt.Time, Channel: ch.Name, Attempt: p.Attempts, RemoteKey: p.RemoteKey,
+		FirstTriedAt: p.FirstTriedAt.Time}
+	if p.Attempts > 1 && m.FirstTriedAt.IsZero() {
+		// Tried before schema 6 recorded first tries: the attempts say when.
 		first, err := d.store.FirstAttemptAt(ctx, p.ID)
 		if err != nil {
 			return m, err
@@ -380,8 +399,9 @@ func (d *Dispatcher) backoff(attempt int) time.Duration {
 
 // RecoverLeases resolves posts left "sending" by a dispatcher that died. With all set (the
 // caller knows no other dispatcher runs, e.g. it holds the SQLite file's dispatch lock) every
-// such post is resolved at once; otherwise only those whose lease expired. Each is resolved by
-// its channel's rule: sent again with the same idempotency key where the network deduplicates,
+// such post is resolved at once; otherwise only those whose lease expired. A post whose send
+// never started (no started mark: it was claimed ahead of its turn) is planned again untouched,
+// its try refunded. One that started is resolved by its channel's rule: sent again with the same idempotency key where the network deduplicates,
 // else marked "unknown" for a person to check. One whose window has passed is "unknown" too: it
 // may have gone out, and it is never sent late. Never sent twice blindly, never lost.
 func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, unknown int, err error) {
@@ -402,6 +422,20 @@ func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, un
 		return 0, 0, err
 	}
 	for _, p := range stuck {
+		if p.SendStartedAt.IsZero() {
+			// Claimed ahead of its turn and never started: nothing reached the network. It goes
+			// back to planned as it was, its try refunded.
+			ok, err := d.store.ReleaseUnstarted(ctx, p)
+			if err != nil {
+				return recovered, unknown, err
+			}
+			if ok {
+				recovered++
+				d.log.Info("claimed post never started: planned again", slog.Int64("post", p.ID), slog.String("channel", chans[p.ChannelID].Name))
+				continue
+			}
+			// Marked meanwhile (its dispatcher is alive after all): the rule below.
+		}
 		to, reason := models.PostUnknown, "an interrupted send: the network cannot tell whether it went out; check the channel, then `onair post resolve "+fmt.Sprint(p.ID)+" --sent` or `--resend`"
 		if !p.ExpiresAt.IsZero() && !p.ExpiresAt.After(d.now()) {
 			// Sent again, it could go out stale; skipped, it would hide a post that may be out.

@@ -293,10 +293,13 @@ func TestRecoverInterruptedSends(t *testing.T) {
 		b := e.broadcast(c, "Launch", start)
 		e.plan(b.ID)
 		e.now = start.Add(-24 * time.Hour)
-		// A dispatcher claims both teasers, then dies before recording anything.
+		// A dispatcher claims both teasers, starts both sends, then dies before recording anything.
 		claimed, err := e.store.ClaimDue(e.ctx, "dead", e.now, e.now.Add(time.Minute), 10)
 		if err != nil || len(claimed) != 2 {
 			t.Fatalf("claim: %v %d", err, len(claimed))
+		}
+		if m, err := e.store.MarkStarted(e.ctx, "dead", e.now, []models.SendStart{{PostID: claimed[0].ID}, {PostID: claimed[1].ID}}); err != nil || len(m) != 2 {
+			t.Fatalf("mark started: %v %v", m, err)
 		}
 		d := e.dispatcher(DispatchConfig{})
 		if rec, unk, _ := d.RecoverLeases(e.ctx, false); rec+unk != 0 {

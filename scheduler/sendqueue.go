@@ -27,6 +27,7 @@ type sendQueues struct {
 	d     *Dispatcher
 	ctx   context.Context
 	rec   *recorder
+	start *starter
 	slots chan struct{} // one per channel sending
 	wg    sync.WaitGroup
 	stop  func() bool // ends the wake-up on ctx's end
@@ -67,7 +68,8 @@ type queuedPost struct {
 }
 
 func newSendQueues(ctx context.Context, d *Dispatcher) *sendQueues {
-	q := &sendQueues{d: d, ctx: ctx, rec: newRecorder(d.store, d.cfg.Owner), slots: make(chan struct{}, d.cfg.Channels),
+	q := &sendQueues{d: d, ctx: ctx, rec: newRecorder(d.store, d.cfg.Owner),
+		start: newStarter(d.store, d.cfg.Owner, d.now), slots: make(chan struct{}, d.cfg.Channels),
 		ahead: max(1, d.cfg.Batch/2), channels: map[int64]*channelQueue{}}
 	q.changed = sync.NewCond(&q.mu)
 	q.stop = context.AfterFunc(ctx, func() {
@@ -248,7 +250,7 @@ func (q *sendQueues) sendOne(cq *channelQueue, poster *posting.Poster, ch models
 		// A thread is read once per claim, as the posts sent since are remembered.
 		cq.threads, cq.batch = threadCache{}, qp.batch
 	}
-	stop, err := d.sendPost(q.ctx, *poster, ch, p, qp.broadcast, cq.threads, q.rec, stats)
+	stop, err := d.sendPost(q.ctx, *poster, ch, p, qp.broadcast, cq.threads, q.start, q.rec, stats)
 	if err != nil {
 		return err
 	}
@@ -262,6 +264,7 @@ func (q *sendQueues) sendOne(cq *channelQueue, poster *posting.Poster, ch models
 func (q *sendQueues) close() (DispatchStats, error) {
 	q.wg.Wait()
 	q.stop()
+	q.start.close()
 	err := q.rec.close()
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -401,7 +401,7 @@ func TestBinary(t *testing.T) {
 		err := cmd.Run()
 		return out.String(), errOut.String(), err
 	}
-	if out, errOut, err := run("init"); err != nil || !strings.Contains(out, "Created onair.db (schema version 4)") ||
+	if out, errOut, err := run("init"); err != nil || !strings.Contains(out, fmt.Sprintf("Created onair.db (schema version %d)", models.LatestVersion())) ||
 		!strings.Contains(errOut, "onair.db.key (mode 0600)") {
 		t.Fatalf("init: %v %s %s", err, out, errOut)
 	}

@@ -7,7 +7,8 @@
 // posting.TokenStore) and renews it before it expires; it logs in with the app password only
 // when the session has died, since Bluesky allows 30 logins per 5 minutes per account.
 //
-// Sending once: each post's record key is derived from its idempotency key (RecordKey), so a
+// Sending once: each post's record key is derived from its idempotency key and due time
+// (RecordKey) at its first try, and kept from then on (Message.RemoteKey), so a
 // second createRecord for the same post collides with the first instead of posting twice. The
 // reference PDS answers that collision with a plain 500, so after any failed or uncertain
 // create, and before any resend, the poster asks the PDS for the record (getRecord) and reports
@@ -98,12 +99,28 @@ func newXRPC(pds string, client *http.Client, timeout time.Duration) (*xrpcClien
 // creating it again.
 func (p *Poster) Recovery() posting.Recovery { return posting.Resend }
 
+// RemoteKey is the record key m goes out under: the one its first try was given (m.RemoteKey),
+// else RecordKey of its idempotency key and due time. The dispatcher stores it before the first
+// request leaves, so a post rescheduled after an uncertain try keeps its key and is found by the
+// lookup instead of being created a second time.
+func (p *Poster) RemoteKey(m posting.Message) string {
+	if m.RemoteKey != "" {
+		return m.RemoteKey
+	}
+	return RecordKey(m.IdempotencyKey, m.DueAt)
+}
+
 // Post creates m's post and maps the PDS's answer to posting's errors.
 func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, error) {
 	if m.IdempotencyKey == "" {
 		return posting.Receipt{}, &posting.Rejected{Err: errors.New("the post has no idempotency key, so Bluesky could not tell a resend from a new post")}
 	}
-	rkey := RecordKey(m.IdempotencyKey, m.DueAt)
+	rkey := p.RemoteKey(m)
+	if m.RemoteKey != "" && !validTID(m.RemoteKey) {
+		// Never another key for a post that may be out under this one.
+		return posting.Receipt{}, &posting.Uncertain{Err: fmt.Errorf("the post's stored record key %q is not a TID; "+
+			"an earlier try may be on Bluesky under it: check the account", m.RemoteKey)}
+	}
 	if m.Attempt > 1 {
 		// An earlier try may have reached Bluesky.
 		r, found, err := p.lookup(ctx, rkey)
