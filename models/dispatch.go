@@ -13,7 +13,8 @@ import (
 // Attempt results.
 const (
 	ResultSent        = "sent"
-	ResultRetry       = "retry"
+	ResultRetry       = "retry"            // failed before the request left: the network cannot have it
+	ResultRetryMaybe  = "retry-maybe-sent" // no answer after the request left: the network may have it
 	ResultRateLimited = "rate-limited"
 	ResultAuth        = "auth"
 	ResultRejected    = "rejected"
@@ -30,7 +31,8 @@ const WindowPassed = "its window passed"
 // SkipExpired settles planned and held posts whose window has passed, so a post is never sent
 // stale (a "starts in 1 hour" reminder after the start), each with the real reason: a post the
 // network kept refusing ends failed with its last error; one whose channel was held (rate limit,
-// credentials, paused) says so; a held replay says it waited for its URL; only a post nobody tried
+// credentials, paused) says so, and one whose tries may have reached the network (no answer
+// after the request left) is unknown, for a person to check; a held replay says it waited for its URL; only a post nobody tried
 // is put down to onair not running. It returns the posts it settled.
 func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) {
 	var skipped []Post
@@ -38,9 +40,14 @@ func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) 
 	// Statuses are literals in the hot queries: SQLite uses a partial index only when the query's
 	// WHERE names the index's constants, which a bound parameter does not.
 	err := s.db.WithContext(ctx).Raw(`UPDATE posts SET
-			status = CASE WHEN status = 'planned' AND attempts > 0 AND error <> '' THEN 'failed' ELSE 'skipped' END,
+			status = CASE WHEN status = 'planned' AND attempts > 0 AND error <> '' THEN
+					CASE WHEN EXISTS (SELECT 1 FROM attempts a WHERE a.post_id = posts.id AND a.result = 'retry-maybe-sent')
+						THEN 'unknown' ELSE 'failed' END
+				ELSE 'skipped' END,
 			error = CASE
 				WHEN status = 'held' THEN ?
+				WHEN attempts > 0 AND error <> '' AND EXISTS (SELECT 1 FROM attempts a WHERE a.post_id = posts.id AND a.result = 'retry-maybe-sent')
+					THEN ? || error
 				WHEN attempts > 0 AND error <> '' THEN ? || error
 				WHEN EXISTS (SELECT 1 FROM channels c WHERE c.id = posts.channel_id
 					AND (c.status <> 'active' OR c.paused_until > ?)) THEN
@@ -51,6 +58,7 @@ func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) 
 		WHERE status IN ('planned', 'held') AND expires_at IS NOT NULL AND expires_at <= ?
 		RETURNING *`,
 		WindowPassed+" while it waited for the replay URL",
+		WindowPassed+" while the network kept failing, and a try may have reached it (check the channel): ",
 		WindowPassed+" while the network kept failing: ",
 		NewTime(now),
 		WindowPassed+" while its channel could not send: ",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 )
 
@@ -197,4 +198,13 @@ func Classify(err error) string {
 		return "rejected"
 	}
 	return "retry"
+}
+
+// NeverSent reports whether err shows that a request never left (the address could not be
+// resolved or reached): the network cannot have the post. Any other failure to get an answer
+// may have come after the network acted on it.
+func NeverSent(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.As(err, &op) && op.Op == "dial"
 }

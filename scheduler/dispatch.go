@@ -270,14 +270,28 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 		if err != nil {
 			return time.Time{}, err
 		}
+		result := models.ResultRetryMaybe
+		if posting.NeverSent(sendErr) {
+			result = models.ResultRetry
+		}
 		if tries >= d.cfg.MaxAttempts {
+			maybe, err := d.store.CountAttempts(ctx, p.ID, models.ResultRetryMaybe)
+			if err != nil {
+				return time.Time{}, err
+			}
 			o.Status, o.Result = models.PostFailed, models.ResultFailed
 			o.Error = fmt.Sprintf("gave up after %d tries: %v", tries, sendErr)
-			stats.Failed++
-			d.metrics.outcome(p, "failed")
-			log.Error("post failed", slog.String("error", o.Error))
+			if maybe > 0 || result == models.ResultRetryMaybe {
+				// A try got no answer after its request left: the post may be out there.
+				o.Status, o.Error = models.PostUnknown, o.Error+mayBeOut
+				stats.Unknown++
+			} else {
+				stats.Failed++
+			}
+			d.metrics.outcome(p, o.Status)
+			log.Error("post gave up", slog.String("status", o.Status), slog.String("error", o.Error))
 		} else {
-			o.Status, o.Result, o.Error = models.PostPlanned, models.ResultRetry, sendErr.Error()
+			o.Status, o.Result, o.Error = models.PostPlanned, result, sendErr.Error()
 			o.NextAttempt = d.now().Add(d.backoff(p.Attempts))
 			stats.Retry++
 			d.metrics.outcome(p, "retry")
@@ -376,7 +390,11 @@ func (d *Dispatcher) failedTries(ctx context.Context, p models.Post) (int, error
 		return p.Attempts, nil // fewer claims than the limit: no need to look closer
 	}
 	n, err := d.store.CountAttempts(ctx, p.ID, models.ResultRetry)
-	return n + 1, err
+	if err != nil {
+		return 0, err
+	}
+	m, err := d.store.CountAttempts(ctx, p.ID, models.ResultRetryMaybe)
+	return n + m + 1, err
 }
 
 // giveBack returns a claimed post that was not sent to the queue, due again at next (or at

@@ -13,32 +13,45 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestGivingUpKeepsTheRealError: a post the network kept failing while the daemon ran ends
-// failed with the network's error when its window closes, not "skipped (was onair stopped?)".
+// TestGivingUpKeepsTheRealError: a post the network kept failing while the daemon ran is settled
+// with the network's error when its window closes, not "skipped (was onair stopped?)": failed
+// when no try left (the address could not be reached), unknown when a try got no good answer
+// after its request left (a 502: the network may have acted).
 func TestGivingUpKeepsTheRealError(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	answers502 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "upstream down", http.StatusBadGateway)
 	}))
-	t.Cleanup(srv.Close)
-	start := time.Date(2027, 3, 30, 18, 0, 0, 0, time.UTC)
-	e := newEnv(t, start.Add(-2*time.Hour))
-	e.webhook("hook", srv.URL, "")
-	c := e.campaign(models.Campaign{Name: "Down", Lang: "en", TimeZone: "UTC", Reminders: "1h"}, "hook")
-	b := e.broadcast(c, "Launch", start)
-	e.plan(b.ID)
-	d := e.dispatcher(DispatchConfig{MaxAttempts: 50, BackoffBase: time.Minute, BackoffMax: time.Minute})
-	e.now = start.Add(-time.Hour)
-	if s := e.dispatch(d); s.Retry != 1 {
-		t.Fatalf("first try: %+v", s)
-	}
-	for i := 0; i < 30; i++ { // passes every minute until past the reminder's window (15 min)
-		e.now = e.now.Add(time.Minute)
-		e.dispatch(d)
-	}
-	p := e.posts(b.ID)["reminder 1h"]
-	if p.Status != models.PostFailed || !strings.Contains(p.Error, "network kept failing") || !strings.Contains(p.Error, "502") {
-		t.Errorf("reminder after its window: %s %q", p.Status, p.Error)
+	t.Cleanup(answers502.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more: connection refused
+	for _, c := range []struct {
+		name, url, status, says string
+	}{
+		{"unreachable", closed.URL, models.PostFailed, "network kept failing: "},
+		{"answers 502", answers502.URL, models.PostUnknown, "a try may have reached it"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Date(2027, 3, 30, 18, 0, 0, 0, time.UTC)
+			e := newEnv(t, start.Add(-2*time.Hour))
+			e.webhook("hook", c.url, "")
+			camp := e.campaign(models.Campaign{Name: "Down", Lang: "en", TimeZone: "UTC", Reminders: "1h"}, "hook")
+			b := e.broadcast(camp, "Launch", start)
+			e.plan(b.ID)
+			d := e.dispatcher(DispatchConfig{MaxAttempts: 50, BackoffBase: time.Minute, BackoffMax: time.Minute})
+			e.now = start.Add(-time.Hour)
+			if s := e.dispatch(d); s.Retry != 1 {
+				t.Fatalf("first try: %+v", s)
+			}
+			for i := 0; i < 30; i++ { // passes every minute until past the reminder's window (15 min)
+				e.now = e.now.Add(time.Minute)
+				e.dispatch(d)
+			}
+			p := e.posts(b.ID)["reminder 1h"]
+			if p.Status != c.status || !strings.Contains(p.Error, c.says) || !strings.Contains(p.Error, "window passed") {
+				t.Errorf("reminder after its window: %s %q", p.Status, p.Error)
+			}
+		})
 	}
 }
 
