@@ -179,7 +179,10 @@ func TestRetryWithBackoffThenFail(t *testing.T) {
 				e.now = last.NextAttemptAt.Time
 			}
 		}
-		if last.Status != models.PostFailed || !strings.Contains(last.Error, "gave up after 3 tries") || !strings.Contains(last.Error, "500") {
+		// A 500 came after the request left: the receiver may have kept the post, so giving up
+		// leaves it for a person to check rather than calling it failed.
+		if last.Status != models.PostUnknown || !strings.Contains(last.Error, "gave up after 3 tries") || !strings.Contains(last.Error, "500") ||
+			!strings.Contains(last.Error, "may have reached the network") {
 			t.Errorf("after 3 tries: %s %q", last.Status, last.Error)
 		}
 		if atts, _ := e.store.Attempts(e.ctx, last.ID); len(atts) != 3 {
@@ -393,7 +396,7 @@ func TestCrashesDoNotUseUpTries(t *testing.T) {
 			p := e.posts(id)["teaser 1d"]
 			want := models.PostPlanned
 			if try == 3 {
-				want = models.PostFailed
+				want = models.PostUnknown // the 500s came after the requests left
 			}
 			if p.Status != want {
 				t.Fatalf("after %d failed tries (and 4 crashes, %d attempts): %s %q, want %s", try, p.Attempts, p.Status, p.Error, want)
