@@ -194,16 +194,18 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 	if msg.RemoteKey == "" {
 		msg.RemoteKey = posting.RemoteKeyOf(poster, msg)
 	}
-	marked, err := start.mark(models.SendStart{PostID: p.ID, RemoteKey: msg.RemoteKey})
-	if err != nil {
-		d.giveBack(p, time.Time{}, stats, rec) // the mark was not written: nothing left
-		return time.Time{}, err
-	}
-	if !marked {
-		// Its lease was lost (it waited too long and another dispatcher took it over): the post
-		// is no longer this dispatcher's to send, nor to record.
-		d.log.Warn("claimed post not sent: its lease was taken over", slog.Int64("post", p.ID))
-		return time.Time{}, nil
+	if needsStartMark(poster, p, msg) {
+		marked, err := start.mark(models.SendStart{PostID: p.ID, RemoteKey: msg.RemoteKey})
+		if err != nil {
+			d.giveBack(p, time.Time{}, stats, rec) // the mark was not written: nothing left
+			return time.Time{}, err
+		}
+		if !marked {
+			// Its lease was lost (it waited too long and another dispatcher took it over): the
+			// post is no longer this dispatcher's to send, nor to record.
+			d.log.Warn("claimed post not sent: its lease was taken over", slog.Int64("post", p.ID))
+			return time.Time{}, nil
+		}
 	}
 	started := d.now()
 	receipt, sendErr := poster.Post(sendCtx, msg)
@@ -305,6 +307,16 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 // mayBeOut ends the reason of a post that will not be sent although an earlier try of it may have
 // reached the network: a person must look.
 const mayBeOut = "; an earlier try may have reached the network: check the channel"
+
+// needsStartMark reports whether a send must wait for its started mark to be committed: where
+// the network cannot deduplicate (recovery then tells a send in flight from a post claimed ahead
+// of its turn), and on a post's first try with an identity onair chose (a Bluesky record key,
+// which must be stored before it is used). Where the network deduplicates on a key already stored
+// (the idempotency key), a recovered post is sent again under it and the network keeps one: the
+// commit before each request would cost a disk flush per send for nothing.
+func needsStartMark(poster posting.Poster, p models.Post, m posting.Message) bool {
+	return posting.RecoveryOf(poster) != posting.Resend || m.RemoteKey != "" && p.RemoteKey == ""
+}
 
 // overtakenAtSend is why a claimed post must not go out given its broadcast as it is at now:
 // cancelled, or past the post's moment (see overtaken), by its status or by the clock (a CMS
@@ -440,7 +452,12 @@ func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, un
 		return 0, 0, err
 	}
 	for _, p := range stuck {
-		if p.SendStartedAt.IsZero() {
+		poster, perr := d.posters(chans[p.ChannelID])
+		resend := perr == nil && posting.RecoveryOf(poster) == posting.Resend
+		// Without a mark, a post on a network that cannot deduplicate never started (such sends
+		// always wait for their mark). On one that can, sends do not wait for a mark: the post
+		// may be out, and is sent again under its key (below), never planned as untried.
+		if p.SendStartedAt.IsZero() && !resend {
 			// Claimed ahead of its turn and never started: nothing reached the network. It goes
 			// back to planned as it was, its try refunded.
 			ok, err := d.store.ReleaseUnstarted(ctx, p)
@@ -458,7 +475,7 @@ func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, un
 		if !p.ExpiresAt.IsZero() && !p.ExpiresAt.After(d.now()) {
 			// Sent again, it could go out stale; skipped, it would hide a post that may be out.
 			reason = "an interrupted send whose window has passed: it may have gone out, and is not sent again late; check the channel, then `onair post resolve " + fmt.Sprint(p.ID) + " --sent` or `--skip`"
-		} else if poster, err := d.posters(chans[p.ChannelID]); err == nil && posting.RecoveryOf(poster) == posting.Resend {
+		} else if resend {
 			to, reason = models.PostPlanned, "an interrupted send: sent again with the same idempotency key, which the network deduplicates"
 		}
 		ok, err := d.store.ReleaseLease(ctx, p, to, reason)
