@@ -36,17 +36,17 @@ BEGIN
     DELETE FROM campaign_channels WHERE campaign_id = OLD.id;
 END;
 CREATE TRIGGER onair_only_campaigns_insert BEFORE INSERT ON campaigns
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: campaigns are written by onair only (onair campaign add); see docs/cms-integration.md');
 END;
 CREATE TRIGGER onair_only_campaigns_update BEFORE UPDATE ON campaigns
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: campaigns are written by onair only (onair campaign edit); see docs/cms-integration.md');
 END;
 CREATE TRIGGER onair_only_campaigns_delete BEFORE DELETE ON campaigns
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: campaigns are written by onair only; see docs/cms-integration.md');
 END;
@@ -73,17 +73,17 @@ BEGIN
     SELECT RAISE(ABORT, 'onair: this channel has posts or campaigns and cannot be deleted');
 END;
 CREATE TRIGGER onair_only_channels_insert BEFORE INSERT ON channels
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: channels are written by onair only (onair channel add); see docs/cms-integration.md');
 END;
 CREATE TRIGGER onair_only_channels_update BEFORE UPDATE ON channels
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: channels are written by onair only (onair channel ...); see docs/cms-integration.md');
 END;
 CREATE TRIGGER onair_only_channels_delete BEFORE DELETE ON channels
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: channels are written by onair only; see docs/cms-integration.md');
 END;
@@ -150,14 +150,14 @@ BEGIN
 END;
 CREATE TRIGGER onair_only_broadcasts_bookkeeping_insert BEFORE INSERT ON broadcasts
 WHEN (NEW.planned_revision IS NOT 0 OR NEW.error IS NOT '' OR NEW.planned_at IS NOT NULL)
- AND NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+ AND NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: planned_revision, error and planned_at are written by onair only');
 END;
 CREATE TRIGGER onair_only_broadcasts_bookkeeping_update BEFORE UPDATE ON broadcasts
 WHEN (NEW.planned_revision IS NOT OLD.planned_revision OR NEW.error IS NOT OLD.error
       OR NEW.planned_at IS NOT OLD.planned_at OR NEW.id IS NOT OLD.id)
- AND NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+ AND NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: id, planned_revision, error and planned_at are written by onair only');
 END;
@@ -211,12 +211,12 @@ BEGIN
     SELECT RAISE(ABORT, 'onair: FOREIGN KEY constraint failed: a post needs its broadcast and its channel');
 END;
 CREATE TRIGGER onair_only_posts_insert BEFORE INSERT ON posts
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: posts are planned by onair only; a CMS writes broadcasts');
 END;
 CREATE TRIGGER onair_only_posts_delete BEFORE DELETE ON posts
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: posts are deleted by onair only; skip a post instead (status = ''skipped'')');
 END;
@@ -234,7 +234,7 @@ WHEN (NEW.id IS NOT OLD.id OR NEW.broadcast_id IS NOT OLD.broadcast_id OR NEW.ch
           AND NOT (NEW.status = 'skipped' AND OLD.status IN ('planned', 'held', 'invalid')))
       OR ((NEW.text IS NOT OLD.text OR NEW.edited IS NOT OLD.edited)
           AND OLD.status NOT IN ('planned', 'held', 'invalid')))
- AND NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+ AND NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: a CMS may only edit the text of a post not yet sent, or skip it (status = ''skipped''); see docs/cms-integration.md');
 END;
@@ -255,12 +255,12 @@ DROP TABLE attempts;
 ALTER TABLE attempts_new RENAME TO attempts;
 CREATE INDEX attempts_post ON attempts (post_id);
 CREATE TRIGGER onair_only_attempts_insert BEFORE INSERT ON attempts
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: attempts are written by onair only');
 END;
 CREATE TRIGGER onair_only_attempts_update BEFORE UPDATE ON attempts
-WHEN NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+WHEN NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: attempts are written by onair only');
 END;

@@ -18,7 +18,7 @@ ALTER TABLE posts ADD COLUMN remote_key TEXT NOT NULL DEFAULT '';
 CREATE TRIGGER onair_only_posts_send_marks BEFORE UPDATE OF send_started_at, first_tried_at, remote_key ON posts
 WHEN (NEW.send_started_at IS NOT OLD.send_started_at OR NEW.first_tried_at IS NOT OLD.first_tried_at
       OR NEW.remote_key IS NOT OLD.remote_key)
- AND NOT EXISTS (SELECT 1 FROM pragma_function_list WHERE name = 'onair_writer')
+ AND NOT EXISTS (SELECT 1 FROM pragma_collation_list WHERE name = 'onair_writer')
 BEGIN
     SELECT RAISE(ABORT, 'onair: send_started_at, first_tried_at and remote_key are written by onair only; see docs/cms-integration.md');
 END;
