@@ -400,16 +400,16 @@ func TestSentOnceFaultMatrix(t *testing.T) {
 				}}
 		}
 		adapters := []onceAdapter{
-			// Bluesky's fake has no hang: a timeout before the PDS acts is what "refused" shows
-			// (nothing done, no answer).
 			{name: "bsky", maxHold: posting.MaxDailyHold,
-				faults: []onceFault{faultRefused, faultAcceptDrop, faultAcceptBlind, faultAcceptKilled, faultStartedKilled,
+				faults: []onceFault{faultRefused, faultTimeout, faultAcceptDrop, faultAcceptBlind, faultAcceptKilled, faultStartedKilled,
 					fault5xx, fault5xxAfter, faultRateLimited, faultAbsurd429, faultRedirect},
 				inject: func(f onceFault) {
 					pds.RetryAfter = 30 * time.Second
 					switch f {
 					case faultRefused:
 						pds.Fail(blueskytest.CreateRecord, blueskytest.Drop)
+					case faultTimeout:
+						pds.Fail(blueskytest.CreateRecord, blueskytest.Hang)
 					case faultAcceptDrop:
 						pds.Fail(blueskytest.CreateRecord, blueskytest.AcceptThenDrop)
 					case faultAcceptBlind:
@@ -527,8 +527,18 @@ func TestSentOnceFaultMatrix(t *testing.T) {
 							t.Fatalf("%s: %v", name, err)
 						}
 					}
-					if f == faultRateLimited || f == faultAbsurd429 {
+					switch f {
+					case faultRateLimited, faultAbsurd429:
 						checkHold(t, name, e, a.name, a.maxHold)
+					case faultRedirect:
+						// Nothing was done: the channel's address is to fix, not a try to count.
+						ch, err := e.store.ChannelByName(e.ctx, a.name)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if ch.Status != models.ChannelPaused {
+							t.Errorf("%s: after a 301 the channel is %s (%s), want paused", name, ch.Status, ch.StatusReason)
+						}
 					}
 					// What happens before the retry.
 					later := models.NewTime(start.Add(5 * time.Minute))

@@ -53,6 +53,7 @@ const (
 	AcceptThenDrop       // the request is carried out, then the connection closed without an answer
 	AcceptThen500        // the request is carried out, then 500 InternalServerError (a proxy failing after the PDS acted)
 	Redirect301          // 301 to the same path under /moved (a PDS that moved); nothing done
+	Hang                 // no answer until the client gives up (its timeout); nothing done
 )
 
 func (f Fault) String() string {
@@ -75,6 +76,8 @@ func (f Fault) String() string {
 		return "accept then 500"
 	case Redirect301:
 		return "301"
+	case Hang:
+		return "hang"
 	}
 	return "fault " + strconv.Itoa(int(f))
 }
@@ -246,6 +249,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	if fault == Hang {
+		<-r.Context().Done()
+		return
+	}
 	if fault == Redirect301 {
 		http.Redirect(w, r, "/moved"+r.URL.Path, http.StatusMovedPermanently)
 		return
