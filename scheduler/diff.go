@@ -116,7 +116,10 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		if err != nil {
 			return nil, &RowError{Msg: fmt.Sprintf("%s %s post: %v", s.kind, s.label, err)}
 		}
-		if exists && old.Edited {
+		if exists && (old.Edited || triedUnsure(old)) {
+			// Edited by hand: a person's words win. Tried already with no answer: the network
+			// may have it in these words, and on X and GoToSocial the words are what tells a
+			// resend from a new post: new words would publish it twice.
 			text = old.Text
 		}
 		n, max, lerr := texts.measure(s.channel.Network, cache.limit(s.channel), text)
@@ -260,11 +263,17 @@ func revivable(p models.Post) bool {
 		p.Status == models.PostSkipped && strings.HasPrefix(p.Error, models.WindowPassed)
 }
 
+// triedUnsure reports whether p waits for a retry after a try the network did not confirm (the
+// rule cancelChange follows): it may be out there as it was sent.
+func triedUnsure(p models.Post) bool {
+	return p.Status == models.PostPlanned && p.Attempts > 0
+}
+
 // cancelChange cancels a pending post. One that was tried already, with an outcome the network
 // could not confirm (it waits for a retry), may be out there: it becomes unknown instead, for a
 // person to check, and is never sent again under another plan.
 func cancelChange(p models.Post, reason string) change {
-	if p.Status == models.PostPlanned && p.Attempts > 0 {
+	if triedUnsure(p) {
 		return change{id: p.ID, cancel: true, newStat: models.PostUnknown,
 			cols: map[string]any{"status": models.PostUnknown, "error": reason + mayBeOut}}
 	}

@@ -166,12 +166,14 @@ func isAccountFailure(err error) bool {
 
 // isUncertain reports whether a write that failed with err may have reached the PDS anyway: a
 // 5xx (the reference PDS answers a record key collision with 500), a 409 (other PDSes answer a
-// collision so), or no answer at all (timeout, dropped connection).
+// collision so), or no answer at all (timeout, dropped connection). A redirect onair refused
+// (the PDS answered without acting) or a certificate it does not trust (nothing was sent) is
+// not: it is the channel's settings to fix.
 func isUncertain(err error) bool {
 	if e := asXRPC(err); e != nil {
 		return e.Status >= 500 || e.Status == http.StatusConflict || e.Status == http.StatusRequestTimeout
 	}
-	return err != nil
+	return err != nil && posting.Misconfiguration(err, "") == nil
 }
 
 // classify maps a failed call to the error the dispatcher acts on. what says what onair was

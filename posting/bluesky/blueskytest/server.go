@@ -51,6 +51,9 @@ const (
 	RateLimited          // 429 RateLimitExceeded with RateLimit-* and Retry-After (RetryAfter); nothing done
 	Drop                 // the connection is closed without an answer; nothing done
 	AcceptThenDrop       // the request is carried out, then the connection closed without an answer
+	AcceptThen500        // the request is carried out, then 500 InternalServerError (a proxy failing after the PDS acted)
+	Redirect301          // 301 to the same path under /moved (a PDS that moved); nothing done
+	Hang                 // no answer until the client gives up (its timeout); nothing done
 )
 
 func (f Fault) String() string {
@@ -69,6 +72,12 @@ func (f Fault) String() string {
 		return "drop"
 	case AcceptThenDrop:
 		return "accept then drop"
+	case AcceptThen500:
+		return "accept then 500"
+	case Redirect301:
+		return "301"
+	case Hang:
+		return "hang"
 	}
 	return "fault " + strconv.Itoa(int(f))
 }
@@ -224,6 +233,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch fault {
 	case OK, AcceptThenDrop:
 		answer, failed = h(r, body)
+	case AcceptThen500:
+		h(r, body)
+		failed = &xerr{status: 500, name: "InternalServerError", message: "Internal Server Error"}
 	case Status500:
 		failed = &xerr{status: 500, name: "InternalServerError", message: "Internal Server Error"}
 	case Unauthorized:
@@ -237,6 +249,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	if fault == Hang {
+		<-r.Context().Done()
+		return
+	}
+	if fault == Redirect301 {
+		http.Redirect(w, r, "/moved"+r.URL.Path, http.StatusMovedPermanently)
+		return
+	}
 	if fault == Drop || fault == AcceptThenDrop {
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {

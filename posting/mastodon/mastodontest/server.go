@@ -75,6 +75,15 @@ const (
 	AcceptThenDrop
 	// Hang answers nothing until the client gives up (its timeout).
 	Hang
+	// AcceptThen500 does the work (the status is created), then answers 500: a proxy in front
+	// of the server failing after it acted.
+	AcceptThen500
+	// AbsurdReset answers 429 with an X-RateLimit-Reset ten years away (in the server's own
+	// format): a broken clock or proxy, no window of the server's.
+	AbsurdReset
+	// Redirect301 answers 301 Moved Permanently to the same path under /moved, doing nothing:
+	// a server that moved.
+	Redirect301
 )
 
 func (f Fault) String() string {
@@ -97,6 +106,12 @@ func (f Fault) String() string {
 		return "accept-then-drop"
 	case Hang:
 		return "hang"
+	case AcceptThen500:
+		return "accept-then-500"
+	case AbsurdReset:
+		return "429-absurd-reset"
+	case Redirect301:
+		return "301"
 	}
 	return "fault(" + strconv.Itoa(int(f)) + ")"
 }
@@ -455,7 +470,10 @@ func (s *Server) route(mux *http.ServeMux, pattern string, rule authRule, h hand
 		s.mu.Unlock()
 
 		switch fault {
-		case 0, AcceptThenDrop:
+		case 0, AcceptThenDrop, AcceptThen500:
+		case Redirect301:
+			http.Redirect(w, r, "/moved"+r.URL.Path, http.StatusMovedPermanently)
+			return
 		case Drop:
 			dropConnection(w)
 			return
@@ -481,10 +499,14 @@ func (s *Server) route(mux *http.ServeMux, pattern string, rule authRule, h hand
 		if !ok {
 			return
 		}
-		if fault == AcceptThenDrop {
-			rec := httptest.NewRecorder()
-			h(rec, r, c)
+		switch fault {
+		case AcceptThenDrop:
+			h(httptest.NewRecorder(), r, c)
 			dropConnection(w)
+			return
+		case AcceptThen500:
+			h(httptest.NewRecorder(), r, c)
+			writeError(w, http.StatusInternalServerError, "Internal Server Error")
 			return
 		}
 		h(w, r, c)
@@ -656,6 +678,14 @@ func (s *Server) writeFault(w http.ResponseWriter, f Fault) {
 		setRateLimitHeaders(w, s.rateLimit, 0, now.Truncate(s.ratePeriod).Add(s.ratePeriod))
 		if s.goToSocial {
 			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(now.Add(s.ratePeriod).Unix(), 10))
+		}
+		s.writeRateLimitedLocked(w)
+	case AbsurdReset:
+		now := s.now().UTC()
+		reset := now.Add(315360000 * time.Second)
+		setRateLimitHeaders(w, s.rateLimit, 0, reset)
+		if s.goToSocial {
+			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 		}
 		s.writeRateLimitedLocked(w)
 	case ServerError:

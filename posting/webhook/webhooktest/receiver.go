@@ -1,6 +1,9 @@
 // Package webhooktest is a webhook receiver for tests: it checks each request the way a
 // conforming receiver must (signature, Idempotency-Key matching the body), deduplicates by key,
-// counts every request and every delivery, and can answer with faults on demand.
+// counts every request and every delivery, and can answer with faults on demand. With Format
+// set to slack or discord it is an incoming webhook of those services instead: it reads their
+// payload ({"text": ...}, {"content": ...}), ignores Idempotency-Key and keeps every copy it
+// is sent, as they do.
 package webhooktest
 
 import (
@@ -29,12 +32,15 @@ const (
 	AcceptThenDrop       // keeps the post, then closes the connection: the sender cannot know
 	Unauthorized         // 401
 	Unprocessable        // 422
+	AcceptThen500        // keeps the post, then answers 500 (a gateway failing after the service acted)
+	Redirect301          // 301 to the same path under /moved (a receiver that moved), nothing kept
 )
 
 // Delivery is one post the receiver kept.
 type Delivery struct {
 	Key     string
-	Payload webhook.Payload
+	Payload webhook.Payload // json
+	Text    string          // slack and discord: the text posted
 	At      time.Time
 }
 
@@ -45,6 +51,9 @@ type Receiver struct {
 	RetryAfter time.Duration // for RateLimit
 	Hang       time.Duration // for Timeout
 	Delay      time.Duration // before every answer (a slow network)
+	// Format is the service the receiver stands for: "" or webhook.FormatJSON (onair's
+	// contract), webhook.FormatSlack or webhook.FormatDiscord (no deduplication, no signature).
+	Format string
 
 	mu         sync.Mutex
 	faults     func(n int, key string) Fault
@@ -76,11 +85,24 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	key := req.Header.Get(webhook.HeaderIdempotencyKey)
 	var p webhook.Payload
+	var chat struct {
+		Text    string `json:"text"`
+		Content string `json:"content"`
+	}
 	r.mu.Lock()
+	chatFormat := r.Format == webhook.FormatSlack || r.Format == webhook.FormatDiscord
 	bad := ""
 	switch {
 	case req.Method != http.MethodPost:
 		bad = "method " + req.Method
+	case chatFormat && json.Unmarshal(body, &chat) != nil:
+		bad = "body is not JSON: " + string(body)
+	case r.Format == webhook.FormatSlack && chat.Text == "":
+		bad = "no text" // Slack answers 400 no_text
+	case r.Format == webhook.FormatDiscord && chat.Content == "":
+		bad = "no content" // Discord answers 400 "Cannot send an empty message"
+	case chatFormat:
+		// Nothing more to check: Slack and Discord read neither the key nor a signature.
 	case key == "":
 		bad = "no Idempotency-Key"
 	case json.Unmarshal(body, &p) != nil:
@@ -104,11 +126,11 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		fault = r.faults(n, key)
 	}
 	r.answered[p.Channel] = append(r.answered[p.Channel], Answer{At: time.Now(), Fault: fault})
-	keep := fault == OK || fault == AcceptThenDrop
-	dup := r.byKey[key]
+	keep := fault == OK || fault == AcceptThenDrop || fault == AcceptThen500
+	dup := r.byKey[key] && !chatFormat // Slack and Discord post every copy they get
 	if keep && !dup {
 		r.byKey[key] = true
-		r.deliveries = append(r.deliveries, Delivery{Key: key, Payload: p, At: time.Now()})
+		r.deliveries = append(r.deliveries, Delivery{Key: key, Payload: p, Text: chat.Text + chat.Content, At: time.Now()})
 	}
 	r.mu.Unlock()
 
@@ -119,8 +141,10 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	case OK:
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"id":%q,"duplicate":%v}`, key, dup)
-	case Status500:
+	case Status500, AcceptThen500:
 		http.Error(w, "boom", http.StatusInternalServerError)
+	case Redirect301:
+		http.Redirect(w, req, "/moved"+req.URL.Path, http.StatusMovedPermanently)
 	case Timeout:
 		select {
 		case <-time.After(r.Hang):

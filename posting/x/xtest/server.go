@@ -91,6 +91,15 @@ const (
 	AcceptThenDrop
 	// Hang answers nothing until the client gives up (a client timeout).
 	Hang
+	// AcceptThen500 does the request (the post is created), then answers 500 internal-error (X's
+	// front end failing after the post was created).
+	AcceptThen500
+	// AbsurdReset answers 429 with x-rate-limit-remaining 0 and an x-rate-limit-reset ten years
+	// away (Unix seconds, as X writes it): a broken proxy or clock, not a window of X's.
+	AbsurdReset
+	// Redirect301 answers 301 Moved Permanently to the same path under /moved, nothing done (a
+	// proxy in front of the API that moved).
+	Redirect301
 )
 
 // User is an X account.
@@ -350,6 +359,10 @@ func (s *Server) api(r *http.Request, body []byte, ep string, rt *routers.Route,
 		<-r.Context().Done()
 		return reply{drop: true}
 	}
+	if fault == Redirect301 {
+		return reply{status: http.StatusMovedPermanently, header: http.Header{"Location": {"/moved" + r.URL.Path}},
+			undocumented: "a proxy's redirect"}
+	}
 	if rep, ok := s.faultReply(fault); ok {
 		return rep
 	}
@@ -391,8 +404,11 @@ func (s *Server) api(r *http.Request, body []byte, ep string, rt *routers.Route,
 			s.contractError("%s: xtest's answer %d %s breaks X's OpenAPI document: %v", ep, rep.status, rep.body, err)
 		}
 	}
-	if fault == AcceptThenDrop {
+	switch fault {
+	case AcceptThenDrop:
 		rep.drop = true
+	case AcceptThen500:
+		rep = problem(http.StatusInternalServerError, ProblemInternalError, "Internal Error", "Something went wrong. Please try again later.")
 	}
 	return rep
 }
@@ -423,6 +439,13 @@ func (s *Server) faultReply(f Fault) (reply, bool) {
 			map[string]any{"title": "Client Forbidden", "type": ProblemClientForbidden, "reason": "client-not-enrolled",
 				"required_enrollment": "Appropriate Level of API Access",
 				"detail":              "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal."}), true
+	case AbsurdReset:
+		rep := undocumented(http.StatusTooManyRequests, "application/problem+json", "X's 429 is about:blank",
+			map[string]any{"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429})
+		rep.header.Set("x-rate-limit-limit", "100")
+		rep.header.Set("x-rate-limit-remaining", "0")
+		rep.header.Set("x-rate-limit-reset", unix(now.Add(315360000*time.Second)))
+		return rep, true
 	case RateLimit, DailyLimit:
 		rep := undocumented(http.StatusTooManyRequests, "application/problem+json", "X's 429 is about:blank",
 			map[string]any{"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429})
