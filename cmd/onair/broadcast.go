@@ -44,7 +44,7 @@ func (a *app) start(f *broadcastFlags, c *models.Campaign) (time.Time, *time.Loc
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	start, err := parseWhen(f.at, loc, a.now())
+	start, err := parseWhenIn(f.at, loc, c.Lang, a.now())
 	if err != nil {
 		return time.Time{}, nil, fmt.Errorf("start time %w", err)
 	}
@@ -52,6 +52,7 @@ func (a *app) start(f *broadcastFlags, c *models.Campaign) (time.Time, *time.Loc
 		return time.Time{}, nil, fmt.Errorf("start time %q is %s (%s), in the past; give a time to come, like \"+2h\"",
 			f.at, showTime(start, loc), until(a.now(), start))
 	}
+	fmt.Fprintf(a.out, "Start %q read as %s (%s).\n", f.at, showTime(start, loc), until(a.now(), start))
 	return start, loc, nil
 }
 
@@ -128,7 +129,7 @@ func (a *app) broadcastAddCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&f.campaign, "campaign", "", "campaign name or id (required)")
 	cmd.Flags().StringVar(&f.title, "title", "", "title, shown in every post (required)")
-	cmd.Flags().StringVar(&f.at, "at", "", `start time: "2027-03-30 18:00" in the campaign's zone, RFC 3339, or "+2h" (required)`)
+	cmd.Flags().StringVar(&f.at, "at", "", `start time, in the campaign's zone: "2027-03-30 18:00", "tomorrow 18:00", "fri 18:00", "18:00", "30/03 18:00" (French campaigns: "demain 18h", "vendredi 18h30"), RFC 3339, or "+2h" (required)`)
 	cmd.Flags().StringVar(&f.duration, "duration", "", "expected length: 45m, 1h30m or minutes (default 1h)")
 	cmd.Flags().StringVar(&f.watchURL, "watch-url", "", "where to watch the live")
 	cmd.Flags().StringVar(&f.replayURL, "replay-url", "", "the replay, if already known")

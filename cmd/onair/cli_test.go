@@ -355,6 +355,7 @@ func TestParseWhen(t *testing.T) {
 		{"+1h30m", paris, now.Add(90 * time.Minute)},
 		{"+1d", paris, now.Add(23 * time.Hour)}, // a calendar day: 13:00 local tomorrow, after the clocks jump
 		{" +3d ", paris, time.Date(2027, 3, 30, 11, 0, 0, 0, time.UTC)},
+		{"30/03/2027 18:00", paris, time.Date(2027, 3, 30, 16, 0, 0, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in+" in "+tt.loc.String(), func(t *testing.T) {
@@ -367,7 +368,7 @@ func TestParseWhen(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"", "tomorrow", "30/03/2027 18:00", "2027-03-30", "+2", "+2 hours", "2027-03-28 02:30"} {
+	for _, bad := range []string{"", "tomorrow", "30/02/2027 18:00", "2027-03-30", "+2", "+2 hours", "2027-03-28 02:30"} {
 		t.Run("refuses "+bad, func(t *testing.T) {
 			if _, err := parseWhen(bad, paris, now); err == nil {
 				t.Errorf("accepted %q", bad)
