@@ -10,7 +10,7 @@ import (
 // read in Europe/Paris, across both clock changes of 2027 (28 March and 31 October).
 func TestParseWhenSpoken(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
-	monday := time.Date(2027, 3, 29, 9, 0, 0, 0, time.UTC)  // Mon 11:00 CEST
+	monday := time.Date(2027, 3, 29, 9, 0, 0, 0, time.UTC)   // Mon 11:00 CEST
 	evening := time.Date(2027, 3, 29, 17, 0, 0, 0, time.UTC) // Mon 19:00 CEST
 	beforeSpring := time.Date(2027, 3, 27, 10, 0, 0, 0, time.UTC)
 	beforeFall := time.Date(2027, 10, 30, 10, 0, 0, 0, time.UTC)
