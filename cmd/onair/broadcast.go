@@ -20,7 +20,7 @@ func (a *app) broadcastCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "broadcast", Short: "Add, list, change and cancel broadcasts"}
 	cmd.AddCommand(a.broadcastAddCmd(), a.broadcastListCmd(), a.broadcastShowCmd(), a.broadcastEditCmd(),
 		a.broadcastRescheduleCmd(), a.broadcastCancelCmd(), a.broadcastLiveCmd(), a.broadcastEndCmd(), a.broadcastReplayCmd(),
-		a.broadcastReopenCmd())
+		a.broadcastReopenCmd(), a.broadcastImportCmd())
 	return cmd
 }
 
