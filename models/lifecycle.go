@@ -190,3 +190,39 @@ func (s *Store) MovePost(ctx context.Context, id int64, from []string, m PostMov
 	}
 	return nil
 }
+
+// DeleteBroadcast removes a broadcast with its posts and their attempts, in one transaction, only
+// while every one of its posts is in one of the statuses from: a post a dispatcher claims
+// meanwhile keeps the broadcast. It returns the number of posts deleted, ErrChanged when a post is
+// in another status, ErrNotFound when the broadcast does not exist. (The schema refuses deleting a
+// broadcast that still has posts, whoever asks: its posts go first.)
+func (s *Store) DeleteBroadcast(ctx context.Context, id int64, from []string) (int, error) {
+	var deleted int
+	err := s.Tx(ctx, func(tx *Store) error {
+		var b Broadcast
+		if err := tx.db.WithContext(ctx).First(&b, id).Error; err != nil {
+			return notFound(err, fmt.Sprintf("broadcast %d", id))
+		}
+		var others int64
+		if err := tx.db.WithContext(ctx).Model(&Post{}).Where("broadcast_id = ? AND status NOT IN ?", id, from).Count(&others).Error; err != nil {
+			return fmt.Errorf("count the posts of broadcast %d: %w", id, err)
+		}
+		if others > 0 {
+			return fmt.Errorf("broadcast %d: %w", id, ErrChanged)
+		}
+		posts := tx.db.WithContext(ctx).Model(&Post{}).Select("id").Where("broadcast_id = ?", id)
+		if err := tx.db.WithContext(ctx).Where("post_id IN (?)", posts).Delete(&Attempt{}).Error; err != nil {
+			return fmt.Errorf("delete the attempts of broadcast %d: %w", id, err)
+		}
+		res := tx.db.WithContext(ctx).Where("broadcast_id = ?", id).Delete(&Post{})
+		if res.Error != nil {
+			return fmt.Errorf("delete the posts of broadcast %d: %w", id, res.Error)
+		}
+		deleted = int(res.RowsAffected)
+		if err := tx.db.WithContext(ctx).Delete(&Broadcast{}, id).Error; err != nil {
+			return fmt.Errorf("delete broadcast %d: %w", id, err)
+		}
+		return nil
+	})
+	return deleted, err
+}

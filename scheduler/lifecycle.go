@@ -24,6 +24,7 @@ import (
 //	reopen       cancelled, ended                  (below)    cancelled posts whose time is still ahead are planned again
 //	reschedule   scheduled, live, ended            scheduled  pending posts move; the real start and end are forgotten
 //	edit         any                               (same)     pending posts re-rendered (hand-edited text kept)
+//	delete       any, no post being sent           (gone)     every post and attempt deleted; posts that went out only with force
 //	the clock    scheduled at its start            live       as go live, at the planned start (started_at stays empty)
 //	the clock    live at its end, nothing signalled ended     as end, at the planned end (ended_at stays empty)
 //
@@ -47,6 +48,7 @@ const (
 	ActReopen     Action = "reopen"
 	ActReschedule Action = "reschedule"
 	ActEdit       Action = "edit"
+	ActDelete     Action = "delete"
 )
 
 // moves lists, per action, the statuses it may start from.
@@ -67,6 +69,7 @@ const (
 	RefusedOver    = "over"      // reopening a broadcast whose planned end has passed
 	RefusedChanged = "changed"   // the row changed while the action was being made
 	RefusedInput   = "input"     // a value the action cannot take (an empty text, a text too long)
+	RefusedHistory = "history"   // deleting a broadcast some of whose posts went out: confirm with force
 )
 
 // Refusal is a lifecycle change that was not made, and why. Its message names no command: the
@@ -468,6 +471,71 @@ func (l *Lifecycle) EditPost(ctx context.Context, id int64, text string) (*model
 		return nil, err
 	}
 	return l.store.PostByID(ctx, p.ID)
+}
+
+// ResetPost gives a hand-edited pending post back to its template: the text is rendered again
+// at the next plan, which it runs now, and later re-plans change it as they change the others.
+func (l *Lifecycle) ResetPost(ctx context.Context, id int64) (*models.Post, error) {
+	p, err := l.store.PostByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !models.Pending(p.Status) {
+		return nil, postRefusal(p, RefusedState, "post %d is %s; only planned, held or invalid posts can be reset", p.ID, p.Status)
+	}
+	if !p.Edited {
+		return p, nil
+	}
+	m := models.PostMove{Status: p.Status, Error: p.Error, Text: &p.Text, Length: p.Length, MaxLength: p.MaxLength, Edited: false}
+	if err := l.store.MovePost(ctx, p.ID, pendingStatuses, m); err != nil {
+		return nil, l.postChanged(p, err)
+	}
+	if _, err := l.planner.Plan(ctx, p.BroadcastID); err != nil {
+		return nil, err
+	}
+	return l.store.PostByID(ctx, p.ID)
+}
+
+// DeleteResult is what deleting a broadcast removed.
+type DeleteResult struct {
+	Posts int // posts deleted with it
+	Sent  int // of which had gone out (or may have: unknown)
+}
+
+// Delete removes a broadcast and its posts. Posts that went out (sent, or unknown: they may have)
+// are its history: deleting them takes force. A post being sent now keeps the broadcast, force or
+// not: its outcome must be recorded first.
+func (l *Lifecycle) Delete(ctx context.Context, id int64, force bool) (DeleteResult, error) {
+	b, err := l.store.BroadcastByID(ctx, id)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	posts, err := l.store.PostsOfBroadcast(ctx, id)
+	if err != nil {
+		return DeleteResult{}, err
+	}
+	var res DeleteResult
+	for _, p := range posts {
+		switch p.Status {
+		case models.PostSending:
+			return res, l.refuse(b, ActDelete, RefusedState, "post %d of broadcast %d is being sent now; delete the broadcast once it is done", p.ID, b.ID)
+		case models.PostSent, models.PostUnknown:
+			res.Sent++
+		}
+	}
+	if res.Sent > 0 && !force {
+		return res, l.refuse(b, ActDelete, RefusedHistory, "%d of the posts of broadcast %d went out (or may have); deleting it forgets them", res.Sent, b.ID)
+	}
+	deletable := []string{models.PostPlanned, models.PostHeld, models.PostInvalid, models.PostFailed, models.PostSkipped, models.PostCancelled}
+	if force {
+		deletable = append(deletable, models.PostSent, models.PostUnknown)
+	}
+	n, err := l.store.DeleteBroadcast(ctx, id, deletable)
+	if errors.Is(err, models.ErrChanged) {
+		return res, l.refuse(b, ActDelete, RefusedChanged, "a post of broadcast %d changed meanwhile (it may be going out now)", b.ID)
+	}
+	res.Posts = n
+	return res, err
 }
 
 // SkipPost keeps a pending post from going out. It is final: no re-plan brings it back.

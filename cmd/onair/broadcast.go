@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -20,7 +22,7 @@ func (a *app) broadcastCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "broadcast", Short: "Add, list, change and cancel broadcasts"}
 	cmd.AddCommand(a.broadcastAddCmd(), a.broadcastListCmd(), a.broadcastShowCmd(), a.broadcastEditCmd(),
 		a.broadcastRescheduleCmd(), a.broadcastCancelCmd(), a.broadcastLiveCmd(), a.broadcastEndCmd(), a.broadcastReplayCmd(),
-		a.broadcastReopenCmd())
+		a.broadcastReopenCmd(), a.broadcastImportCmd(), a.broadcastDeleteCmd())
 	return cmd
 }
 
@@ -44,7 +46,7 @@ func (a *app) start(f *broadcastFlags, c *models.Campaign) (time.Time, *time.Loc
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	start, err := parseWhen(f.at, loc, a.now())
+	start, err := parseWhenIn(f.at, loc, c.Lang, a.now())
 	if err != nil {
 		return time.Time{}, nil, fmt.Errorf("start time %w", err)
 	}
@@ -52,6 +54,7 @@ func (a *app) start(f *broadcastFlags, c *models.Campaign) (time.Time, *time.Loc
 		return time.Time{}, nil, fmt.Errorf("start time %q is %s (%s), in the past; give a time to come, like \"+2h\"",
 			f.at, showTime(start, loc), until(a.now(), start))
 	}
+	fmt.Fprintf(a.out, "Start %q read as %s (%s).\n", f.at, showTime(start, loc), until(a.now(), start))
 	return start, loc, nil
 }
 
@@ -128,7 +131,7 @@ func (a *app) broadcastAddCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&f.campaign, "campaign", "", "campaign name or id (required)")
 	cmd.Flags().StringVar(&f.title, "title", "", "title, shown in every post (required)")
-	cmd.Flags().StringVar(&f.at, "at", "", `start time: "2027-03-30 18:00" in the campaign's zone, RFC 3339, or "+2h" (required)`)
+	cmd.Flags().StringVar(&f.at, "at", "", `start time, in the campaign's zone: "2027-03-30 18:00", "tomorrow 18:00", "fri 18:00", "18:00", "30/03 18:00" (French campaigns: "demain 18h", "vendredi 18h30"), RFC 3339, or "+2h" (required)`)
 	cmd.Flags().StringVar(&f.duration, "duration", "", "expected length: 45m, 1h30m or minutes (default 1h)")
 	cmd.Flags().StringVar(&f.watchURL, "watch-url", "", "where to watch the live")
 	cmd.Flags().StringVar(&f.replayURL, "replay-url", "", "the replay, if already known")
@@ -612,6 +615,58 @@ func (a *app) broadcastCancelCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func (a *app) broadcastDeleteCmd() *cobra.Command {
+	var force, yes bool
+	cmd := &cobra.Command{
+		Use:   "delete ID [--yes] [--force]",
+		Short: "Delete a broadcast and its posts (cancel keeps it; delete forgets it)",
+		Long: `Deletes a broadcast with its posts and their attempts. It asks first, unless --yes.
+A broadcast some of whose posts went out keeps them as its history: deleting it takes --force.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			b, _, err := a.openBroadcast(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			posts, err := a.store.PostsOfBroadcast(ctx, b.ID)
+			if err != nil {
+				return err
+			}
+			if !yes {
+				fmt.Fprintf(a.errOut, "Delete broadcast %d %q and its %s? This cannot be undone (`onair broadcast cancel %d` can). [y/N] ",
+					b.ID, b.Title, plural(len(posts), "post", "posts"), b.ID)
+				if !confirmed(a.in) {
+					return errors.New("not deleted; to delete without this question, add --yes")
+				}
+			}
+			res, err := a.life.Delete(ctx, b.ID, force)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "Broadcast %d %q deleted, with %s", b.ID, b.Title, plural(res.Posts, "post", "posts"))
+			if res.Sent > 0 {
+				fmt.Fprintf(a.out, " (%d of them had gone out: they stay on their networks)", res.Sent)
+			}
+			fmt.Fprintln(a.out, ".")
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask")
+	cmd.Flags().BoolVar(&force, "force", false, "delete it even though some of its posts went out")
+	return cmd
+}
+
+// confirmed reads a yes from a person; anything else, or no answer, is a no.
+func confirmed(in io.Reader) bool {
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes", "o", "oui":
+		return true
+	}
+	return false
 }
 
 // channelNames lists a campaign's channels by name.

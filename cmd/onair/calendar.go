@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ type calendarView struct {
 
 func (a *app) calendarCmd() *cobra.Command {
 	var (
-		week, month, asJSON             bool
+		week, month, asJSON, ics        bool
 		from, to, campaign, channel, tz string
 	)
 	cmd := &cobra.Command{
@@ -53,7 +54,8 @@ func (a *app) calendarCmd() *cobra.Command {
 		Short: "What goes out when, across every campaign and channel: broadcasts and their posts, day by day",
 		Example: `  onair calendar                      # the next 7 days
   onair calendar --month --campaign "Spring launch"
-  onair calendar --from 2027-03-29 --to 2027-04-05 --channel preview --json`,
+  onair calendar --from 2027-03-29 --to 2027-04-05 --channel preview --json
+  onair calendar --ics --campaign "Spring launch" > lives.ics`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -62,6 +64,9 @@ func (a *app) calendarCmd() *cobra.Command {
 			}
 			if (week || month) && (from != "" || to != "") {
 				return errors.New("--week and --month count from today; for other days give --from and --to instead")
+			}
+			if ics && (asJSON || channel != "") {
+				return errors.New("--ics lists broadcasts, as calendar events; it goes with neither --json nor --channel")
 			}
 			if err := a.openExisting(ctx); err != nil {
 				return err
@@ -92,6 +97,12 @@ func (a *app) calendarCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if ics {
+				if !week && !month && from == "" && to == "" {
+					start, end = time.Time{}, time.Time{} // a feed to subscribe to: every broadcast
+				}
+				return a.calendarICS(ctx, a.out, start, end, camp)
+			}
 			var ch *models.Channel
 			if channel != "" {
 				if ch, err = a.channel(ctx, channel); err != nil {
@@ -117,6 +128,7 @@ func (a *app) calendarCmd() *cobra.Command {
 	cmd.Flags().StringVar(&channel, "channel", "", "only posts on this channel")
 	cmd.Flags().StringVar(&tz, "tz", "", "show days and times in this zone (default: the campaign's, else this machine's)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&ics, "ics", false, "print the broadcasts as an iCalendar feed (RFC 5545), every one unless --week, --month or --from/--to: onair calendar --ics > lives.ics")
 	return cmd
 }
 
@@ -163,25 +175,9 @@ func calendarRange(now time.Time, loc *time.Location, month bool, from, to strin
 // calendar gathers the broadcasts starting and the posts due in [start, end).
 func (a *app) calendar(ctx context.Context, start, end time.Time, loc *time.Location, camp *models.Campaign, ch *models.Channel) (calendarView, error) {
 	v := calendarView{From: start.UTC(), To: end.UTC(), TimeZone: loc.String(), Days: []calendarDay{}}
-	camps, err := a.store.Campaigns(ctx)
+	campaignName, err := a.campaignNamer(ctx)
 	if err != nil {
 		return v, err
-	}
-	byID, byName := map[int64]string{}, map[string]string{}
-	for _, c := range camps {
-		byID[c.ID], byName[strings.ToLower(c.Name)] = c.Name, c.Name
-	}
-	campaignName := func(b models.Broadcast) string {
-		if b.CampaignID != nil {
-			return byID[*b.CampaignID]
-		}
-		if b.CampaignName != nil {
-			if n, ok := byName[strings.ToLower(strings.TrimSpace(*b.CampaignName))]; ok {
-				return n
-			}
-			return *b.CampaignName
-		}
-		return ""
 	}
 	wanted := func(b models.Broadcast) bool { return camp == nil || campaignName(b) == camp.Name }
 
@@ -278,3 +274,51 @@ func (a *app) printCalendar(v calendarView, loc *time.Location) {
 }
 
 func phaseOf(b models.Broadcast, now time.Time) string { return scheduler.Phase(&b, now) }
+
+// campaignNamer names a broadcast's campaign, by id or, as a CMS may write it, by name.
+func (a *app) campaignNamer(ctx context.Context) (func(models.Broadcast) string, error) {
+	camps, err := a.store.Campaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID, byName := map[int64]string{}, map[string]string{}
+	for _, c := range camps {
+		byID[c.ID], byName[strings.ToLower(c.Name)] = c.Name, c.Name
+	}
+	return func(b models.Broadcast) string {
+		if b.CampaignID != nil {
+			return byID[*b.CampaignID]
+		}
+		if b.CampaignName != nil {
+			if n, ok := byName[strings.ToLower(strings.TrimSpace(*b.CampaignName))]; ok {
+				return n
+			}
+			return *b.CampaignName
+		}
+		return ""
+	}, nil
+}
+
+// calendarICS writes the broadcasts starting in [start, end) (zero: every one) of camp (nil:
+// every campaign) as an iCalendar feed.
+func (a *app) calendarICS(ctx context.Context, w io.Writer, start, end time.Time, camp *models.Campaign) error {
+	campaignName, err := a.campaignNamer(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := a.store.ListBroadcasts(ctx, models.BroadcastFilter{From: start, To: end})
+	if err != nil {
+		return err
+	}
+	name := "onair"
+	if camp != nil {
+		name = camp.Name
+	}
+	var feed []icsBroadcast
+	for _, b := range list {
+		if n := campaignName(b); camp == nil || n == camp.Name {
+			feed = append(feed, icsBroadcast{Broadcast: b, Campaign: n})
+		}
+	}
+	return writeICS(w, name, feed)
+}

@@ -204,9 +204,11 @@ func TestCLIErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"bad time", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "30/03 18h"},
-			[]string{`onair: start time "30/03 18h" not understood; use "2027-03-30 18:00" (read in Europe/Paris), "2027-03-30T18:00:00+02:00" or "+2h"`}},
-		{"bad time read in --tz", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "demain", "--tz", "America/New_York"},
+		{"bad time", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "fin mars"},
+			[]string{`onair: start time "fin mars" not understood; use "2027-03-30 18:00" (read in Europe/Paris), "2027-03-30T18:00:00+02:00", "demain 18h", "vendredi 18h", "18h30", "30/03 18h" or "+2h"`}},
+		{"time without its hour", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "demain"},
+			[]string{`onair: start time "demain" needs a time of day: "demain 18:00"`}},
+		{"bad time read in --tz", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "bientôt", "--tz", "America/New_York"},
 			[]string{`(read in America/New_York)`, `"2027-03-30T18:00:00-04:00"`}},
 		{"bad --tz", []string{"broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "+2d", "--tz", "Mars/Olympus"},
 			[]string{`time zone "Mars/Olympus" not known`, "Europe/Paris"}},
@@ -355,6 +357,7 @@ func TestParseWhen(t *testing.T) {
 		{"+1h30m", paris, now.Add(90 * time.Minute)},
 		{"+1d", paris, now.Add(23 * time.Hour)}, // a calendar day: 13:00 local tomorrow, after the clocks jump
 		{" +3d ", paris, time.Date(2027, 3, 30, 11, 0, 0, 0, time.UTC)},
+		{"30/03/2027 18:00", paris, time.Date(2027, 3, 30, 16, 0, 0, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in+" in "+tt.loc.String(), func(t *testing.T) {
@@ -367,7 +370,7 @@ func TestParseWhen(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"", "tomorrow", "30/03/2027 18:00", "2027-03-30", "+2", "+2 hours", "2027-03-28 02:30"} {
+	for _, bad := range []string{"", "tomorrow", "30/02/2027 18:00", "2027-03-30", "+2", "+2 hours", "2027-03-28 02:30"} {
 		t.Run("refuses "+bad, func(t *testing.T) {
 			if _, err := parseWhen(bad, paris, now); err == nil {
 				t.Errorf("accepted %q", bad)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -129,7 +130,7 @@ new, lets sends under way finish and gives back the rest. Only one daemon sends 
 			}
 			metrics := scheduler.NewMetrics()
 			if f.listen != "" {
-				srv, err := serveOps(f.listen, metrics, log)
+				srv, err := serveOps(f.listen, metrics, log, a.calendarHandler(log))
 				if err != nil {
 					return err
 				}
@@ -155,8 +156,8 @@ func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
-// serveOps serves /healthz and /metrics.
-func serveOps(addr string, m *scheduler.Metrics, log *slog.Logger) (*http.Server, error) {
+// serveOps serves /healthz, /metrics and /calendar.ics.
+func serveOps(addr string, m *scheduler.Metrics, log *slog.Logger, calendar http.Handler) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--listen %s: %w", addr, err)
@@ -170,10 +171,35 @@ func serveOps(addr string, m *scheduler.Metrics, log *slog.Logger) (*http.Server
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("/calendar.ics", calendar)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	log.Info("serving health and metrics", slog.String("addr", ln.Addr().String()))
 	return srv, nil
+}
+
+// calendarHandler serves `onair calendar --ics` (every broadcast; ?campaign=NAME for one
+// campaign's), for a calendar app to subscribe to.
+func (a *app) calendarHandler(log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var camp *models.Campaign
+		if name := r.URL.Query().Get("campaign"); name != "" {
+			c, err := a.findCampaign(r.Context(), name)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusNotFound)
+				return
+			}
+			camp = c
+		}
+		var buf bytes.Buffer
+		if err := a.calendarICS(r.Context(), &buf, time.Time{}, time.Time{}, camp); err != nil {
+			log.Error("calendar feed", slog.String("err", err.Error()))
+			http.Error(w, "the calendar could not be read; see onair's log", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+		w.Write(buf.Bytes())
+	})
 }
 
 func (a *app) runDueCmd() *cobra.Command {

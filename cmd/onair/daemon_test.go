@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-ical"
+
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting/webhook/webhooktest"
 )
@@ -293,6 +295,17 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 	if got := get("/healthz"); got != "ok\n" {
 		t.Errorf("/healthz = %q", got)
+	}
+	feed := get("/calendar.ics")
+	if cal, err := ical.NewDecoder(strings.NewReader(feed)).Decode(); err != nil || len(cal.Events()) != 1 {
+		t.Errorf("/calendar.ics does not parse, or has not 1 event (%v):\n%s", err, feed)
+	} else if title, _ := cal.Events()[0].Props.Text(ical.PropSummary); title != "Metrics" {
+		t.Errorf("/calendar.ics event: %q", title)
+	}
+	if resp, err := http.Get("http://" + addr + "/calendar.ics?campaign=Nope"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/calendar.ics?campaign=Nope: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	metrics := get("/metrics")
 	for _, want := range []string{`onair_posts_total{channel_id="1",kind="live",outcome="sent"} 1`,

@@ -50,8 +50,12 @@ func refusalHint(r *scheduler.Refusal) string {
 		return fmt.Sprintf("lengthen it with `onair broadcast edit %d --duration 2h`, then `onair broadcast reopen %d`", b, b)
 	case scheduler.RefusedChanged:
 		return fmt.Sprintf("see `onair broadcast show %d`", b)
+	case scheduler.RefusedHistory:
+		return fmt.Sprintf("to stop what is still to go out, cancel it: `onair broadcast cancel %d`; to delete it all the same, add --force: `onair broadcast delete %d --force`", b, b)
 	case scheduler.RefusedState:
 		switch {
+		case r.Action == scheduler.ActDelete:
+			return fmt.Sprintf("see `onair broadcast show %d`, and try again in a minute", b)
 		case r.Status == models.BroadcastCancelled:
 			return fmt.Sprintf("undo the cancel first: `onair broadcast reopen %d`", b)
 		case r.Action == scheduler.ActReopen:

@@ -12,8 +12,8 @@ import (
 )
 
 func (a *app) postCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "post", Short: "List, read, edit and skip single posts"}
-	cmd.AddCommand(a.postListCmd(), a.postShowCmd(), a.postEditCmd(), a.postSkipCmd(), a.postResolveCmd())
+	cmd := &cobra.Command{Use: "post", Short: "List, read, edit, reset and skip single posts"}
+	cmd.AddCommand(a.postListCmd(), a.postShowCmd(), a.postEditCmd(), a.postSkipCmd(), a.postResolveCmd(), a.postResetCmd())
 	return cmd
 }
 
@@ -217,6 +217,30 @@ func (a *app) postSkipCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.out, "Post %d (%s %s) skipped: it will not go out.\n", p.ID, p.Kind, p.Step)
+			return nil
+		},
+	}
+}
+
+func (a *app) postResetCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "reset ID",
+		Short: "Undo a hand edit: the post's text comes from its template again",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			p, err := a.openPost(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if !p.Edited && models.Pending(p.Status) {
+				fmt.Fprintf(a.out, "Post %d (%s %s) was not edited by hand; its text is its template's.\n", p.ID, p.Kind, p.Step)
+				return nil
+			}
+			if p, err = a.life.ResetPost(ctx, p.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "Post %d (%s %s) reset to its template: %s\n%s\n", p.ID, p.Kind, p.Step, p.Status, p.Text)
 			return nil
 		},
 	}

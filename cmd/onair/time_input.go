@@ -19,10 +19,17 @@ var localLayouts = []string{
 	"2006-01-02T15:04:05",
 }
 
-// parseWhen reads a time typed by a person: "2027-03-30 18:00" in loc, RFC 3339 with its own
-// offset, or "+2h" / "+3d" / "+1h30m" from now (days are calendar days in loc). Its errors start
-// with the quoted input, so that callers name the field: `start time "30/03 18h" not understood...`.
+// parseWhen reads a time typed by a person in English: see parseWhenIn.
 func parseWhen(s string, loc *time.Location, now time.Time) (time.Time, error) {
+	return parseWhenIn(s, loc, "en", now)
+}
+
+// parseWhenIn reads a time typed by a person: "2027-03-30 18:00" in loc, RFC 3339 with its own
+// offset, "+2h" / "+3d" / "+1h30m" from now (days are calendar days in loc), or the words of a
+// marketer's day: "tomorrow 18:00", "fri 18:00", "18:00" (the next such time), "30/03 18:00", and
+// for a French campaign (lang "fr") "demain 18h", "vendredi 18h", "18h30". Its errors start with
+// the quoted input, so that callers name the field: `start time "30/03 18h" not understood...`.
+func parseWhenIn(s string, loc *time.Location, lang string, now time.Time) (time.Time, error) {
 	in := strings.TrimSpace(s)
 	if rel, ok := strings.CutPrefix(in, "+"); ok {
 		o, err := models.ParseOffset(rel)
@@ -39,23 +46,36 @@ func parseWhen(s string, loc *time.Location, now time.Time) (time.Time, error) {
 		if err != nil {
 			continue
 		}
-		t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
-		if t.Format(time.DateTime) != wall.Format(time.DateTime) {
-			return time.Time{}, dstGap(in, wall, loc)
-		}
-		if other, twice := repeated(t, loc); twice {
-			first, second := t, other
-			if second.Before(first) {
-				first, second = second, first
-			}
-			at := t.Format("2006-01-02T15:04:05")
-			return time.Time{}, fmt.Errorf("%q happens twice in %s: clocks go back that night; say which with its offset: \"%s%s\" (the first) or \"%s%s\" (the second)",
-				in, loc, at, first.Format("-07:00"), at, second.Format("-07:00"))
-		}
-		return t.UTC(), nil
+		return wallIn(in, wall, loc)
 	}
-	return time.Time{}, fmt.Errorf("%q not understood; use \"2027-03-30 18:00\" (read in %s), %q or \"+2h\"",
-		s, loc, time.Date(2027, 3, 30, 18, 0, 0, 0, loc).Format(time.RFC3339))
+	wall, ok, err := spokenWall(in, loc, lang, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if ok {
+		return wallIn(in, wall, loc)
+	}
+	return time.Time{}, fmt.Errorf("%q not understood; use \"2027-03-30 18:00\" (read in %s), %q, %s or \"+2h\"",
+		s, loc, time.Date(2027, 3, 30, 18, 0, 0, 0, loc).Format(time.RFC3339), spokenExamples(lang))
+}
+
+// wallIn is the instant a wall-clock time (its digits held in a UTC time) names in loc. A time
+// that clocks skip, or show twice, is refused with the way out.
+func wallIn(in string, wall time.Time, loc *time.Location) (time.Time, error) {
+	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
+	if t.Format(time.DateTime) != wall.Format(time.DateTime) {
+		return time.Time{}, dstGap(in, wall, loc)
+	}
+	if other, twice := repeated(t, loc); twice {
+		first, second := t, other
+		if second.Before(first) {
+			first, second = second, first
+		}
+		at := t.Format("2006-01-02T15:04:05")
+		return time.Time{}, fmt.Errorf("%q happens twice in %s: clocks go back that night; say which with its offset: \"%s%s\" (the first) or \"%s%s\" (the second)",
+			in, loc, at, first.Format("-07:00"), at, second.Format("-07:00"))
+	}
+	return t.UTC(), nil
 }
 
 // dstGap explains a wall-clock time skipped by a daylight-saving jump. Go moves such a time

@@ -19,10 +19,10 @@ func TestParseWhenErrors(t *testing.T) {
 		loc      *time.Location
 		want     string
 	}{
-		{"not a time", "30/03 18h", paris,
-			`"30/03 18h" not understood; use "2027-03-30 18:00" (read in Europe/Paris), "2027-03-30T18:00:00+02:00" or "+2h"`},
-		{"example offset follows the zone", "tomorrow", ny,
-			`"tomorrow" not understood; use "2027-03-30 18:00" (read in America/New_York), "2027-03-30T18:00:00-04:00" or "+2h"`},
+		{"not a time", "next week", paris,
+			`"next week" not understood; use "2027-03-30 18:00" (read in Europe/Paris), "2027-03-30T18:00:00+02:00", "tomorrow 18:00", "fri 18:00", "18:00", "30/03 18:00" or "+2h"`},
+		{"example offset follows the zone", "soon", ny,
+			`"soon" not understood; use "2027-03-30 18:00" (read in America/New_York), "2027-03-30T18:00:00-04:00"`},
 		{"relative without unit", "+2", paris, `"+2" not understood; a time from now looks like "+2h", "+3d" or "+1h30m"`},
 		{"relative in words", "+2 hours", paris, `"+2 hours" not understood; a time from now looks like`},
 		{"spring forward gap", "2027-03-28 02:30", paris,
