@@ -226,3 +226,15 @@ func (s *Store) DeleteBroadcast(ctx context.Context, id int64, from []string) (i
 	})
 	return deleted, err
 }
+
+// Replan asks for the broadcasts ids to be planned again (their revision moves on; the next
+// reconcile plans them), as a CMS does by bumping revision.
+func (s *Store) Replan(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.db.WithContext(ctx).Exec(`UPDATE broadcasts SET revision = revision + 1 WHERE id IN ?`, ids).Error; err != nil {
+		return fmt.Errorf("ask for a new plan of %d broadcast(s): %w", len(ids), err)
+	}
+	return nil
+}

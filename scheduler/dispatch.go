@@ -451,6 +451,7 @@ func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, un
 	if err != nil {
 		return 0, 0, err
 	}
+	var replan []int64
 	for _, p := range stuck {
 		poster, perr := d.posters(chans[p.ChannelID])
 		resend := perr == nil && posting.RecoveryOf(poster) == posting.Resend
@@ -466,6 +467,7 @@ func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, un
 			}
 			if ok {
 				recovered++
+				replan = append(replan, p.BroadcastID)
 				d.log.Info("claimed post never started: planned again", slog.Int64("post", p.ID), slog.String("channel", chans[p.ChannelID].Name))
 				continue
 			}
@@ -490,8 +492,15 @@ func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, un
 			d.log.Error("post left unknown after an interrupted send", slog.Int64("post", p.ID), slog.String("channel", chans[p.ChannelID].Name))
 		} else {
 			recovered++
+			replan = append(replan, p.BroadcastID)
 			d.log.Warn("interrupted send recovered", slog.Int64("post", p.ID), slog.String("channel", chans[p.ChannelID].Name))
 		}
+	}
+	// A post sending while its broadcast moved (live, reopened, rescheduled) was left alone by
+	// those plans: planned again, it would go with the old due time and window. Its broadcast is
+	// planned once more (the next reconcile) to bring it in line.
+	if err := d.store.Replan(ctx, replan); err != nil {
+		return recovered, unknown, err
 	}
 	return recovered, unknown, nil
 }
