@@ -421,6 +421,15 @@ func (s *Store) CountDue(ctx context.Context, now time.Time) (due, planned int64
 	return due, planned, err
 }
 
+// RetryNow makes the planned posts of a channel waiting out a retry backoff due at now (its
+// network answers again). It returns how many it moved.
+func (s *Store) RetryNow(ctx context.Context, channelID int64, now time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE posts SET next_attempt_at = ?, updated_at = ?
+		WHERE status = 'planned' AND next_attempt_at IS NOT NULL AND next_attempt_at > ? AND channel_id = ? AND attempts > 0`,
+		NewTime(now), NewTime(now), NewTime(now), channelID)
+	return res.RowsAffected, res.Error
+}
+
 // CountDueNow counts planned posts due at now or before: one walk of the due part of an index,
 // so its cost follows the queue, not the number of posts planned for later (CountDue counts
 // those too, and is for occasional use).

@@ -224,6 +224,15 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 		stats.Sent++
 		d.metrics.sent(p, started.Add(o.Duration).Sub(p.DueAt.Time))
 		log.Info("post sent", slog.Duration("late", started.Sub(p.DueAt.Time).Round(time.Millisecond)))
+		if p.Attempts > 1 {
+			// A retry went through: the outage is over, and the channel's other posts waiting
+			// out their backoff go now rather than minutes later.
+			if n, err := d.store.RetryNow(ctx, ch.ID, d.now()); err != nil {
+				return time.Time{}, err
+			} else if n > 0 {
+				log.Info("channel answers again: its retries are due now", slog.Int64("posts", n))
+			}
+		}
 	case kind == "rate-limited":
 		var rl *posting.RateLimited
 		errors.As(sendErr, &rl)
