@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -57,4 +58,62 @@ func TestCampaignRenameAndDelete(t *testing.T) {
 	wants(t, "list after delete", s.ok("campaign", "list"), "No campaign yet")
 	// Its channel is free again.
 	s.ok("campaign", "add", "Again", "--channels", "preview")
+}
+
+// TestChannelRenameEditRemove: rename refuses a name in use; edit validates like add and keeps
+// the settings bound (the channel still sends); remove asks, keeps a channel in use unless
+// --force, and --force never forgets posts that went out.
+func TestChannelRenameEditRemove(t *testing.T) {
+	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
+	s.setup() // channel preview, campaign "Spring launch", broadcast 1, teasers from 2027-03-23
+	s.ok("channel", "add", "webhook", "--name", "cms", "--url", "https://cms.example.com/hook")
+
+	wants(t, "rename to a name in use", s.fails("channel", "rename", "cms", "preview"),
+		`a channel named "preview" already exists`, "onair channel list")
+	wants(t, "rename", s.ok("channel", "rename", "preview", "console"), `Channel "preview" is now "console"`)
+	wants(t, "campaign after rename", strings.Join(strings.Fields(s.ok("campaign", "show", "Spring launch")), " "), "channels console time zone")
+
+	// edit: validated like add.
+	wants(t, "edit a console's url", s.fails("channel", "edit", "console", "--url", "https://a.example"), "--url, --format and --secret-env are for webhook channels")
+	wants(t, "edit a webhook's file", s.fails("channel", "edit", "cms", "--file", "x.jsonl"), "--file is for console channels")
+	wants(t, "edit a bad format", s.fails("channel", "edit", "cms", "--format", "teams"), "teams")
+	wants(t, "edit nothing", s.fails("channel", "edit", "cms"), "nothing to change")
+	wants(t, "edit a webhook", s.ok("channel", "edit", "cms", "--url", "https://cms.example.com/v2", "--timeout", "10s", "--format", "slack"),
+		`Channel "cms" updated`, "https://cms.example.com/v2", `"timeout":"10s"`)
+	file := t.TempDir() + "/posts.jsonl"
+	s.ok("channel", "edit", "console", "--file", file)
+	wants(t, "show after edit", s.ok("channel", "show", "console"), file)
+
+	// remove: refused while in a campaign or with posts.
+	wants(t, "remove in use", s.fails("channel", "remove", "console", "--yes"),
+		`it is in campaign "Spring launch" and it has 7 posts`, "onair channel remove console --force")
+	wants(t, "remove the only channel", s.fails("channel", "remove", "console", "--yes", "--force"),
+		`the only channel of campaign "Spring launch"`)
+	s.ok("channel", "add", "console", "--name", "other")
+	s.ok("campaign", "edit", "Spring launch", "--channels", "console,other")
+	wants(t, "remove without an answer", s.fails("channel", "remove", "other", "--force"), "not removed; to remove without this question, add --yes")
+	wants(t, "remove --force", s.ok("channel", "remove", "other", "--yes", "--force"),
+		`Channel "other" removed from campaign "Spring launch", with 7 posts.`)
+	if n := len(s.posts("1")); n != 7 {
+		t.Errorf("broadcast 1 has %d posts after removing its second channel, want 7", n)
+	}
+
+	// The edited console channel still sends (its settings are bound), to its new file.
+	s.now = time.Date(2027, 3, 23, 17, 1, 0, 0, time.UTC)
+	s.ok("run-due")
+	if p := s.posts("1")["teaser 7d console"]; p.Status != models.PostSent {
+		t.Fatalf("the 7d teaser after run-due: %s %q", p.Status, p.Error)
+	}
+	if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), "Lancement") {
+		t.Errorf("the edited --file: %v %q", err, b)
+	}
+	s.ok("campaign", "add", "Other", "--channels", "cms")
+	s.ok("campaign", "edit", "Spring launch", "--channels", "console,cms")
+	wants(t, "remove with a sent post", s.fails("channel", "remove", "console", "--yes", "--force"),
+		"1 post went out on it", "onair post list --channel console")
+
+	// A channel in no campaign and with no post goes without --force.
+	s.ok("channel", "add", "console", "--name", "spare")
+	wants(t, "remove a spare", s.ok("channel", "remove", "spare", "--yes"), `Channel "spare" removed.`)
+	s.fails("channel", "show", "spare")
 }
