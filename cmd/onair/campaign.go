@@ -18,7 +18,8 @@ import (
 
 func (a *app) campaignCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "campaign", Short: "Manage campaigns: channels, language, time zone and cadence"}
-	cmd.AddCommand(a.campaignAddCmd(), a.campaignEditCmd(), a.campaignListCmd(), a.campaignShowCmd())
+	cmd.AddCommand(a.campaignAddCmd(), a.campaignEditCmd(), a.campaignListCmd(), a.campaignShowCmd(),
+		a.campaignRenameCmd(), a.campaignDeleteCmd())
 	return cmd
 }
 

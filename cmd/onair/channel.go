@@ -18,7 +18,8 @@ import (
 
 func (a *app) channelCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "channel", Short: "Manage the accounts posts go out through"}
-	cmd.AddCommand(a.channelAddCmd(), a.channelListCmd(), a.channelShowCmd(), a.channelResumeCmd(), a.channelTestCmd(), a.channelLoginCmd())
+	cmd.AddCommand(a.channelAddCmd(), a.channelListCmd(), a.channelShowCmd(), a.channelResumeCmd(), a.channelTestCmd(), a.channelLoginCmd(),
+		a.channelRenameCmd(), a.channelEditCmd(), a.channelRemoveCmd())
 	return cmd
 }
 

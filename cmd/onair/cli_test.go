@@ -252,7 +252,7 @@ func TestCLIErrors(t *testing.T) {
 		{"name with spaces not quoted", []string{"campaign", "add", "Spring", "launch", "--channels", "preview"},
 			[]string{`too many arguments ("Spring" "launch")`, "in quotes"}},
 		{"stray argument", []string{"broadcast", "list", "1"}, []string{"takes no argument", `"1"`}},
-		{"unknown subcommand", []string{"channel", "ad"}, []string{`"ad" is not a command of ` + "`onair channel`", "add, list", "did you mean add?"}},
+		{"unknown subcommand", []string{"channel", "ad"}, []string{`"ad" is not a command of ` + "`onair channel`", "add, edit, list", "did you mean add?"}},
 		{"unknown broadcast status", []string{"broadcast", "list", "--status", "done"},
 			[]string{`status "done" not known`, "scheduled, live, ended, cancelled"}},
 		{"unknown post status", []string{"post", "list", "--status", "done"}, []string{`status "done" not known`, "planned"}},
