@@ -84,6 +84,7 @@ Start with:  onair init  (or try  onair demo)`,
 	root.AddCommand(a.initCmd(), a.channelCmd(), a.campaignCmd(), a.broadcastCmd(), a.planCmd(),
 		a.postCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd(), a.statusCmd(), a.calendarCmd())
 	explainArgs(root)
+	a.addCompletions(root)
 	return root
 }
 
