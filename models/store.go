@@ -41,6 +41,9 @@ func (s *Store) Engine() string { return s.engine }
 // Options tune Open.
 type Options struct {
 	Now func() time.Time // the clock; time.Now when nil
+	// Daemon, when set, names a daemon's PostgreSQL sessions (their application_name), so that
+	// `onair status` finds the daemons running on a database (see Daemons).
+	Daemon *DaemonInfo
 }
 
 // SQLiteDSN turns a file path into the DSN onair opens SQLite with: WAL so readers never block
@@ -55,7 +58,7 @@ func SQLiteDSN(path string) string {
 // Open opens the database and migrates it to the latest schema: a SQLite file at path (created if
 // needed), or, when path is a postgres:// URL, a PostgreSQL database.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	s, err := open(path)
+	s, err := openAs(path, opts.Daemon)
 	if err != nil {
 		return nil, err
 	}
@@ -80,11 +83,13 @@ func OpenUnmigrated(path string) (*Store, error) {
 	return s, nil
 }
 
-func open(path string) (*Store, error) {
+func open(path string) (*Store, error) { return openAs(path, nil) }
+
+func openAs(path string, daemon *DaemonInfo) (*Store, error) {
 	engine, dial := EngineSQLite, sqlite.New(sqlite.Config{DriverName: SQLiteDriver(), DSN: SQLiteDSN(path)})
 	shown := path
 	if IsPostgres(path) {
-		pool, err := openPostgres(path)
+		pool, err := openPostgres(path, daemon)
 		if err != nil {
 			return nil, err
 		}

@@ -47,7 +47,7 @@ func SQLiteDriver() string {
 }
 
 // openPostgres opens a PostgreSQL pool whose sessions carry onair's mark.
-func openPostgres(dsn string) (*sql.DB, error) {
+func openPostgres(dsn string, daemon *DaemonInfo) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL address not understood (%s)", redactPGError(err))
@@ -56,5 +56,8 @@ func openPostgres(dsn string) (*sql.DB, error) {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams[WriterSetting] = "on"
+	if daemon != nil {
+		cfg.RuntimeParams["application_name"] = daemon.applicationName()
+	}
 	return stdlib.OpenDB(*cfg), nil
 }

@@ -125,6 +125,8 @@ new, lets sends under way finish and gives back the rest. Only one daemon sends 
 			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
+			host, _ := os.Hostname()
+			a.daemon = &models.DaemonInfo{PID: os.Getpid(), Host: host, Version: buildVersion().Version, StartedAt: a.now().UTC()}
 			if err := a.openExisting(ctx); err != nil {
 				return err
 			}

@@ -35,6 +35,7 @@ type app struct {
 	planner *scheduler.Planner
 	life    *scheduler.Lifecycle // every change of a broadcast's or a post's state
 	sealer  *scheduler.Vault     // loaded on demand: see vault
+	daemon  *models.DaemonInfo   // set by the daemon command: names its PostgreSQL sessions
 }
 
 func main() {
@@ -93,7 +94,7 @@ func (a *app) open(ctx context.Context) error {
 	if a.store != nil {
 		return nil
 	}
-	s, err := models.Open(ctx, a.cfg.DB, models.Options{Now: a.now})
+	s, err := models.Open(ctx, a.cfg.DB, models.Options{Now: a.now, Daemon: a.daemon})
 	if err != nil {
 		return err
 	}

@@ -17,10 +17,12 @@ import (
 // daemonState is what `onair status` found of a daemon.
 type daemonState struct {
 	Running bool   `json:"running"`
-	Checked bool   `json:"checked"`          // false on PostgreSQL: daemons there leave no heartbeat file
+	Checked bool   `json:"checked"`          // whether onair could tell (false when the lock or the sessions could not be read)
 	Note    string `json:"note,omitempty"`   // what the lock and the heartbeat say, in words
 	PID     int    `json:"pid,omitempty"`    // the process holding the dispatch lock
 	Source  string `json:"source,omitempty"` // "daemon", or "run-due" (a pass holds the lock, no heartbeat)
+	// Daemons are every daemon with a session on a PostgreSQL database (several may share one).
+	Daemons []models.DaemonInfo `json:"daemons,omitempty"`
 	*scheduler.Heartbeat
 }
 
@@ -150,7 +152,7 @@ func (a *app) status(ctx context.Context, nextN int, cron bool) (statusView, err
 // daemonState reads the dispatch lock and the heartbeat beside a SQLite database.
 func (a *app) daemonState(now time.Time) daemonState {
 	if models.IsPostgres(a.cfg.DB) {
-		return daemonState{Note: "not checked on PostgreSQL: ask each daemon's /healthz (--listen)"}
+		return a.postgresDaemons()
 	}
 	st := daemonState{Checked: true}
 	held, pid, err := scheduler.LockHolder(a.cfg.DB)
@@ -175,10 +177,35 @@ func (a *app) daemonState(now time.Time) daemonState {
 	return st
 }
 
+// postgresDaemons finds the daemons by their sessions on the database (models.Daemons): each
+// daemon names its sessions, so one that died is gone from the list.
+func (a *app) postgresDaemons() daemonState {
+	st := daemonState{Checked: true}
+	ds, err := a.store.Daemons(context.Background())
+	if err != nil {
+		st.Note = err.Error()
+		return st
+	}
+	if len(ds) == 0 {
+		st.Note = "no onair daemon has a session on this database"
+		return st
+	}
+	st.Running, st.Source, st.Daemons = true, "daemon", ds
+	d := ds[0]
+	st.PID = d.PID
+	st.Heartbeat = &scheduler.Heartbeat{PID: d.PID, Host: d.Host, Version: d.Version, StartedAt: d.StartedAt}
+	return st
+}
+
 func (a *app) printStatus(v statusView) {
 	now := a.now()
 	d := v.Daemon
 	switch {
+	case d.Running && len(d.Daemons) > 0: // PostgreSQL: every daemon on the database
+		for _, x := range d.Daemons {
+			fmt.Fprintf(a.out, "Daemon: running, pid %d on %s, since %s (%s), version %s.\n", x.PID, x.Host,
+				showTime(x.StartedAt, time.Local), until(now, x.StartedAt), x.Version)
+		}
 	case d.Running:
 		fmt.Fprintf(a.out, "Daemon: running, pid %d on %s, since %s (%s), version %s; last pass %s.\n", d.PID, d.Host,
 			showTime(d.StartedAt, time.Local), until(now, d.StartedAt), d.Version, until(now, d.LastPass))
