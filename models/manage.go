@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ErrNameTaken is returned by a rename to a name another row already has.
@@ -162,4 +163,25 @@ func (s *Store) DeleteChannel(ctx context.Context, id int64, force bool) (int, e
 		return nil
 	})
 	return deleted, err
+}
+
+// ArchiveCampaign archives a campaign at at, or brings it back when at is zero.
+func (s *Store) ArchiveCampaign(ctx context.Context, id int64, at time.Time) error {
+	res := s.db.WithContext(ctx).Exec(`UPDATE campaigns SET archived_at = ?, updated_at = ? WHERE id = ?`,
+		NewTime(at), NewTime(s.now()), id)
+	if res.Error != nil {
+		return fmt.Errorf("archive campaign %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("campaign %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// PendingOfCampaign counts the posts of a campaign's broadcasts that may still go out.
+func (s *Store) PendingOfCampaign(ctx context.Context, id int64) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM posts p JOIN broadcasts b ON b.id = p.broadcast_id
+		WHERE b.campaign_id = ? AND p.status IN ('planned', 'held', 'sending')`, id).Scan(&n).Error
+	return n, err
 }

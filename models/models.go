@@ -71,10 +71,11 @@ type Campaign struct {
 	ReplayAfter  string    `json:"replay_after"` // offsets after the end, e.g. "30m,1d"
 	Hashtags     string    `json:"hashtags"`     // space-separated, each with its '#'
 	TemplatesDir string    `json:"templates_dir"`
-	Thread       bool      `json:"thread"`     // reminders, live and replay posts reply to the first teaser
-	Visibility   string    `json:"visibility"` // Mastodon audience: public (default), unlisted, private
-	Image        string    `json:"image"`      // a picture file for teasers (and Bluesky link cards)
-	ImageAlt     string    `json:"image_alt"`  // its description, for networks that take one
+	Thread       bool      `json:"thread"`      // reminders, live and replay posts reply to the first teaser
+	Visibility   string    `json:"visibility"`  // Mastodon audience: public (default), unlisted, private
+	Image        string    `json:"image"`       // a picture file for teasers (and Bluesky link cards)
+	ImageAlt     string    `json:"image_alt"`   // its description, for networks that take one
+	ArchivedAt   Time      `json:"archived_at"` // set: archived (out of lists, no new broadcast)
 	CreatedAt    Time      `json:"created_at" gorm:"autoCreateTime:false"`
 	UpdatedAt    Time      `json:"updated_at" gorm:"autoUpdateTime:false"`
 	Channels     []Channel `json:"channels,omitempty" gorm:"many2many:campaign_channels"`

@@ -422,7 +422,17 @@ func TestIDsNeverReused(t *testing.T) {
 	if err := old.MigrateTo(ctx, 4); err != nil {
 		t.Fatal(err)
 	}
-	seed(t, old)
+	for _, q := range []string{ // as schema 4 had them (today's structs know later columns)
+		`INSERT INTO channels (name, network) VALUES ('preview', 'console')`,
+		`INSERT INTO campaigns (name, time_zone, teasers) VALUES ('Spring launch', 'Europe/Paris', '7d,1d')`,
+		`INSERT INTO campaign_channels (campaign_id, channel_id) VALUES (1, 1)`,
+		`INSERT INTO broadcasts (campaign_id, title, starts_at) VALUES (1, 'Lancement', '2027-03-30T16:00:00Z')`,
+		`INSERT INTO posts (broadcast_id, channel_id, kind, step, due_at, status, idempotency_key) VALUES (1, 1, 'teaser', '7d', '2027-03-23T16:00:00Z', 'sent', 'k1')`,
+	} {
+		if err := old.DB().Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 	old.Close()
 	s, _ := openDB(t, path)
 	for _, table := range []string{"campaigns", "channels", "broadcasts", "posts", "attempts"} {

@@ -84,6 +84,9 @@ func (a *app) broadcastAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if !c.ArchivedAt.IsZero() {
+				return fmt.Errorf("campaign %q is archived; bring it back first: onair campaign unarchive %q", c.Name, c.Name)
+			}
 			start, loc, err := a.start(&f, c)
 			if err != nil {
 				return err

@@ -19,7 +19,7 @@ import (
 func (a *app) campaignCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "campaign", Short: "Manage campaigns: channels, language, time zone and cadence"}
 	cmd.AddCommand(a.campaignAddCmd(), a.campaignEditCmd(), a.campaignListCmd(), a.campaignShowCmd(),
-		a.campaignRenameCmd(), a.campaignDeleteCmd())
+		a.campaignRenameCmd(), a.campaignDeleteCmd(), a.campaignArchiveCmd(true), a.campaignArchiveCmd(false))
 	return cmd
 }
 
@@ -340,7 +340,7 @@ func (a *app) findCampaign(ctx context.Context, ref string) (*models.Campaign, e
 }
 
 func (a *app) campaignListCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, all bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List campaigns",
@@ -353,6 +353,10 @@ func (a *app) campaignListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			all0 := list
+			if !all {
+				list = slices.DeleteFunc(slices.Clone(list), func(c models.Campaign) bool { return !c.ArchivedAt.IsZero() })
+			}
 			if asJSON {
 				views := make([]campaignView, len(list))
 				for i, c := range list {
@@ -361,6 +365,10 @@ func (a *app) campaignListCmd() *cobra.Command {
 				return printJSON(a.out, views)
 			}
 			if len(list) == 0 {
+				if archived := len(all0) - len(list); archived > 0 {
+					fmt.Fprintf(a.out, "No campaign but %s: onair campaign list --all\n", plural(archived, "archived one", "archived ones"))
+					return nil
+				}
 				fmt.Fprintln(a.out, "No campaign yet. Create one: onair campaign add \"Spring launch\" --channels preview")
 				return nil
 			}
@@ -371,13 +379,18 @@ func (a *app) campaignListCmd() *cobra.Command {
 				for i, ch := range c.Channels {
 					names[i] = ch.Name
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.TimeZone, c.Lang, c.Teasers,
+				name := c.Name
+				if !c.ArchivedAt.IsZero() {
+					name += " (archived)"
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, name, c.TimeZone, c.Lang, c.Teasers,
 					c.Reminders, c.ReplayAfter, strings.Join(names, ","))
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&all, "all", false, "archived campaigns too")
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -131,4 +132,51 @@ is deleted on its own, with ` + "`onair broadcast delete ID --force`" + `.`,
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask")
 	cmd.Flags().BoolVar(&force, "force", false, "also delete its broadcasts (none of whose posts went out)")
 	return cmd
+}
+
+func (a *app) campaignArchiveCmd(archive bool) *cobra.Command {
+	use, short := "archive NAME|ID", "Archive a campaign whose lives are over: out of lists, no new broadcast; its history stays"
+	if !archive {
+		use, short = "unarchive NAME|ID", "Bring an archived campaign back"
+	}
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if err := a.openExisting(ctx); err != nil {
+				return err
+			}
+			c, err := a.findCampaign(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			at := time.Time{}
+			if archive {
+				if !c.ArchivedAt.IsZero() {
+					fmt.Fprintf(a.out, "Campaign %q is already archived.\n", c.Name)
+					return nil
+				}
+				n, err := a.store.PendingOfCampaign(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					return fmt.Errorf("campaign %q still has %s to go out; let them go (or cancel its broadcasts: `onair broadcast list --campaign %q`), then archive it",
+						c.Name, plural(int(n), "post", "posts"), c.Name)
+				}
+				at = a.now()
+			}
+			if err := a.store.ArchiveCampaign(ctx, c.ID, at); err != nil {
+				return err
+			}
+			if archive {
+				fmt.Fprintf(a.out, "Campaign %q archived: `onair campaign list --all` shows it; undo: onair campaign unarchive %q\n", c.Name, c.Name)
+			} else {
+				fmt.Fprintf(a.out, "Campaign %q is back.\n", c.Name)
+			}
+			return nil
+		},
+	}
 }

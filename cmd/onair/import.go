@@ -215,6 +215,10 @@ func (a *app) checkImportRow(ctx context.Context, line int, get func(string) (st
 		}
 		c = found
 	}
+	if c != nil && !c.ArchivedAt.IsZero() && r.existing == nil {
+		bad("campaign %q is archived; bring it back first: onair campaign unarchive %q", c.Name, c.Name)
+		return r
+	}
 	if r.existing != nil {
 		if existing := a.campaignOf(ctx, r.existing); c == nil {
 			c = existing

@@ -117,3 +117,30 @@ func TestChannelRenameEditRemove(t *testing.T) {
 	wants(t, "remove a spare", s.ok("channel", "remove", "spare", "--yes"), `Channel "spare" removed.`)
 	s.fails("channel", "show", "spare")
 }
+
+// TestCampaignArchive: a campaign with posts still to go cannot be archived; once its lives are
+// over it can, it leaves the list (not --all), takes no new broadcast, and comes back.
+func TestCampaignArchive(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
+	s.setup()
+	if msg := s.fails("campaign", "archive", "Spring launch"); !strings.Contains(msg, "still has") || !strings.Contains(msg, "to go out") {
+		t.Errorf("archiving a campaign with posts to come: %s", msg)
+	}
+	s.ok("broadcast", "cancel", "1")
+	out := s.ok("campaign", "archive", "Spring launch")
+	if !strings.Contains(out, "archived") || !strings.Contains(out, "unarchive") {
+		t.Errorf("archive says: %s", out)
+	}
+	if out := s.ok("campaign", "list"); strings.Contains(out, "Spring launch") {
+		t.Errorf("an archived campaign is listed:\n%s", out)
+	}
+	if out := s.ok("campaign", "list", "--all"); !strings.Contains(out, "Spring launch (archived)") {
+		t.Errorf("campaign list --all:\n%s", out)
+	}
+	if msg := s.fails("broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "2027-04-01 18:00"); !strings.Contains(msg, "unarchive") {
+		t.Errorf("a broadcast on an archived campaign: %s", msg)
+	}
+	s.ok("campaign", "unarchive", "Spring launch")
+	s.ok("broadcast", "add", "--campaign", "Spring launch", "--title", "T", "--at", "2027-04-01 18:00")
+}
