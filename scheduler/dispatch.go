@@ -277,7 +277,7 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 		d.metrics.outcome(p, "failed")
 		log.Error("post refused by the network", slog.String("error", sendErr.Error()))
 	default:
-		tries, err := d.failedTries(ctx, p)
+		tries, maybe, err := d.failedTries(ctx, p)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -286,10 +286,6 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 			result = models.ResultRetry
 		}
 		if tries >= d.cfg.MaxAttempts {
-			maybe, err := d.store.CountAttempts(ctx, p.ID, models.ResultRetryMaybe)
-			if err != nil {
-				return time.Time{}, err
-			}
 			o.Status, o.Result = models.PostFailed, models.ResultFailed
 			o.Error = fmt.Sprintf("gave up after %d tries: %v", tries, sendErr)
 			if maybe > 0 || result == models.ResultRetryMaybe {
@@ -405,17 +401,19 @@ func (d *Dispatcher) message(ctx context.Context, p models.Post, ch models.Chann
 
 // failedTries counts the tries of p the network failed, this one included. Claims cut short by a
 // crash count toward p.Attempts (so that the adapter knows a resend may find the post already
-// there) but not here: a daemon killed again and again must not use up a post's tries.
-func (d *Dispatcher) failedTries(ctx context.Context, p models.Post) (int, error) {
+// there) but not here: a daemon killed again and again must not use up a post's tries. maybeSent
+// is how many earlier tries got no answer after their request left; it is counted only when
+// tries reaches the limit (the only time it matters: giving up).
+func (d *Dispatcher) failedTries(ctx context.Context, p models.Post) (tries, maybeSent int, err error) {
 	if p.Attempts < d.cfg.MaxAttempts {
-		return p.Attempts, nil // fewer claims than the limit: no need to look closer
+		return p.Attempts, 0, nil // fewer claims than the limit: no need to look closer
 	}
 	n, err := d.store.CountAttempts(ctx, p.ID, models.ResultRetry)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	m, err := d.store.CountAttempts(ctx, p.ID, models.ResultRetryMaybe)
-	return n + m + 1, err
+	return n + m + 1, m, err
 }
 
 // giveBack returns a claimed post that was not sent to the queue, due again at next (or at
