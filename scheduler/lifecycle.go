@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/onairhq/onair/models"
@@ -150,15 +151,15 @@ func (l *Lifecycle) load(ctx context.Context, id int64, action Action) (*models.
 }
 
 func verb(a Action) string {
-	switch a {
-	case ActGoLive, ActEnd, ActCancel, ActReopen, ActReschedule:
-		return "be " + map[Action]string{ActGoLive: "marked live", ActEnd: "ended", ActCancel: "cancelled",
-			ActReopen: "reopened", ActReschedule: "rescheduled"}[a]
-	case ActReplay:
-		return "take a replay"
+	if v, ok := verbs[a]; ok {
+		return v
 	}
 	return "be changed"
 }
+
+// verbs ends "broadcast 3 is cancelled; it cannot ..." for each action.
+var verbs = map[Action]string{ActGoLive: "be marked live", ActEnd: "be ended", ActCancel: "be cancelled",
+	ActReopen: "be reopened", ActReschedule: "be rescheduled", ActReplay: "take a replay"}
 
 func (l *Lifecycle) refuse(b *models.Broadcast, a Action, code, format string, args ...any) *Refusal {
 	return &Refusal{Code: code, Action: a, Broadcast: b.ID, Status: b.Status, Msg: fmt.Sprintf(format, args...)}
@@ -342,7 +343,7 @@ func (l *Lifecycle) editOnce(ctx context.Context, id int64, e models.BroadcastEd
 	if err != nil {
 		return PlanResult{}, err
 	}
-	if e.Title != nil && !hasText(*e.Title) {
+	if e.Title != nil && strings.TrimSpace(*e.Title) == "" {
 		return PlanResult{}, &Refusal{Code: RefusedInput, Action: action, Broadcast: b.ID, Status: b.Status, Msg: "the title cannot be empty"}
 	}
 	for _, u := range []*string{e.WatchURL, e.ReplayURL} {
@@ -373,15 +374,6 @@ func (l *Lifecycle) edit(ctx context.Context, b *models.Broadcast, a Action, e m
 		return PlanResult{}, l.changed(b, a, err)
 	}
 	return l.planner.Plan(ctx, b.ID)
-}
-
-func hasText(s string) bool {
-	for _, r := range s {
-		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
-			return true
-		}
-	}
-	return false
 }
 
 // Advance makes the clock's moves: a scheduled broadcast whose start has come is live, and a
@@ -442,7 +434,7 @@ func (l *Lifecycle) EditPost(ctx context.Context, id int64, text string) (*model
 	if err != nil {
 		return nil, err
 	}
-	if !hasText(text) {
+	if strings.TrimSpace(text) == "" {
 		return nil, postRefusal(p, RefusedInput, "the text cannot be empty")
 	}
 	if !models.Pending(p.Status) {
