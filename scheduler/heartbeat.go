@@ -80,5 +80,3 @@ func LockHolder(dbPath string) (held bool, pid int, err error) {
 	return false, 0, nil
 }
 
-// Lead writes a time ahead as a person says it: "3d 4h", "2h 05m", "45m".
-func Lead(d time.Duration) string { return lead(d) }
