@@ -79,4 +79,3 @@ func LockHolder(dbPath string) (held bool, pid int, err error) {
 	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return false, 0, nil
 }
-
