@@ -32,7 +32,7 @@ const WindowPassed = "its window passed"
 // stale (a "starts in 1 hour" reminder after the start), each with the real reason: a post the
 // network kept refusing ends failed with its last error; one whose channel was held (rate limit,
 // credentials, paused) says so, and one whose tries may have reached the network (no answer
-// after the request left) is unknown, for a person to check; a held replay says it waited for its URL; only a post nobody tried
+// after the request left, or a send a crash interrupted) is unknown, for a person to check; a held replay says it waited for its URL; only a post nobody tried
 // is put down to onair not running. It returns the posts it settled.
 func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) {
 	var skipped []Post
@@ -41,12 +41,12 @@ func (s *Store) SkipExpired(ctx context.Context, now time.Time) ([]Post, error) 
 	// WHERE names the index's constants, which a bound parameter does not.
 	err := s.db.WithContext(ctx).Raw(`UPDATE posts SET
 			status = CASE WHEN status = 'planned' AND attempts > 0 AND error <> '' THEN
-					CASE WHEN EXISTS (SELECT 1 FROM attempts a WHERE a.post_id = posts.id AND a.result = 'retry-maybe-sent')
+					CASE WHEN EXISTS (SELECT 1 FROM attempts a WHERE a.post_id = posts.id AND a.result IN ('retry-maybe-sent', 'recovered'))
 						THEN 'unknown' ELSE 'failed' END
 				ELSE 'skipped' END,
 			error = CASE
 				WHEN status = 'held' THEN ?
-				WHEN attempts > 0 AND error <> '' AND EXISTS (SELECT 1 FROM attempts a WHERE a.post_id = posts.id AND a.result = 'retry-maybe-sent')
+				WHEN attempts > 0 AND error <> '' AND EXISTS (SELECT 1 FROM attempts a WHERE a.post_id = posts.id AND a.result IN ('retry-maybe-sent', 'recovered'))
 					THEN ? || error
 				WHEN attempts > 0 AND error <> '' THEN ? || error
 				WHEN EXISTS (SELECT 1 FROM channels c WHERE c.id = posts.channel_id
