@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -149,13 +148,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		})
 	}
 
-	var watch *sql.DB
+	var watch *models.SQLiteWatcher
 	if d.cfg.DBPath != "" {
 		var err error
-		if watch, err = sql.Open("sqlite3", models.SQLiteDSN(d.cfg.DBPath)); err != nil {
-			return fmt.Errorf("watch database: %w", err)
+		if watch, err = models.WatchSQLite(d.cfg.DBPath); err != nil {
+			return err
 		}
-		watch.SetMaxOpenConns(1) // data_version compares only on one connection
 		defer watch.Close()
 	}
 
@@ -360,9 +358,9 @@ func (d *Daemon) reconcile(ctx context.Context) {
 }
 
 // watch reconciles when another connection (a CMS, the CLI) committed since the last look.
-func (d *Daemon) watch(ctx context.Context, db *sql.DB) {
-	var v int64
-	if err := db.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+func (d *Daemon) watch(ctx context.Context, w *models.SQLiteWatcher) {
+	v, err := w.Version(ctx)
+	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Warn("watch database", slog.String("error", err.Error()))
 		}
