@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/onairhq/onair/models"
@@ -25,6 +24,10 @@ type DispatchConfig struct {
 	MaxAttempts int           // tries before a post fails for good
 	BackoffBase time.Duration // first retry delay; doubles each try, with jitter
 	BackoffMax  time.Duration
+	// Remedy words the reasons the dispatcher stores (a post's error, a channel's status
+	// reason), which the CLI and a CMS read: what is wrong and the command to type. The CLI
+	// passes its hints; without one, a reason is the error's own message.
+	Remedy func(error) string
 }
 
 func (c *DispatchConfig) defaults() {
@@ -70,8 +73,36 @@ func NewDispatcher(store *models.Store, posters PosterFor, cfg DispatchConfig, n
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{store: store, posters: posters, cfg: cfg, now: now, log: log, metrics: metrics}
+	d := &Dispatcher{store: store, posters: posters, cfg: cfg, now: now, log: log, metrics: metrics}
+	if cfg.Remedy != nil {
+		// A channel whose poster cannot be made is paused with the error as its reason: worded.
+		d.posters = func(ch models.Channel) (posting.Poster, error) {
+			p, err := posters(ch)
+			if err != nil {
+				return nil, worded{err, cfg.Remedy(err)}
+			}
+			return p, nil
+		}
+	}
+	return d
 }
+
+// words is what a person reads of err in a stored reason: see DispatchConfig.Remedy.
+func (d *Dispatcher) words(err error) string {
+	if d.cfg.Remedy != nil {
+		return d.cfg.Remedy(err)
+	}
+	return err.Error()
+}
+
+// worded is an error as DispatchConfig.Remedy words it; errors.As still finds what it wraps.
+type worded struct {
+	err  error
+	text string
+}
+
+func (w worded) Error() string { return w.text }
+func (w worded) Unwrap() error { return w.err }
 
 // DispatchStats sums up a dispatch pass.
 type DispatchStats struct {
@@ -245,10 +276,7 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 		log.Warn("channel rate limited", slog.Time("until", rl.Until))
 	case kind == "auth":
 		o.Status, o.Result, o.Error, o.Refund = models.PostPlanned, models.ResultAuth, sendErr.Error(), true
-		reason := sendErr.Error()
-		if !strings.Contains(reason, "onair channel") { // the adapter did not already say what to do
-			reason += "; renew the channel's credentials (`onair channel login " + ch.Name + "`), then `onair channel resume " + ch.Name + "`"
-		}
+		reason := d.words(&models.Error{Code: models.ECredentials, Fix: models.FixResume, Channel: ch.Name, Message: sendErr.Error()})
 		if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelNeedsAuth, reason); err != nil {
 			return time.Time{}, err
 		}
@@ -480,10 +508,12 @@ func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, un
 			}
 			// Marked meanwhile (its dispatcher is alive after all): the rule below.
 		}
-		to, reason := models.PostUnknown, "an interrupted send: the network cannot tell whether it went out; check the channel, then `onair post resolve "+fmt.Sprint(p.ID)+" --sent` or `--resend`"
+		to, reason := models.PostUnknown, d.words(&models.Error{Code: models.EUnsettled, Fix: models.FixResend, Post: p.ID,
+			Message: "an interrupted send: the network cannot tell whether it went out"})
 		if !p.ExpiresAt.IsZero() && !p.ExpiresAt.After(d.now()) {
 			// Sent again, it could go out stale; skipped, it would hide a post that may be out.
-			reason = "an interrupted send whose window has passed: it may have gone out, and is not sent again late; check the channel, then `onair post resolve " + fmt.Sprint(p.ID) + " --sent` or `--skip`"
+			reason = d.words(&models.Error{Code: models.EUnsettled, Fix: models.FixSkip, Post: p.ID,
+				Message: "an interrupted send whose window has passed: it may have gone out, and is not sent again late"})
 		} else if resend {
 			to, reason = models.PostPlanned, "an interrupted send: sent again with the same idempotency key, which the network deduplicates"
 		}
