@@ -138,3 +138,20 @@ func (e *Error) Unwrap() []error {
 	}
 	return errs
 }
+
+// Stats are a broadcast's audience figures as its platform reports them after the live. A
+// figure the platform does not give is -1.
+type Stats struct {
+	Views        int64 // all views, live and replay
+	LiveViews    int64 // views during the live (YouTube Analytics liveOrOnDemand=LIVE)
+	ReplayViews  int64 // views of the recording afterwards (ON_DEMAND; Twitch: the archive's view_count)
+	WatchMinutes int64 // total time watched, in minutes (YouTube estimatedMinutesWatched)
+	// AverageViewSeconds is the average time one view lasted (YouTube averageViewDuration).
+	AverageViewSeconds int64
+}
+
+// StatsReader is implemented by sources that can report a past broadcast's audience (for
+// `onair report`). Figures may lag: YouTube Analytics takes up to 72 hours.
+type StatsReader interface {
+	Stats(ctx context.Context, ref string) (Stats, error)
+}
