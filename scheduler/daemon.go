@@ -158,16 +158,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 
 	// Jobs every daemon runs, and jobs only the elected one runs (all of them on SQLite).
-	local, err := gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock))
+	local, elected, err := d.schedulers()
 	if err != nil {
 		return err
-	}
-	elected := local
-	if d.cfg.Elector != nil {
-		if elected, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock),
-			gocron.WithDistributedElector(d.cfg.Elector)); err != nil {
-			return err
-		}
 	}
 	jobs := []struct {
 		name  string
@@ -196,16 +189,39 @@ func (d *Daemon) Run(ctx context.Context) error {
 		elected.Start()
 	}
 	d.log.Info("daemon started")
-	host, _ := os.Hostname()
-	d.beat = Heartbeat{PID: os.Getpid(), Host: host, Version: d.cfg.Version, StartedAt: d.now().UTC()}
-	d.nextSeen = -1
-	d.afterPass(ctx, true)
+	d.startHeartbeat(ctx)
 	if d.cfg.Heartbeat != "" {
 		defer os.Remove(d.cfg.Heartbeat)
 	}
 
 	runErr := d.loop(ctx)
+	d.stop(local, elected)
+	return runErr
+}
 
+// schedulers makes the gocron schedulers of the daemon's jobs, on its clock: local runs on every
+// daemon, elected on the elected one only (the same scheduler when there is no elector).
+func (d *Daemon) schedulers() (local, elected gocron.Scheduler, err error) {
+	local, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock))
+	if err != nil || d.cfg.Elector == nil {
+		return local, local, err
+	}
+	elected, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock),
+		gocron.WithDistributedElector(d.cfg.Elector))
+	return local, elected, err
+}
+
+// startHeartbeat says what this run is in the heartbeat, and logs the next post.
+func (d *Daemon) startHeartbeat(ctx context.Context) {
+	host, _ := os.Hostname()
+	d.beat = Heartbeat{PID: os.Getpid(), Host: host, Version: d.cfg.Version, StartedAt: d.now().UTC()}
+	d.nextSeen = -1
+	d.afterPass(ctx, true)
+}
+
+// stop ends a run: the jobs (those under way finish, up to StopTimeout), leadership, and the
+// claims not started, given back.
+func (d *Daemon) stop(local, elected gocron.Scheduler) {
 	for _, s := range []gocron.Scheduler{local, elected} {
 		if err := s.Shutdown(); err != nil && !errors.Is(err, gocron.ErrStopSchedulerTimedOut) {
 			d.log.Warn("stopping jobs", slog.String("error", err.Error()))
@@ -224,7 +240,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Info("gave back claimed posts", slog.Int64("posts", n))
 	}
 	d.log.Info("daemon stopped")
-	return runErr
 }
 
 // loop dispatches, then sleeps until the next due time or a kick.
