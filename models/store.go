@@ -94,7 +94,7 @@ func openAs(path string, daemon *DaemonInfo) (*Store, error) {
 			return nil, err
 		}
 		engine, dial = EnginePostgres, postgres.New(postgres.Config{Conn: pool})
-		shown = redact(path)
+		shown = Redact(path)
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
 		Logger:                 logger.Discard,
@@ -592,7 +592,7 @@ func isUnique(err error) bool {
 
 func redactIf(path string) string {
 	if IsPostgres(path) {
-		return redact(path)
+		return Redact(path)
 	}
 	return path
 }

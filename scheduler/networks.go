@@ -6,7 +6,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
@@ -22,11 +21,9 @@ func (p *Posters) buildNetwork(ch models.Channel, s ChannelSettings) (posting.Po
 	if err != nil {
 		return nil, err
 	}
-	var timeout time.Duration
-	if s.Timeout != "" {
-		if timeout, err = time.ParseDuration(s.Timeout); err != nil {
-			return nil, fmt.Errorf("timeout %q not understood; use 30s", s.Timeout)
-		}
+	timeout, err := s.timeout("30s")
+	if err != nil {
+		return nil, err
 	}
 	tokens := &channelTokens{store: p.Store, vault: p.Vault, id: ch.ID}
 	switch ch.Network {
