@@ -72,6 +72,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease, Remedy: remedy,
 	}, a.now, log, metrics)
 	planner := scheduler.NewPlanner(a.store, a.now, log)
+	planner.Remedy = remedy
 	if a.store.Engine() == models.EnginePostgres {
 		// Several daemons may share a PostgreSQL database: claims skip each other's rows, and one
 		// elected daemon reconciles.

@@ -60,6 +60,11 @@ func codeHint(e *models.Error, msg string) string {
 		if e.Channel != "" {
 			return fmt.Sprintf("add it with `onair channel add console --name %s` or see `onair channel list`", e.Channel)
 		}
+		if e.Fix == models.FixCreate {
+			return "create one with `onair campaign add`"
+		}
+	case models.EInvalid, models.EWaiting:
+		return planHint(e)
 	case models.ENoKey:
 		return "set ONAIR_SECRET_KEY or run `onair init` to make a key file"
 	case models.EUnsettled:
@@ -83,6 +88,27 @@ func codeHint(e *models.Error, msg string) string {
 			}
 			return "renew the channel's credentials (" + login + "), then `onair channel resume " + name + "`"
 		}
+	}
+	return ""
+}
+
+// planHint is what to do about a broadcast or a post the plan cannot send as it is.
+func planHint(e *models.Error) string {
+	b := e.Broadcast
+	switch e.Fix {
+	case models.FixShorten:
+		if e.Kind == "" {
+			return "shorten them with `onair post edit` or the template"
+		}
+		return fmt.Sprintf("shorten it with `onair post edit` or change the %s template", e.Kind)
+	case models.FixImage:
+		return fmt.Sprintf("set another with `onair broadcast edit %d --image FILE` or `onair campaign edit --image FILE`", b)
+	case models.FixReplayURL:
+		return fmt.Sprintf("give it with `onair broadcast edit %d --replay-url URL`, or in the replay_url column", b)
+	case models.FixTitle:
+		return fmt.Sprintf("set one with `onair broadcast edit %d --title ...` or in the title column", b)
+	case models.FixChannels:
+		return fmt.Sprintf("add one with `onair campaign edit %q --channels NAME`", e.Campaign)
 	}
 	return ""
 }

@@ -36,6 +36,18 @@ func TestRemedy(t *testing.T) {
 		{"interrupted send, window passed", &models.Error{Code: models.EUnsettled, Fix: models.FixSkip, Post: 7, Message: "too late"},
 			"too late; check the channel, then `onair post resolve 7 --sent` or `--skip`"},
 		{"no key", models.Errorf(models.ENoKey, "sealed"), "sealed; set ONAIR_SECRET_KEY or run `onair init` to make a key file"},
+		{"post too long", &models.Error{Code: models.EInvalid, Fix: models.FixShorten, Broadcast: 3, Kind: "teaser", Message: "too long for x"},
+			"too long for x; shorten it with `onair post edit` or change the teaser template"},
+		{"picture refused", &models.Error{Code: models.EInvalid, Fix: models.FixImage, Broadcast: 3, Message: "image a.png is 5.0 MB"},
+			"image a.png is 5.0 MB; set another with `onair broadcast edit 3 --image FILE` or `onair campaign edit --image FILE`"},
+		{"replay held", &models.Error{Code: models.EWaiting, Fix: models.FixReplayURL, Broadcast: 3, Message: "waiting for the replay URL"},
+			"waiting for the replay URL; give it with `onair broadcast edit 3 --replay-url URL`, or in the replay_url column"},
+		{"no title", &models.Error{Code: models.EInvalid, Fix: models.FixTitle, Broadcast: 3, Message: "the broadcast has no title"},
+			"the broadcast has no title; set one with `onair broadcast edit 3 --title ...` or in the title column"},
+		{"campaign without channels", &models.Error{Code: models.EInvalid, Fix: models.FixChannels, Campaign: "Spring", Message: "no channel"},
+			"no channel; add one with `onair campaign edit \"Spring\" --channels NAME`"},
+		{"no campaign yet", &models.Error{Code: models.ENotFound, Fix: models.FixCreate, Message: "known campaigns: none yet"},
+			"known campaigns: none yet; create one with `onair campaign add`"},
 		{"plain error", errors.New("boom"), "boom"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
