@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
 	"github.com/onairhq/onair/scheduler"
 )
 
@@ -27,8 +28,20 @@ func TestRemedy(t *testing.T) {
 			"channel bsky has no session; run `onair channel login bsky`"},
 		{"refused credentials", &models.Error{Code: models.ECredentials, Fix: models.FixResume, Channel: "hook", Message: "401 Unauthorized"},
 			"401 Unauthorized; renew the channel's credentials (`onair channel login hook`), then `onair channel resume hook`"},
-		{"refused, the adapter said what to do", &models.Error{Code: models.ECredentials, Fix: models.FixResume, Channel: "x",
-			Message: "revoked: log in again with `onair channel login x`"}, "revoked: log in again with `onair channel login x`"},
+		{"refused, the adapter named its fix", &models.Error{Code: models.ECredentials, Fix: models.FixResume, Channel: "x",
+			Err: &posting.Auth{Err: posting.WithFix(posting.FixLogin, errors.New("revoked"))}},
+			"credentials refused: revoked; log in again with `onair channel login x`"},
+		{"adapter: log in, then resume", &models.Error{Channel: "masto", Err: posting.WithFix(posting.FixLoginResume, errors.New("401"))},
+			"401; log in again with `onair channel login masto`, then `onair channel resume masto`"},
+		{"adapter: resume once fixed", &models.Error{Channel: "x", Err: posting.WithFix(posting.FixResume, errors.New("no credits"))},
+			"no credits; then `onair channel resume x`"},
+		{"adapter: edit the text", &models.Error{Post: 4, Err: &posting.Rejected{Err: posting.WithFix(posting.FixEdit, errors.New("duplicate"))}},
+			"refused by the network: duplicate; edit the template or the planned posts with `onair post edit`"},
+		{"adapter: resend once fixed", &models.Error{Post: 7, Err: posting.WithFix(posting.FixResend, errors.New("422"))},
+			"422; once that is fixed, `onair post resolve 7 --resend` sends it again"},
+		{"adapter: resend, no post to name", posting.WithFix(posting.FixResend, errors.New("422")), "422"},
+		{"adapter fix, channel unknown", posting.WithFix(posting.FixLogin, errors.New("no token")),
+			"no token; log in again with `onair channel login NAME`"},
 		{"settings changed", &models.Error{Code: models.ECredentials, Fix: models.FixRebind, Channel: "hook", Message: "channel hook", Err: scheduler.ErrSettingsChanged},
 			"channel hook: " + scheduler.ErrSettingsChanged.Error() + "; check them with `onair channel list --json`, then run `onair channel login hook` to bind them again"},
 		{"interrupted send", &models.Error{Code: models.EUnsettled, Fix: models.FixResend, Post: 7, Message: "an interrupted send"},

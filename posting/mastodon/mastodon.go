@@ -63,8 +63,8 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 	}
 	cfg.Token = strings.TrimSpace(cfg.Token)
 	if cfg.Token == "" {
-		return nil, fmt.Errorf("no access token for %s; get one with `onair channel login NAME` "+
-			"or create one in Preferences > Development (scopes %s)", base.Host, LoginScopes)
+		return nil, posting.WithFix(posting.FixLogin, fmt.Errorf("no access token for %s; log the channel in, "+
+			"or create one in Preferences > Development (scopes %s)", base.Host, LoginScopes))
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout

@@ -112,11 +112,11 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 			return nil, errors.New("X OAuth 2.0 needs the app's Client ID (Keys and tokens page in the X developer portal)")
 		}
 		if cfg.OAuth2.Tokens == nil {
-			return nil, errors.New("X OAuth 2.0 needs the channel's token: log in with `onair channel login`")
+			return nil, posting.WithFix(posting.FixLogin, errors.New("X OAuth 2.0 needs the channel's token"))
 		}
 		p.oauth2 = oauth2Config(p.api, "", cfg.OAuth2.ClientID, cfg.OAuth2.ClientSecret, "")
 	default:
-		return nil, errors.New("an X channel needs OAuth 1.0a keys or an OAuth 2.0 login (`onair channel login`)")
+		return nil, posting.WithFix(posting.FixLogin, errors.New("an X channel needs OAuth 1.0a keys or an OAuth 2.0 login"))
 	}
 	return p, nil
 }
