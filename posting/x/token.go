@@ -204,4 +204,3 @@ func oauthWords(re *oauth2.RetrieveError) string {
 	}
 	return said(answer{status: re.Response.StatusCode, body: re.Body})
 }
-
