@@ -4,8 +4,8 @@
 //
 // Twitch does not tie a stream to a schedule segment. onair does, by time: a stream belongs to
 // a segment when it started within the segment's window, from LeadWindow before the segment's
-// start to its end (or, for a segment without an end, to OpenWindow after its start); when
-// several segments could take it, the one whose start is nearest does. A segment is live while
+// start to its end (or, for a segment without an end, to OpenWindow after its start); streams
+// are taken in the order they started, each by the free segment whose start is nearest. A segment is live while
 // its stream is; it ended when that stream is gone (or another stream started). Its replay is
 // the archive video whose stream_id is that stream's id. Archive videos carry stream_id and
 // created_at (the stream's start), so the tie is found again after a restart; a channel that
@@ -44,6 +44,10 @@ const (
 // UpcomingHorizon is how far ahead Upcoming reads the schedule: a recurring segment repeats
 // every week, for ever.
 const UpcomingHorizon = 28 * 24 * time.Hour
+
+// LookBack is how far back Look asks the schedule for the segments it follows: a segment is
+// followed from its import until its replay is found, a few days at most.
+const LookBack = 7 * 24 * time.Hour
 
 // HTTPTimeout bounds one request when Config.HTTPClient sets no timeout.
 const HTTPTimeout = 30 * time.Second
@@ -305,7 +309,10 @@ func (s *Source) look(ctx context.Context, refs []string) ([]looked, error) {
 	// The segments, by id, 100 per call.
 	segs := map[string]segment{}
 	for i := 0; i < len(ids); i += 100 {
-		q := url.Values{"broadcaster_id": {u.ID}, "id": ids[i:min(i+100, len(ids))]}
+		// Without start_time the schedule has only what starts after now: a segment whose start
+		// passed (its stream is late, or live) would look deleted.
+		q := url.Values{"broadcaster_id": {u.ID}, "id": ids[i:min(i+100, len(ids))],
+			"start_time": {now.Add(-LookBack).UTC().Format(time.RFC3339)}}
 		var r scheduleResponse
 		notFound, err := s.get(ctx, "read the schedule's segments", "/helix/schedule", q, &r)
 		if err != nil {
@@ -381,7 +388,10 @@ func (s *Source) look(ctx context.Context, refs []string) ([]looked, error) {
 		}
 	}
 
-	// Tie streams to segments: first what was seen before, then by window, nearest start.
+	// Tie streams to segments: first what was seen before, then by window, nearest start, the
+	// streams taken in the order they started (as a watcher would have seen them come, so that
+	// a restarted source ties them the same way).
+	slices.SortStableFunc(cands, func(a, b *candidate) int { return a.start.Compare(b.start) })
 	tied := map[string]*candidate{}
 	claimed := map[*candidate]bool{}
 	for _, id := range ids {

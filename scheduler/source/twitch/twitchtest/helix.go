@@ -162,13 +162,10 @@ func (s *Server) schedule(w http.ResponseWriter, q url.Values, now time.Time) {
 		if v.gone {
 			continue
 		}
-		if q.Has("id") {
-			if slices.Contains(q["id"], g.ID) {
-				list = append(list, seg{g, v})
-			}
-		} else if !v.start.Before(from) {
-			list = append(list, seg{g, v})
+		if v.start.Before(from) || q.Has("id") && !slices.Contains(q["id"], g.ID) {
+			continue
 		}
+		list = append(list, seg{g, v})
 	}
 	s.mu.Unlock()
 	if len(list) == 0 {
