@@ -65,16 +65,18 @@ func TestTiesModel(t *testing.T) {
 		rank := map[source.State]int{source.StateUpcoming: 0, source.StateLive: 1, source.StateEnded: 2}
 		last := map[string]source.State{}
 		for step := 0; c.Now().Before(next.Add(4 * time.Hour)); step++ {
-			c.Set(c.Now().Add(time.Duration(rapid.IntRange(1, 40).Draw(rt, "tick")) * time.Minute))
+			c.Set(c.Now().Add(time.Duration(rapid.IntRange(2, 45).Draw(rt, "tick")) * time.Minute))
 			now := c.Now()
 			got, err := watcher.Look(t.Context(), refs)
 			if err != nil {
 				rt.Fatal(err)
 			}
-			fresh, _ := New(cfg)
-			again, err := fresh.Look(t.Context(), refs)
-			if err != nil {
-				rt.Fatal(err)
+			var again []source.Broadcast
+			if step%2 == 1 { // every other step, to keep the test fast
+				fresh, _ := New(cfg)
+				if again, err = fresh.Look(t.Context(), refs); err != nil {
+					rt.Fatal(err)
+				}
 			}
 			usedBy := map[string]string{}
 			for i, b := range got {
@@ -103,6 +105,9 @@ func TestTiesModel(t *testing.T) {
 					if st == nil || now.Before(st.from) || !now.Before(st.to) || st.from.Before(segStart[id].Add(-LeadWindow)) || !st.from.Before(to) {
 						rt.Fatalf("%s live at %v on stream %+v (segment %v-%v)", id, now, st, segStart[id], segEnd[id])
 					}
+				}
+				if again == nil {
+					continue
 				}
 				if a := again[i]; a.State != b.State || a.StreamID != b.StreamID || a.ReplayURL != b.ReplayURL {
 					rt.Fatalf("at %v the restarted source says %+v, the watcher %+v", now, a, b)
