@@ -359,3 +359,29 @@ func TestMissingSettings(t *testing.T) {
 		t.Error("a YouTube ref was looked up on Twitch")
 	}
 }
+
+// TestDeletedWhileLive: a segment removed from the schedule once its stream is live stays tied
+// to it, and ends with it.
+func TestDeletedWhileLive(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	seg := f.fake.AddSegment(twitchtest.Segment{Title: "Gone", Start: at(60), End: at(120), DeletedAt: at(70)})
+	f.fake.AddStream(twitchtest.Stream{ID: "s1", VideoID: "v1", Start: at(62), End: at(110)})
+	f.clock.Set(at(65))
+	if b := f.look(t, f.src, seg)[seg]; b.State != source.StateLive {
+		t.Fatalf("at 65: %+v", b)
+	}
+	f.clock.Set(at(80))
+	if b := f.look(t, f.src, seg)[seg]; b.State != source.StateLive || b.Title != "Gone" || !b.ScheduledStart.Equal(at(60)) {
+		t.Fatalf("at 80: %+v", b)
+	}
+	f.clock.Set(at(115))
+	if b := f.look(t, f.src, seg)[seg]; b.State != source.StateEnded || b.ReplayURL != "https://www.twitch.tv/videos/v1" || !b.ActualEnd.Equal(at(110)) {
+		t.Fatalf("at 115: %+v", b)
+	}
+	// Never live and gone: cancelled.
+	other := f.fake.AddSegment(twitchtest.Segment{Title: "Dropped", Start: at(200), DeletedAt: at(100)})
+	if b := f.look(t, f.src, other)[other]; b.State != source.StateCancelled {
+		t.Fatalf("dropped %+v", b)
+	}
+}
