@@ -69,7 +69,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		return nil, nil, err
 	}
 	disp := scheduler.NewDispatcher(a.store, posters.For, scheduler.DispatchConfig{
-		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease,
+		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease, Remedy: remedy,
 	}, a.now, log, metrics)
 	planner := scheduler.NewPlanner(a.store, a.now, log)
 	if a.store.Engine() == models.EnginePostgres {

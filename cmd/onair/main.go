@@ -144,7 +144,7 @@ func (a *app) initCmd() *cobra.Command {
 				verb = "Opened"
 			}
 			if models.IsPostgres(a.cfg.DB) {
-				verb, shown = "Ready:", "PostgreSQL database "+redactDSN(a.cfg.DB)
+				verb, shown = "Ready:", "PostgreSQL database "+models.Redact(a.cfg.DB)
 			}
 			if _, err := a.vault(true); err != nil {
 				return err
@@ -184,6 +184,3 @@ func (a *app) reconcileCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
-
-// redactDSN hides a PostgreSQL DSN's password (URL or keyword form).
-func redactDSN(dsn string) string { return models.Redact(dsn) }
