@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,7 +94,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		if exists && !models.Pending(old.Status) && !revivable(old) {
 			continue // sent, sending, failed, skipped by hand, unknown: history, never re-planned
 		}
-		if reason := overtaken(b, s.kind); reason != "" {
+		if reason := cmp.Or(overtaken(b, s.kind), s.drop); reason != "" {
 			if exists && models.Pending(old.Status) {
 				out = append(out, cancelChange(old, reason))
 			}
@@ -138,6 +139,8 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			status = models.PostInvalid
 			badImage = fmt.Sprintf("%s %s on %s: %v", s.kind, s.label, s.channel.Name, ierr)
 			errText = fmt.Sprintf("%v; set another with `onair broadcast edit %d --image FILE` or `onair campaign edit --image FILE`", ierr, b.ID)
+		case s.hold != "":
+			status, errText = models.PostHeld, s.hold
 		case s.kind == models.KindReplay && b.ReplayURL == "":
 			status = models.PostHeld
 			errText = "waiting for the replay URL: `onair broadcast edit " + strconv.FormatInt(b.ID, 10) + " --replay-url URL`, or the replay_url column"
