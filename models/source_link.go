@@ -43,6 +43,7 @@ type BroadcastSource struct {
 	StartedAt Time   `json:"started_at"` // the real start, as the platform says
 	EndedAt   Time   `json:"ended_at"`
 	ReplayURL string `json:"replay_url" gorm:"column:replay_url"`
+	StreamID  string `json:"stream_id,omitempty"` // the platform's stream, when not the broadcast's own id (Twitch)
 	Viewers   int    `json:"viewers"`
 	Acted     string `json:"acted"`
 	CheckedAt Time   `json:"checked_at"`
@@ -221,6 +222,7 @@ type Observation struct {
 	StartedAt Time
 	EndedAt   Time
 	ReplayURL string
+	StreamID  string
 	Viewers   int
 	Error     string
 }
@@ -238,6 +240,9 @@ func (s *Store) SaveObservation(ctx context.Context, id int64, o Observation) er
 	}
 	if o.ReplayURL != "" {
 		cols["replay_url"] = o.ReplayURL
+	}
+	if o.StreamID != "" {
+		cols["stream_id"] = o.StreamID
 	}
 	return s.updateLink(ctx, id, cols)
 }

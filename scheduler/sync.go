@@ -75,8 +75,10 @@ type Syncer struct {
 	// looks at its queue at once.
 	OnChange func()
 
-	mu   sync.Mutex
-	info map[int64]source.Info // what Check said of each source, once per process
+	passes  sync.Mutex // one pass at a time: the daemon's first read and its schedule may meet
+	mu      sync.Mutex
+	info    map[int64]source.Info // what Check said of each source, once per process
+	resumed map[int64]bool        // sources told what onair knew (source.Resumer), once per process
 }
 
 // NewSyncer returns a syncer over store; life makes the lifecycle moves.
@@ -88,7 +90,7 @@ func NewSyncer(store *models.Store, life *Lifecycle, build SourceFor, cfg SyncCo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Syncer{store: store, life: life, build: build, cfg: cfg, now: now, log: log, info: map[int64]source.Info{}}
+	return &Syncer{store: store, life: life, build: build, cfg: cfg, now: now, log: log, info: map[int64]source.Info{}, resumed: map[int64]bool{}}
 }
 
 // SyncResult sums up one read of a source.
@@ -164,6 +166,8 @@ type pass struct {
 // The error is the database's; the platform's failures are recorded on the source (and in the
 // result), never returned.
 func (s *Syncer) Sync(ctx context.Context, id int64, list bool) (SyncResult, error) {
+	s.passes.Lock()
+	defer s.passes.Unlock()
 	src, err := s.store.SourceByID(ctx, id)
 	if err != nil {
 		return SyncResult{}, err
@@ -197,6 +201,7 @@ func (s *Syncer) Sync(ctx context.Context, id int64, list bool) (SyncResult, err
 		}
 	}
 
+	s.resume(p)
 	seen := map[string]source.Broadcast{}
 	listed := list || src.ListedAt.IsZero() || !p.now.Before(src.ListedAt.Add(s.cfg.ListEvery))
 	if listed {
@@ -288,6 +293,33 @@ func (s *Syncer) Forget(id int64) {
 	s.mu.Lock()
 	delete(s.info, id)
 	s.mu.Unlock()
+}
+
+// resume tells a platform client that ties what it sees to broadcasts only while it watches
+// (source.Resumer) what onair knew of them, once per process: a stream that ended while onair
+// was down is then seen as ended.
+func (s *Syncer) resume(p *pass) {
+	r, ok := p.client.(source.Resumer)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	done := s.resumed[p.src.ID]
+	s.resumed[p.src.ID] = true
+	s.mu.Unlock()
+	if done {
+		return
+	}
+	var known []source.Broadcast
+	for _, f := range p.followed {
+		l := f.Link
+		if l.State == "" {
+			continue
+		}
+		known = append(known, source.Broadcast{Ref: l.SourceRef, State: source.State(l.State), ActualStart: l.StartedAt.Time,
+			ActualEnd: l.EndedAt.Time, StreamID: l.StreamID, ScheduledStart: f.Broadcast.StartsAt.Time, Viewers: -1})
+	}
+	r.Resume(known)
 }
 
 // watching reports whether a followed broadcast is in the part of its life the sync reads
@@ -392,7 +424,7 @@ func (s *Syncer) replan(ctx context.Context, p *pass, was bool) error {
 func (s *Syncer) observe(ctx context.Context, p *pass, f *models.Followed, o source.Broadcast) error {
 	b := f.Broadcast
 	obs := models.Observation{State: string(o.State), StartedAt: models.NewTime(o.ActualStart), EndedAt: models.NewTime(o.ActualEnd),
-		ReplayURL: o.ReplayURL, Viewers: o.Viewers}
+		ReplayURL: o.ReplayURL, StreamID: o.StreamID, Viewers: o.Viewers}
 	if err := s.store.SaveObservation(ctx, b.ID, obs); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/scheduler/source"
@@ -24,6 +25,7 @@ type Sources struct {
 	Vault       *Vault
 	Store       *models.Store
 	HTTPClient  *http.Client // nil: the platform package's default
+	Now         func() time.Time
 }
 
 // Descriptor returns the descriptor of platform.
@@ -72,7 +74,7 @@ func (s *Sources) For(ctx context.Context, src models.Source) (source.Source, er
 		return nil, err
 	}
 	cfg := source.Config{APIURL: set.APIURL, TokenURL: set.TokenURL, Channel: set.Channel, ClientID: set.ClientID,
-		ClientSecret: sec.ClientSecret, RefreshToken: sec.RefreshToken, HTTPClient: s.HTTPClient}
+		ClientSecret: sec.ClientSecret, RefreshToken: sec.RefreshToken, HTTPClient: s.HTTPClient, Now: s.Now}
 	if s.Store != nil {
 		id := src.ID
 		cfg.OnRefreshToken = func(token string) {

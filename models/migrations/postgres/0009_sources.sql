@@ -35,6 +35,7 @@ CREATE TABLE broadcast_sources (
     started_at   TIMESTAMPTZ,
     ended_at     TIMESTAMPTZ,
     replay_url   TEXT NOT NULL DEFAULT '',
+    stream_id    TEXT NOT NULL DEFAULT '',
     viewers      INTEGER NOT NULL DEFAULT -1,
     acted        TEXT NOT NULL DEFAULT '',
     checked_at   TIMESTAMPTZ,

@@ -43,6 +43,7 @@ CREATE TABLE broadcast_sources (
     started_at   TEXT,                           -- the real start, as the platform says
     ended_at     TEXT,                           -- the real end
     replay_url   TEXT NOT NULL DEFAULT '',       -- where the platform says the replay is
+    stream_id    TEXT NOT NULL DEFAULT '',       -- the platform's stream, when not the broadcast's own id (Twitch)
     viewers      INTEGER NOT NULL DEFAULT -1,    -- concurrent viewers at the last look (-1: not said)
     acted        TEXT NOT NULL DEFAULT '',       -- the platform state onair last applied to the broadcast
     checked_at   TEXT,                           -- the last look
