@@ -64,7 +64,7 @@ type SourceSettings struct {
 	APIURL   string `json:"api_url,omitempty"`
 	TokenURL string `json:"token_url,omitempty"`
 	AuthURL  string `json:"auth_url,omitempty"` // the consent page (YouTube login)
-	Channel  string `json:"channel,omitempty"` // the account to read, when the platform needs it named (Twitch login)
+	Channel  string `json:"channel,omitempty"`  // the account to read, when the platform needs it named (Twitch login)
 	ClientID string `json:"client_id,omitempty"`
 }
 
