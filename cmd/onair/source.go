@@ -14,13 +14,14 @@ import (
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/scheduler"
 	"github.com/onairhq/onair/scheduler/source"
+	"github.com/onairhq/onair/scheduler/source/twitch"
 	"github.com/onairhq/onair/scheduler/source/youtube"
 )
 
 // sourceDescriptors are the live platforms this onair reads: one descriptor each, like the
 // networks of package posting.
 func sourceDescriptors() []source.Descriptor {
-	return []source.Descriptor{youtube.Descriptor}
+	return []source.Descriptor{youtube.Descriptor, twitch.Descriptor}
 }
 
 func platformNames() string {
@@ -68,7 +69,7 @@ func (a *app) daemonSyncer(planner *scheduler.Planner, log *slog.Logger) (*sched
 }
 
 func (a *app) sourceCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "source", Short: "Manage the live platforms (YouTube Live) campaigns follow"}
+	cmd := &cobra.Command{Use: "source", Short: "Manage the live platforms (YouTube Live, Twitch) campaigns follow"}
 	cmd.AddCommand(a.sourceAddCmd(), a.sourceLoginCmd(), a.sourceListCmd(), a.sourceTestCmd(), a.sourceSyncCmd(), a.sourceRemoveCmd())
 	return cmd
 }
@@ -97,6 +98,7 @@ func (a *app) sourceAddCmd() *cobra.Command {
 		Short: "Add a live source (platforms: " + platformNames() + ")",
 		Example: `  onair source add youtube --name brand-yt --client-id ID --client-secret S      # then: onair source login brand-yt
   onair source add youtube --name brand-yt --client-id ID --client-secret S --refresh-token T   # headless servers
+  onair source add twitch --name brand-tw --channel brandlogin --client-id ID --client-secret S
   onair campaign edit "Live shopping" --source brand-yt`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/models/modelstest"
 	"github.com/onairhq/onair/posting/webhook/webhooktest"
+	"github.com/onairhq/onair/scheduler/source/twitch/twitchtest"
 	"github.com/onairhq/onair/scheduler/source/youtube/youtubetest"
 )
 
@@ -222,5 +223,60 @@ func TestSourceFailuresFallBack(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestSourceTwitchEndToEnd: a Twitch schedule segment is imported; its stream starts late: the
+// live post waits for it and goes within 30 s; the stream ends and its archive video is the
+// replay, sent with its URL.
+func TestSourceTwitchEndToEnd(t *testing.T) {
+	endToEnd(t)
+	for _, db := range sourceDBs(t) {
+		t.Run(engineName(db), func(t *testing.T) {
+			t.Parallel()
+			tw := twitchtest.New(t)
+			recv := webhooktest.New(t, hookSecret, nil)
+			t0 := time.Now()
+			planned, live, end := t0.Add(20*time.Second), t0.Add(35*time.Second), t0.Add(50*time.Second)
+			seg := tw.AddSegment(twitchtest.Segment{Title: "Spring drop", Start: planned, End: planned.Add(time.Hour)})
+			s := &session{t: t, db: db, now: time.Now()}
+			s.ok("init")
+			s.ok("channel", "add", "webhook", "--name", "hook", "--url", recv.URL, "--secret-env", "HOOK_SECRET", "--timeout", "2s")
+			s.ok("source", "add", "twitch", "--name", "brand-tw", "--channel", twitchtest.DefaultUser.Login,
+				"--client-id", twitchtest.DefaultClient.ID, "--client-secret", twitchtest.DefaultClient.Secret,
+				"--api-url", tw.URL, "--token-url", tw.TokenURL())
+			s.now = time.Now()
+			s.ok("campaign", "add", "Drops", "--tz", "UTC", "--lang", "en", "--channels", "hook",
+				"--teasers", "", "--reminders", "", "--replay-after", "1s", "--source", "brand-tw")
+			store := netdStore(t, db)
+			b := byRef(t, store, "twitch:"+seg)
+			if b.Title != "Spring drop" || b.StartsAt.Sub(planned).Abs() > time.Second || b.DurationMinutes != 60 {
+				t.Fatalf("imported segment = %+v", b)
+			}
+			tw.AddStream(twitchtest.Stream{Title: "Spring drop", Start: live, End: end, Viewers: func(time.Time) int { return 7 }})
+			d := netdDaemon(t, db)
+			time.Sleep(time.Until(planned.Add(5 * time.Second)))
+			if got := deliveredKinds(recv, b.ID)[models.KindLive]; len(got) != 0 {
+				t.Fatalf("the live post went before the stream started")
+			}
+			if !netdWait(40*time.Second, func() bool { return len(deliveredKinds(recv, b.ID)[models.KindLive]) == 1 }) {
+				t.Fatalf("no live post after the stream started:\n%v\n%s", netdPosts(t, store), d.stderr.String())
+			}
+			if lag := deliveredKinds(recv, b.ID)[models.KindLive][0].At.Sub(live); lag < 0 || lag > 30*time.Second {
+				t.Errorf("the live post went %v after the real start, want within 30 s", lag)
+			}
+			if !netdWait(90*time.Second, func() bool { return len(deliveredKinds(recv, b.ID)[models.KindReplay]) == 1 }) {
+				t.Fatalf("no replay post after the stream ended:\n%v\n%s", netdPosts(t, store), d.stderr.String())
+			}
+			replay := deliveredKinds(recv, b.ID)[models.KindReplay][0]
+			if !strings.HasPrefix(replay.Payload.ReplayURL, "https://www.twitch.tv/videos/") {
+				t.Errorf("replay URL %q, want the archive video's", replay.Payload.ReplayURL)
+			}
+			d.stop(t)
+			b = byRef(t, store, "twitch:"+seg)
+			if b.StartedAt.Sub(live).Abs() > time.Second || b.EndedAt.IsZero() {
+				t.Errorf("broadcast: live since %v (want %v), ended %v", b.StartedAt, live, b.EndedAt)
+			}
+		})
 	}
 }
