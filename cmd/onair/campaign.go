@@ -28,6 +28,7 @@ type campaignFlags struct {
 	tz, lang, channels, teasers, reminders, replayAfter, hashtags, templatesDir string
 	thread                                                                      bool
 	visibility, image, imageAlt                                                 string
+	src                                                                         campaignSourceFlags
 }
 
 func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
@@ -49,6 +50,7 @@ func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
 	cmd.Flags().StringVar(&f.visibility, "visibility", "", "Mastodon audience: public (default), unlisted or private")
 	cmd.Flags().StringVar(&f.image, "image", "", `a picture (JPEG, PNG, WebP, GIF) attached to teasers, and shown on Bluesky link cards ("" to remove)`)
 	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description, for people who cannot see it (default: the broadcast's title)")
+	f.src.register(cmd)
 }
 
 // visibilities are the Mastodon audiences a campaign may choose.
@@ -212,6 +214,9 @@ func (a *app) campaignAddCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.out, "Campaign %q created (id %d).\n", c.Name, c.ID)
+			if err := a.applyCampaignSource(cmd, c, &f.src); err != nil {
+				return err
+			}
 			a.describeCampaign(c)
 			fmt.Fprintf(a.out, "Next: onair broadcast add --campaign %q --title \"...\" --at \"YYYY-MM-DD HH:MM\" --watch-url https://...\n", c.Name)
 			return nil
@@ -258,6 +263,9 @@ func (a *app) campaignEditCmd() *cobra.Command {
 			}
 			n, err := a.store.UpdateCampaign(cmd.Context(), c, chans)
 			if err != nil {
+				return err
+			}
+			if err := a.applyCampaignSource(cmd, c, &f.src); err != nil {
 				return err
 			}
 			res, err := a.planner.Reconcile(cmd.Context())
@@ -311,6 +319,7 @@ func (a *app) describeCampaign(c *models.Campaign) {
 		}
 		fmt.Fprintf(tw, "  image\t%s%s\n", c.Image, alt)
 	}
+	a.describeCampaignSource(context.Background(), tw, c)
 	tw.Flush()
 }
 
