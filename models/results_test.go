@@ -138,7 +138,7 @@ func TestResultsCMSBoundary(t *testing.T) {
 		if st, _ := s.BroadcastStatsOf(ctx, b.ID); st == nil || *st.Viewers != 1500 || *st.ReplayViews != 800 {
 			t.Fatalf("onair reads %+v", st)
 		}
-		if _, err := cms.Exec(`UPDATE broadcast_stats SET viewers = -3 WHERE broadcast_id = ` + ph(1), b.ID); err == nil {
+		if _, err := cms.Exec(`UPDATE broadcast_stats SET viewers = -3 WHERE broadcast_id = `+ph(1), b.ID); err == nil {
 			t.Error("a negative figure was accepted")
 		}
 		if db.Engine == EngineSQLite {
