@@ -288,3 +288,12 @@ func (s *Store) SetPlatformStats(ctx context.Context, st PlatformStats) error {
 	}
 	return nil
 }
+
+// MetricsAfterValues returns the distinct checkpoint lists campaigns hold.
+func (s *Store) MetricsAfterValues(ctx context.Context) ([]string, error) {
+	var out []string
+	if err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT metrics_after FROM campaigns`).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("read the campaigns' checkpoints: %w", err)
+	}
+	return out, nil
+}

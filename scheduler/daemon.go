@@ -29,6 +29,8 @@ type DaemonConfig struct {
 	StopTimeout    time.Duration // how long a graceful stop waits for jobs
 	Heartbeat      string        // write a Heartbeat to this file (SQLite: HeartbeatPath) while running
 	Version        string        // this build's version, in the heartbeat
+	Collector      *Collector    // reads sent posts' engagement (elected daemon only); nil: none
+	CollectEvery   time.Duration
 }
 
 func (c *DaemonConfig) defaults() {
@@ -43,6 +45,7 @@ func (c *DaemonConfig) defaults() {
 	def(&c.RecoverEvery, 15*time.Second)
 	def(&c.HousekeepEvery, time.Hour)
 	def(&c.StopTimeout, 10*time.Second)
+	def(&c.CollectEvery, time.Minute)
 }
 
 // Daemon plans what changes and sends what is due, on time, until its context ends.
@@ -175,9 +178,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		{"reconcile", elected, d.cfg.ReconcileEvery, d.reconcile},
 		{"housekeeping", elected, d.cfg.HousekeepEvery, d.housekeep},
 		{"queue", local, time.Minute, d.countQueue},
+		{"collect", elected, d.cfg.CollectEvery, d.collect},
 	}
 	for _, j := range jobs {
-		if j.name == "watch" && watch == nil {
+		if j.name == "watch" && watch == nil || j.name == "collect" && d.cfg.Collector == nil {
 			continue
 		}
 		if _, err := j.on.NewJob(gocron.DurationJob(j.every), gocron.NewTask(j.fn),
