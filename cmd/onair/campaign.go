@@ -28,6 +28,7 @@ type campaignFlags struct {
 	tz, lang, channels, teasers, reminders, replayAfter, hashtags, templatesDir string
 	thread                                                                      bool
 	visibility, image, imageAlt                                                 string
+	metricsAfter                                                                string // normalized by apply
 }
 
 func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
@@ -49,6 +50,7 @@ func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
 	cmd.Flags().StringVar(&f.visibility, "visibility", "", "Mastodon audience: public (default), unlisted or private")
 	cmd.Flags().StringVar(&f.image, "image", "", `a picture (JPEG, PNG, WebP, GIF) attached to teasers, and shown on Bluesky link cards ("" to remove)`)
 	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description, for people who cannot see it (default: the broadcast's title)")
+	cmd.Flags().StringVar(&f.metricsAfter, "metrics-after", "", `when sent posts' engagement is read, after each went out (default "1h,24h,7d"; see docs/results.md)`)
 }
 
 // visibilities are the Mastodon audiences a campaign may choose.
@@ -125,6 +127,13 @@ func (f *campaignFlags) apply(cmd *cobra.Command, c *models.Campaign) error {
 	}
 	if set("image-alt") {
 		c.ImageAlt = strings.TrimSpace(f.imageAlt)
+	}
+	if cmd.Flags().Changed("metrics-after") {
+		norm, err := models.NormalizeCheckpoints(f.metricsAfter)
+		if err != nil {
+			return fmt.Errorf("--metrics-after: %v", err)
+		}
+		f.metricsAfter = norm
 	}
 	if c.TemplatesDir != "" || cmd.Flags().Changed("lang") {
 		if err := templates.Validate(c.Lang, c.TemplatesDir); err != nil {
@@ -211,6 +220,9 @@ func (a *app) campaignAddCmd() *cobra.Command {
 			if err := a.store.CreateCampaign(cmd.Context(), c, chans); err != nil {
 				return err
 			}
+			if err := a.storeMetricsAfter(cmd, c, f.metricsAfter); err != nil {
+				return err
+			}
 			fmt.Fprintf(a.out, "Campaign %q created (id %d).\n", c.Name, c.ID)
 			a.describeCampaign(c)
 			fmt.Fprintf(a.out, "Next: onair broadcast add --campaign %q --title \"...\" --at \"YYYY-MM-DD HH:MM\" --watch-url https://...\n", c.Name)
@@ -258,6 +270,9 @@ func (a *app) campaignEditCmd() *cobra.Command {
 			}
 			n, err := a.store.UpdateCampaign(cmd.Context(), c, chans)
 			if err != nil {
+				return err
+			}
+			if err := a.storeMetricsAfter(cmd, c, f.metricsAfter); err != nil {
 				return err
 			}
 			res, err := a.planner.Reconcile(cmd.Context())
