@@ -26,10 +26,12 @@ func (d *Daemon) collect(ctx context.Context) {
 	}
 }
 
-// CollectWith makes the daemon read sent posts' engagement with c (before Run), every period
-// (0: a minute).
+// CollectWith makes the daemon read sent posts' engagement with c (nil: the one it has), every
+// period (0: as it was, a minute by default). Call it before Run.
 func (d *Daemon) CollectWith(c *Collector, every time.Duration) {
-	d.cfg.Collector = c
+	if c != nil {
+		d.cfg.Collector = c
+	}
 	if every > 0 {
 		d.cfg.CollectEvery = every
 	}
