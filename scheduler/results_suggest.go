@@ -3,6 +3,7 @@ package scheduler
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/onairhq/onair/models"
@@ -27,10 +28,10 @@ type metric struct {
 }
 
 var metrics = []metric{
+	{"interactions", func(c Cell) int64 { return c.Engagement }},
 	{"replies", func(c Cell) int64 { return c.Replies }},
 	{"likes", func(c Cell) int64 { return c.Likes }},
 	{"reposts", func(c Cell) int64 { return c.Reposts }},
-	{"interactions", func(c Cell) int64 { return c.Engagement }},
 }
 
 // perPost is a cell's metric per post read.
@@ -55,7 +56,8 @@ func strongest(a, b Cell) (name string, va, vb float64, r float64) {
 		} else {
 			q = x / y
 		}
-		if q >= strongRatio && q > r {
+		// Interactions (all of them) unless one kind of them stands out by far more.
+		if q >= strongRatio && (name == "" || q > 1.25*r) {
 			name, va, vb, r = m.name, x, y, q
 		}
 	}
@@ -79,8 +81,13 @@ func suggest(r *Report) []string {
 			byNet[c.Network+"\x00"+c.Kind] = append(byNet[c.Network+"\x00"+c.Kind], c)
 		}
 	}
-	keys := sortedKeys(byNet)
-	for _, k := range keys {
+	type finding struct {
+		best, worst Cell
+		metric      string
+		va, vb, q   float64
+	}
+	var found []finding
+	for _, k := range sortedKeys(byNet) {
 		cells := byNet[k]
 		if len(cells) < 2 {
 			continue
@@ -97,28 +104,42 @@ func suggest(r *Report) []string {
 		if best.Label == worst.Label {
 			continue
 		}
-		name, va, vb, q := strongest(best, worst)
-		if name == "" {
+		if name, va, vb, q := strongest(best, worst); name != "" {
+			found = append(found, finding{best, worst, name, va, vb, q})
+		}
+	}
+	// The same finding on several networks is said once.
+	said := map[int]bool{}
+	for i, f := range found {
+		if said[i] {
 			continue
 		}
-		hint := ""
-		switch {
-		case best.Kind == models.KindTeaser && stepDuration(best.Step) < stepDuration(worst.Step):
-			hint = ": teasers closer to the live work better here"
-		case best.Kind == models.KindTeaser:
-			hint = ": the earlier teaser did better; announce sooner"
-		case best.Kind == models.KindReminder && stepDuration(best.Step) > stepDuration(worst.Step):
-			hint = ": people answer a reminder that leaves them time"
-		case best.Kind == models.KindReplay && stepDuration(best.Step) > stepDuration(worst.Step):
-			hint = ": the later replay post found more people"
+		same := []finding{f}
+		for j := i + 1; j < len(found); j++ {
+			g := found[j]
+			if !said[j] && g.best.Label == f.best.Label && g.worst.Label == f.worst.Label && g.metric == f.metric {
+				same, said[j] = append(same, g), true
+			}
 		}
-		if vb == 0 {
-			out = append(out, fmt.Sprintf("The %s on %s drew %.0f %s a post where the %s drew none%s.",
-				stepName(best.Label), NetworkTitle(best.Network), va, name, stepName(worst.Label), hint))
+		hint := stepHint(f.best, f.worst)
+		if len(same) == 1 {
+			if f.vb == 0 {
+				out = append(out, fmt.Sprintf("The %s on %s drew %.0f %s a post where the %s drew none%s.",
+					stepName(f.best.Label), NetworkTitle(f.best.Network), f.va, f.metric, stepName(f.worst.Label), hint))
+			} else {
+				out = append(out, fmt.Sprintf("The %s on %s drew %.1fx the %s of the %s%s.",
+					stepName(f.best.Label), NetworkTitle(f.best.Network), f.q, f.metric, stepName(f.worst.Label), hint))
+			}
 			continue
 		}
-		out = append(out, fmt.Sprintf("The %s on %s drew %s the %s of the %s%s.",
-			stepName(best.Label), NetworkTitle(best.Network), times(q, vb), name, stepName(worst.Label), hint))
+		parts := networksOf(same, func(g finding) string {
+			if g.vb == 0 {
+				return NetworkTitle(g.best.Network) + " (the other: none)"
+			}
+			return fmt.Sprintf("%s (%.1fx)", NetworkTitle(g.best.Network), g.q)
+		})
+		out = append(out, fmt.Sprintf("The %s drew more %s than the %s on %s%s.", stepName(f.best.Label), f.metric,
+			stepName(f.worst.Label), andList(parts), hint))
 	}
 	// 2. Networks: where the audience answers.
 	nets := map[string]*Cell{}
@@ -161,7 +182,7 @@ func suggest(r *Report) []string {
 			if x.Engagement == 0 {
 				out = append(out, fmt.Sprintf("X cost $%.3f and its posts drew no interaction.", r.Spend.TotalUSD))
 			} else {
-				out = append(out, fmt.Sprintf("X cost $%.3f for %d interactions ($%.3f each).", r.Spend.TotalUSD, x.Engagement, r.Spend.TotalUSD/float64(x.Engagement)))
+				out = append(out, fmt.Sprintf("X cost $%.3f for %d interactions (%s).", r.Spend.TotalUSD, x.Engagement, perInteraction(r.Spend.TotalUSD, x.Engagement)))
 			}
 		}
 	}
@@ -192,7 +213,7 @@ func compareNetworks(nets map[string]*Cell) []string {
 		return nil
 	}
 	sort.Slice(list, func(i, j int) bool {
-		x, y := perPost(list[i], metrics[3]), perPost(list[j], metrics[3])
+		x, y := perPost(list[i], metrics[0]), perPost(list[j], metrics[0])
 		if x != y {
 			return x > y
 		}
@@ -231,7 +252,8 @@ func liveLift(r *Report) string {
 		}
 	}
 	if before < 0 {
-		before = 0
+		// No sample before the post: the curve's first reading is the baseline.
+		before = r.Viewers[0].Viewers
 	}
 	if after < 0 || after < before*3/2 || after-before < 10 {
 		return ""
@@ -242,20 +264,24 @@ func liveLift(r *Report) string {
 // suggestCampaign applies the campaign rules: steps and networks across broadcasts.
 func suggestCampaign(cr *CampaignReport) []string {
 	out := []string{}
-	var read []Cell
+	byKind := map[string][]Cell{}
 	for _, c := range cr.ByStep {
-		if c.Read > 0 {
-			read = append(read, c)
+		if c.Read > 0 && c.Kind != models.KindLive {
+			byKind[c.Kind] = append(byKind[c.Kind], c)
 		}
 	}
-	if len(read) >= 2 {
-		sort.SliceStable(read, func(i, j int) bool { return perPost(read[i], metrics[3]) > perPost(read[j], metrics[3]) })
-		best, worst := read[0], read[len(read)-1]
+	for _, k := range sortedKeys(byKind) {
+		cells := byKind[k]
+		if len(cells) < 2 {
+			continue
+		}
+		sort.SliceStable(cells, func(i, j int) bool { return perPost(cells[i], metrics[0]) > perPost(cells[j], metrics[0]) })
+		best, worst := cells[0], cells[len(cells)-1]
 		if name, va, vb, q := strongest(best, worst); name != "" {
 			if vb == 0 {
-				out = append(out, fmt.Sprintf("Across %d broadcasts, the %s drew %.1f %s a post; the %s none.", len(cr.Broadcasts), stepName(best.Label), va, name, stepName(worst.Label)))
+				out = append(out, fmt.Sprintf("Across %d broadcasts, the %s drew %.1f %s a post; the %s none%s.", len(cr.Broadcasts), stepName(best.Label), va, name, stepName(worst.Label), stepHint(best, worst)))
 			} else {
-				out = append(out, fmt.Sprintf("Across %d broadcasts, the %s drew %.1fx the %s of the %s, per post.", len(cr.Broadcasts), stepName(best.Label), q, name, stepName(worst.Label)))
+				out = append(out, fmt.Sprintf("Across %d broadcasts, the %s drew %.1fx the %s of the %s, per post%s.", len(cr.Broadcasts), stepName(best.Label), q, name, stepName(worst.Label), stepHint(best, worst)))
 			}
 		}
 	}
@@ -293,4 +319,44 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// stepHint says what a difference between two steps of one kind suggests.
+func stepHint(best, worst Cell) string {
+	switch {
+	case best.Kind == models.KindTeaser && stepDuration(best.Step) < stepDuration(worst.Step):
+		return ": teasers closer to the live work better here"
+	case best.Kind == models.KindTeaser:
+		return ": the earlier teaser did better; announce sooner"
+	case best.Kind == models.KindReminder && stepDuration(best.Step) > stepDuration(worst.Step):
+		return ": people answer a reminder that leaves them time"
+	case best.Kind == models.KindReplay && stepDuration(best.Step) > stepDuration(worst.Step):
+		return ": the later replay post found more people"
+	}
+	return ""
+}
+
+func networksOf[T any](list []T, name func(T) string) []string {
+	out := make([]string, len(list))
+	for i, x := range list {
+		out[i] = name(x)
+	}
+	return out
+}
+
+// andList writes "a, b and c".
+func andList(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// perInteraction writes a cost per interaction readably: "$0.12 each", "$0.18 per 100".
+func perInteraction(usd float64, n int64) string {
+	each := usd / float64(n)
+	if each >= 0.01 {
+		return fmt.Sprintf("$%.2f each", each)
+	}
+	return fmt.Sprintf("$%.2f per 100", each*100)
 }

@@ -33,12 +33,16 @@ func writeReportCSV(w io.Writer, r *scheduler.Report, loc *time.Location) error 
 	for _, p := range r.Posts {
 		base := []string{strconv.FormatInt(r.BroadcastID, 10), r.Title, strconv.FormatInt(p.PostID, 10), p.Kind, p.Step, p.Channel, p.Network, csvTime(p.SentAt, loc)}
 		if len(p.Readings) == 0 {
-			cw.Write(append(base, "", "", "", "", "", "", "", "", "", "", fmt.Sprintf("%.3f", p.CostUSD)))
+			cost := ""
+			if p.CostUSD > 0 {
+				cost = fmt.Sprintf("%.3f", p.CostUSD)
+			}
+			cw.Write(append(base, "", "", "", "", "", "", "", "", "", "", cost))
 			continue
 		}
 		for i, rd := range p.Readings {
 			cost := ""
-			if i == 0 {
+			if i == 0 && p.CostUSD > 0 {
 				cost = fmt.Sprintf("%.3f", p.CostUSD)
 			}
 			cw.Write(append(append([]string(nil), base...), rd.Checkpoint, rd.Status, csvTime(rd.CollectedAt, loc), csvInt(rd.Impressions), csvInt(rd.Likes),
