@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/onairhq/onair/models"
 )
@@ -31,6 +32,9 @@ type DaemonConfig struct {
 	Version        string        // this build's version, in the heartbeat
 	Collector      *Collector    // reads sent posts' engagement (elected daemon only); nil: none
 	CollectEvery   time.Duration
+	// Clock drives the daemon's timers and its jobs (gocron.WithClock); the real clock when nil.
+	// A test passes clockwork.NewFakeClock() and advances it instead of sleeping.
+	Clock clockwork.Clock
 }
 
 func (c *DaemonConfig) defaults() {
@@ -46,6 +50,9 @@ func (c *DaemonConfig) defaults() {
 	def(&c.HousekeepEvery, time.Hour)
 	def(&c.StopTimeout, 10*time.Second)
 	def(&c.CollectEvery, time.Minute)
+	if c.Clock == nil {
+		c.Clock = clockwork.NewRealClock()
+	}
 }
 
 // Daemon plans what changes and sends what is due, on time, until its context ends.
@@ -68,10 +75,11 @@ type Daemon struct {
 }
 
 // NewDaemon wires a daemon. The caller holds the dispatch lock (one dispatcher per SQLite file).
+// now is the clock the daemon reads (cfg.Clock's when nil).
 func NewDaemon(store *models.Store, planner *Planner, disp *Dispatcher, metrics *Metrics, cfg DaemonConfig, now func() time.Time, log *slog.Logger) *Daemon {
 	cfg.defaults()
 	if now == nil {
-		now = time.Now
+		now = cfg.Clock.Now
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -155,13 +163,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 
 	// Jobs every daemon runs, and jobs only the elected one runs (all of them on SQLite).
-	local, err := gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout))
+	local, err := gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock))
 	if err != nil {
 		return err
 	}
 	elected := local
 	if d.cfg.Elector != nil {
-		if elected, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout),
+		if elected, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock),
 			gocron.WithDistributedElector(d.cfg.Elector)); err != nil {
 			return err
 		}
@@ -227,13 +235,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 // loop dispatches, then sleeps until the next due time or a kick.
 func (d *Daemon) loop(ctx context.Context) error {
-	timer := time.NewTimer(0)
+	timer := d.cfg.Clock.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-timer.C:
+		case <-timer.Chan():
 		case <-d.kick:
 		}
 		if !d.cfg.Exclusive {
@@ -243,14 +251,14 @@ func (d *Daemon) loop(ctx context.Context) error {
 				d.log.Error("recover leases", slog.String("error", err.Error()))
 			}
 		}
-		stats, err := d.disp.Dispatch(ctx)
-		if err != nil {
+		stats, dispatchErr := d.disp.Dispatch(ctx)
+		if dispatchErr != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			d.log.Error("dispatch", slog.String("error", err.Error()))
+			d.log.Error("dispatch", slog.String("error", dispatchErr.Error()))
 		}
-		d.metrics.health("dispatch", err)
+		d.metrics.health("dispatch", dispatchErr)
 		if stats.Claimed > 0 || stats.Skipped > 0 {
 			d.log.Debug("dispatched", slog.Int("claimed", stats.Claimed), slog.Int("sent", stats.Sent),
 				slog.Int("retry", stats.Retry), slog.Int("failed", stats.Failed), slog.Int("skipped", stats.Skipped))
@@ -263,15 +271,22 @@ func (d *Daemon) loop(ctx context.Context) error {
 			}
 		}
 		d.afterPass(ctx, stats.Claimed > 0)
-		wait := d.cfg.SweepEvery
-		if next, ok, err := d.store.NextWake(ctx, d.now()); err == nil && ok {
-			wait = min(wait, next.Sub(d.now()))
-		}
-		if err != nil || wait < 5*time.Millisecond && stats.Claimed == 0 {
-			wait = max(wait, 50*time.Millisecond) // nothing claimable yet: do not spin
-		}
-		timer.Reset(max(wait, 0))
+		timer.Reset(d.nextWait(ctx, stats, dispatchErr))
 	}
+}
+
+// nextWait is how long the loop sleeps after a pass: until the next due post or lease end, at
+// most a sweep, and never so short that a pass that could claim nothing (or failed) spins.
+func (d *Daemon) nextWait(ctx context.Context, stats DispatchStats, dispatchErr error) time.Duration {
+	wait := d.cfg.SweepEvery
+	next, ok, wakeErr := d.store.NextWake(ctx, d.now())
+	if wakeErr == nil && ok {
+		wait = min(wait, next.Sub(d.now()))
+	}
+	if dispatchErr != nil || wait < 5*time.Millisecond && stats.Claimed == 0 {
+		wait = max(wait, 50*time.Millisecond) // nothing claimable yet: do not spin
+	}
+	return max(wait, 0)
 }
 
 // bigPlan is how many broadcasts one reconcile must plan for the daemon to refresh the

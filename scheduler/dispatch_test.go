@@ -50,6 +50,7 @@ func hookCampaign(e *env, url string, start time.Time) int64 {
 }
 
 func TestDispatchSendsDuePostsOnce(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, nil)
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -101,6 +102,7 @@ func TestDispatchSendsDuePostsOnce(t *testing.T) {
 }
 
 func TestDowntimeSkipsStalePosts(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, nil)
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -137,6 +139,7 @@ func TestDowntimeSkipsStalePosts(t *testing.T) {
 }
 
 func TestReminderSentLateWithinItsWindow(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, nil)
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -153,6 +156,7 @@ func TestReminderSentLateWithinItsWindow(t *testing.T) {
 }
 
 func TestRetryWithBackoffThenFail(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return webhooktest.Status500 })
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -192,6 +196,7 @@ func TestRetryWithBackoffThenFail(t *testing.T) {
 }
 
 func TestRateLimitHoldsTheChannel(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		limited := true
 		recv := webhooktest.New(t, testSecret, func(n int, key string) webhooktest.Fault {
@@ -245,6 +250,7 @@ func TestRateLimitHoldsTheChannel(t *testing.T) {
 }
 
 func TestAuthPausesChannelAndRejectedFailsPost(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		answer := webhooktest.Unprocessable
 		recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return answer })
@@ -286,6 +292,7 @@ func TestAuthPausesChannelAndRejectedFailsPost(t *testing.T) {
 }
 
 func TestRecoverInterruptedSends(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, nil)
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -331,6 +338,7 @@ func TestRecoverInterruptedSends(t *testing.T) {
 // CMS inserts through its own connection is planned and its post goes out at its due time, not
 // at the next 15-second sweep.
 func TestDaemonWakesAtDueTimeAndSeesCMSWrites(t *testing.T) {
+	t.Parallel()
 	recv := webhooktest.New(t, testSecret, nil)
 	e := newEnv(t, time.Now())
 	e.webhook("hook", recv.URL, "")
@@ -376,6 +384,7 @@ func TestDaemonWakesAtDueTimeAndSeesCMSWrites(t *testing.T) {
 // the post already there) but not as failed tries: a post whose daemon died again and again still
 // gets its full number of tries from the network.
 func TestCrashesDoNotUseUpTries(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return webhooktest.Status500 })
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)

@@ -46,6 +46,10 @@ type Broadcast struct {
 	ReplayURL string
 	// Viewers is the number of concurrent viewers while live; -1 when the platform did not say.
 	Viewers int
+	// StreamID is the platform's id of the stream that was (or is) this broadcast live, when
+	// it differs from the broadcast's own id (Twitch: the stream tied to a schedule segment);
+	// "" otherwise. Look finds it again in the platform's archives, or from what Resume gave.
+	StreamID string
 }
 
 // Source is one account on one live platform.
@@ -69,12 +73,18 @@ type Info struct {
 	DailyUnits int
 	// UnitsPerLook is what one Look (or Upcoming) costs in DailyUnits.
 	UnitsPerLook int
+	// RequestsPerMinute is the platform's rate limit, when it limits by rate (Twitch: the
+	// token bucket's size, refilled each minute); 0 when it did not say.
+	RequestsPerMinute int
 }
 
 // Config is what a source is built from: the settings stored with it and its credentials.
 type Config struct {
 	APIURL   string // the platform's API base URL (a proxy or a fake in tests); "" = the real one
 	TokenURL string // the OAuth token endpoint; "" = the real one
+	// AnalyticsURL is YouTube Analytics' base URL (Stats); "" = APIURL when that is set (one
+	// fake serves both), else the real one.
+	AnalyticsURL string
 	// Channel is the account to read when the platform needs it named (Twitch login).
 	Channel      string
 	ClientID     string
@@ -84,6 +94,8 @@ type Config struct {
 	// OnRefreshToken is called when the platform rotates the refresh token, so that the caller
 	// can store the new one; may be nil.
 	OnRefreshToken func(token string)
+	// Now is the clock (quota resets, matching streams to segments); nil = time.Now.
+	Now func() time.Time
 }
 
 // Descriptor describes a platform once: the CLI lists descriptors, the scheduler builds sources
@@ -148,6 +160,14 @@ type Stats struct {
 	WatchMinutes int64 // total time watched, in minutes (YouTube estimatedMinutesWatched)
 	// AverageViewSeconds is the average time one view lasted (YouTube averageViewDuration).
 	AverageViewSeconds int64
+}
+
+// Resumer is implemented by sources whose Look ties what it sees to a broadcast only while it
+// watches (Twitch: a stream to a schedule segment). After a restart, the sync calls Resume once
+// with what it last knew of the broadcasts it was following (Ref, State, ActualStart, StreamID
+// when stored), so that a stream that ended while the daemon was down is seen as ended.
+type Resumer interface {
+	Resume(known []Broadcast)
 }
 
 // StatsReader is implemented by sources that can report a past broadcast's audience (for
