@@ -56,7 +56,6 @@ func (a *app) addReadCost(ctx context.Context, c *xCost, views []postView, camp 
 		return err
 	}
 	price := xReadPrice()
-	c.Prices.Read = price
 	for _, v := range views {
 		if v.Network != posting.X {
 			continue
@@ -77,6 +76,9 @@ func (a *app) addReadCost(ctx context.Context, c *xCost, views []postView, camp 
 	}
 	c.ReadsToCome = max(c.ReadsToCome, 0)
 	c.ReadsToComeUSD = float64(c.ReadsToCome) * price
+	if c.ReadsToCome+c.Read > 0 {
+		c.Prices.Read = price
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -22,6 +23,10 @@ func resultsSession(t *testing.T) *session {
 	t.Helper()
 	s := newSession(t, time.Date(2027, 4, 20, 9, 0, 0, 0, time.UTC))
 	s.ok("init")
+	// X and Mastodon through the CLI (their settings bound to onair's key, so that `channel
+	// metrics` may change them); Bluesky's login needs the network, so its row is written here.
+	s.ok("channel", "add", "x", "--name", "brand-x", "--consumer-key", "k", "--consumer-secret", "s", "--access-token", "t", "--access-secret", "ts", "--no-check")
+	s.ok("channel", "add", "mastodon", "--name", "brand-m", "--server", "https://mastodon.example", "--token", "t", "--no-check")
 	ctx := context.Background()
 	st, err := models.Open(ctx, s.db, models.Options{Now: func() time.Time { return s.now }})
 	if err != nil {
@@ -31,10 +36,10 @@ func resultsSession(t *testing.T) *session {
 	chans := []struct{ name, network string }{{"brand-x", "x"}, {"brand-m", "mastodon"}, {"brand-b", "bluesky"}}
 	var names []string
 	for _, ch := range chans {
-		if err := st.CreateChannel(ctx, &models.Channel{Name: ch.name, Network: ch.network}); err != nil {
-			t.Fatal(err)
-		}
 		names = append(names, ch.name)
+	}
+	if err := st.CreateChannel(ctx, &models.Channel{Name: "brand-b", Network: "bluesky"}); err != nil {
+		t.Fatal(err)
 	}
 	c := &models.Campaign{Name: "Spring launch", TimeZone: "Europe/Paris", Lang: "en", Teasers: "7d,1d", Reminders: "10m", ReplayAfter: "30m"}
 	if err := st.CreateCampaign(ctx, c, names); err != nil {
@@ -143,6 +148,7 @@ func TestReportGolden(t *testing.T) {
 
 // TestReportThroughTheBinary: the binary prints the same report.
 func TestReportThroughTheBinary(t *testing.T) {
+	needBinary(t)
 	s := resultsSession(t)
 	out, err := exec.Command(binary, "--db", s.db, "report", "1").CombinedOutput()
 	if err != nil {
@@ -177,6 +183,12 @@ func TestReportChart(t *testing.T) {
 	}
 	if n := blobs(img, markColor); n != 3+1 {
 		t.Errorf("%d marks on the chart, want 3 and the legend's", n)
+	}
+	if *update { // the README's picture
+		data, _ := os.ReadFile(pngPath)
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "report-chart.png"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	svg, err := os.ReadFile(svgPath)
 	if err != nil {
@@ -231,4 +243,124 @@ func blobs(img image.Image, c color.RGBA) int {
 		}
 	}
 	return n
+}
+
+// TestReportSettings: the checkpoints of a campaign, engagement reads on a channel, and their X
+// cost in plan show.
+func TestReportSettings(t *testing.T) {
+	s := resultsSession(t)
+	plan := s.ok("plan", "show", "1")
+	if !strings.Contains(plan, "0 engagement reads to come at $0.005: $0.000; 15 made: $0.075") || !strings.Contains(plan, "sent     5 posts") {
+		t.Errorf("plan show with reads off:\n%s", plan)
+	}
+	var pv planView
+	s.json(&pv, "plan", "show", "1")
+	if c := pv.XCost; c == nil || c.Read != 15 || c.ReadsToCome != 0 {
+		t.Errorf("x_cost %+v, want the 15 reads made and none to come (reads are off)", c)
+	}
+	out := s.ok("channel", "metrics", "brand-x", "on")
+	if !strings.Contains(out, "$0.005 a post read") {
+		t.Errorf("channel metrics on: %s", out)
+	}
+	s.ok("broadcast", "add", "--campaign", "Spring launch", "--title", "Part 3", "--at", "2027-05-04 18:00", "--watch-url", "https://x.com/i/broadcasts/1ABC")
+	s.json(&pv, "plan", "show", "3")
+	if c := pv.XCost; c == nil || c.ReadsToCome != 5*3 || c.Prices.Read != 0.005 || c.ReadsToComeUSD < 0.075-1e-9 || c.ReadsToComeUSD > 0.075+1e-9 {
+		t.Errorf("x_cost %+v, want 5 X posts read at 3 checkpoints: $0.075", c)
+	}
+	if plan := s.ok("plan", "show", "3"); !strings.Contains(plan, "reads    15 engagement reads to come at $0.005: $0.075") {
+		t.Errorf("plan show:\n%s", plan)
+	}
+	s.ok("campaign", "edit", "Spring launch", "--metrics-after", "2h,3d")
+	s.json(&pv, "plan", "show", "3")
+	if c := pv.XCost; c == nil || c.ReadsToCome != 5*2 {
+		t.Errorf("after --metrics-after 2h,3d: %+v, want 10 reads", c)
+	}
+	if err := s.fails("campaign", "edit", "Spring launch", "--metrics-after", "0"); !strings.Contains(err, "--metrics-after") {
+		t.Errorf("--metrics-after 0: %s", err)
+	}
+	if err := s.fails("channel", "metrics", "brand-x", "maybe"); !strings.Contains(err, "on or off") {
+		t.Errorf("channel metrics maybe: %s", err)
+	}
+	s.ok("broadcast", "stats", "1", "--clear", "--peak", "900")
+	var r struct {
+		Audience struct {
+			Peak    *struct{ Value int64 } `json:"peak_viewers"`
+			Viewers *struct{ Value int64 } `json:"viewers"`
+		} `json:"audience"`
+	}
+	s.json(&r, "report", "1")
+	if r.Audience.Peak == nil || r.Audience.Peak.Value != 900 || r.Audience.Viewers != nil {
+		t.Errorf("after --clear --peak 900: %+v", r.Audience)
+	}
+	if err := s.fails("broadcast", "stats", "1", "--viewers", "lots"); !strings.Contains(err, "not a count") {
+		t.Errorf("--viewers lots: %s", err)
+	}
+}
+
+// TestDemoReport: the demo, through the binary, ends on a report with figures for every post and
+// a viewer curve, and `onair report` then draws its chart.
+func TestDemoReport(t *testing.T) {
+	endToEnd(t)
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "demo", "--fast")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ONAIR_DB=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo --fast: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"Posts: interactions (likes, reposts, replies, quotes) 2s, 4s, 8s after each went out",
+		"peak viewers", "demo samples", "Interactions by step and network", "What the next broadcast could change", "report 1 --chart demo.png"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the demo's output lacks %q:\n%s", want, text)
+		}
+	}
+	var r struct {
+		Posts []struct {
+			Label    string
+			Readings []struct{ Status string }
+		}
+		Audience struct{ Samples int }
+	}
+	report := exec.Command(binary, "--db", "onair-demo.db", "report", "1", "--json")
+	report.Dir = dir
+	js, err := report.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(js, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Posts) != 5 || r.Audience.Samples < 3 {
+		t.Fatalf("demo report: %d posts, %d samples", len(r.Posts), r.Audience.Samples)
+	}
+	for _, p := range r.Posts {
+		if len(p.Readings) != 3 {
+			t.Errorf("%s: %d readings, want the demo's 3 checkpoints", p.Label, len(p.Readings))
+		}
+		for _, rd := range p.Readings {
+			if rd.Status != "ok" {
+				t.Errorf("%s: reading %s", p.Label, rd.Status)
+			}
+		}
+	}
+	chart := exec.Command(binary, "--db", "onair-demo.db", "report", "1", "--chart", "demo.png")
+	chart.Dir = dir
+	if out, err := chart.CombinedOutput(); err != nil {
+		t.Fatalf("report --chart: %v\n%s", err, out)
+	}
+	f, err := os.Open(filepath.Join(dir, "demo.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Teaser, two reminders, live and replay: five moments, and the legend's mark.
+	if n := blobs(img, markColor); n != 5+1 {
+		t.Errorf("%d marks on the demo's chart, want 6", n)
+	}
 }
