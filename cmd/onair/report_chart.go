@@ -108,7 +108,7 @@ func viewerPlot(r *scheduler.Report, loc *time.Location) (*plot.Plot, error) {
 	if to.Sub(from) < 10*time.Minute {
 		format = "15:04:05"
 	}
-	p.X.Tick.Marker = plot.TimeTicks{Format: format, Time: plot.UnixTimeIn(loc)}
+	p.X.Tick.Marker = clockTicks{loc: loc, format: format}
 	xy := plotter.XYs{}
 	if len(r.Viewers) == 0 {
 		xy = append(xy, plotter.XY{X: float64(from.Unix()), Y: 0}, plotter.XY{X: float64(to.Unix()), Y: 0})
@@ -296,4 +296,38 @@ func drawPlots(path string, plots ...*plot.Plot) error {
 		return fmt.Errorf("--chart %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// clockTicks marks a time axis at round moments of the local clock (every 5, 15 or 30 minutes,
+// every hour...), labelled with the time of day.
+type clockTicks struct {
+	loc    *time.Location
+	format string
+}
+
+var tickSteps = []time.Duration{time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+	time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour,
+	3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+
+// Ticks implements plot.Ticker.
+func (c clockTicks) Ticks(lo, hi float64) []plot.Tick {
+	from, to := time.Unix(int64(lo), 0).In(c.loc), time.Unix(int64(hi), 0).In(c.loc)
+	step := tickSteps[len(tickSteps)-1]
+	for _, s := range tickSteps {
+		if to.Sub(from)/s <= 8 {
+			step = s
+			break
+		}
+	}
+	_, offset := from.Zone()
+	zone := time.Duration(offset) * time.Second
+	t := from.Add(zone).Truncate(step).Add(-zone)
+	var ticks []plot.Tick
+	for ; !t.After(to); t = t.Add(step) {
+		if t.Before(from) {
+			continue
+		}
+		ticks = append(ticks, plot.Tick{Value: float64(t.Unix()), Label: t.Format(c.format)})
+	}
+	return ticks
 }
