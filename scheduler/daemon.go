@@ -31,6 +31,8 @@ type DaemonConfig struct {
 	Version        string        // this build's version, in the heartbeat
 	Sync           *Syncer       // reads the live sources (sync.go); nil: none
 	SyncEvery      time.Duration // how often the sources due a read are looked for (each has its own pace)
+	Collector      *Collector    // reads sent posts' engagement (elected daemon only); nil: none
+	CollectEvery   time.Duration
 	// Clock drives the daemon's timers and its jobs (gocron.WithClock); the real clock when nil.
 	// A test passes clockwork.NewFakeClock() and advances it instead of sleeping.
 	Clock clockwork.Clock
@@ -49,6 +51,7 @@ func (c *DaemonConfig) defaults() {
 	def(&c.HousekeepEvery, time.Hour)
 	def(&c.StopTimeout, 10*time.Second)
 	def(&c.SyncEvery, 5*time.Second)
+	def(&c.CollectEvery, time.Minute)
 	if c.Clock == nil {
 		c.Clock = clockwork.NewRealClock()
 	}
@@ -180,9 +183,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		{"housekeeping", elected, d.cfg.HousekeepEvery, d.housekeep},
 		{"sources", elected, d.cfg.SyncEvery, d.syncSources},
 		{"queue", local, time.Minute, d.countQueue},
+		{"collect", elected, d.cfg.CollectEvery, d.collect},
 	}
 	for _, j := range jobs {
-		if j.name == "watch" && watch == nil {
+		if j.name == "watch" && watch == nil || j.name == "collect" && d.cfg.Collector == nil {
 			continue
 		}
 		if _, err := j.on.NewJob(gocron.DurationJob(j.every), gocron.NewTask(j.fn),

@@ -22,7 +22,7 @@ func (a *app) broadcastCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "broadcast", Short: "Add, list, change and cancel broadcasts"}
 	cmd.AddCommand(a.broadcastAddCmd(), a.broadcastListCmd(), a.broadcastShowCmd(), a.broadcastEditCmd(),
 		a.broadcastRescheduleCmd(), a.broadcastCancelCmd(), a.broadcastLiveCmd(), a.broadcastEndCmd(), a.broadcastReplayCmd(),
-		a.broadcastReopenCmd(), a.broadcastImportCmd(), a.broadcastDeleteCmd())
+		a.broadcastReopenCmd(), a.broadcastImportCmd(), a.broadcastDeleteCmd(), a.broadcastStatsCmd())
 	return cmd
 }
 
