@@ -36,6 +36,14 @@ type ChannelSettings struct {
 	DID      string `json:"did,omitempty"`       // bluesky: the account's DID
 	Account  string `json:"account,omitempty"`   // the account the credentials belong to, as last checked (@brand)
 
+	// Metrics turns the reading of sent posts' engagement on or off (nil: the network's default,
+	// MetricsDefault: off on X, which charges for reads). AppView is where Bluesky's counts are
+	// read (default https://public.api.bsky.app); MetricsTimeScale speeds a console channel's
+	// made-up figures up (the demo). See docs/results.md.
+	Metrics          *bool   `json:"metrics,omitempty"`
+	AppView          string  `json:"appview,omitempty"`
+	MetricsTimeScale float64 `json:"metrics_time_scale,omitempty"`
+
 	// SecretsEnv names environment variables to read credentials from where onair runs, instead
 	// of sealing them in the database: {"access_token": "BRAND_MASTODON_TOKEN"}. The keys are
 	// Secrets' JSON names.

@@ -29,6 +29,10 @@ type DaemonConfig struct {
 	StopTimeout    time.Duration // how long a graceful stop waits for jobs
 	Heartbeat      string        // write a Heartbeat to this file (SQLite: HeartbeatPath) while running
 	Version        string        // this build's version, in the heartbeat
+	Sync           *Syncer       // reads the live sources (sync.go); nil: none
+	SyncEvery      time.Duration // how often the sources due a read are looked for (each has its own pace)
+	Collector      *Collector    // reads sent posts' engagement (elected daemon only); nil: none
+	CollectEvery   time.Duration
 	// Clock drives the daemon's timers and its jobs (gocron.WithClock); the real clock when nil.
 	// A test passes clockwork.NewFakeClock() and advances it instead of sleeping.
 	Clock clockwork.Clock
@@ -46,6 +50,8 @@ func (c *DaemonConfig) defaults() {
 	def(&c.RecoverEvery, 15*time.Second)
 	def(&c.HousekeepEvery, time.Hour)
 	def(&c.StopTimeout, 10*time.Second)
+	def(&c.SyncEvery, 5*time.Second)
+	def(&c.CollectEvery, time.Minute)
 	if c.Clock == nil {
 		c.Clock = clockwork.NewRealClock()
 	}
@@ -112,6 +118,7 @@ func (d *Daemon) RunOnce(ctx context.Context) (RunResult, error) {
 	if err != nil {
 		return res, err
 	}
+	d.syncSources(ctx)
 	rr, err := d.planner.Reconcile(ctx)
 	if err != nil {
 		return res, err
@@ -141,6 +148,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.reconcile(ctx)
 	d.housekeep(ctx)
+	d.startSync(ctx)
 	if d.cfg.PostgresDSN != "" {
 		go listen(ctx, d.cfg.PostgresDSN, d.log, func(ctx context.Context) {
 			d.reconcile(ctx)
@@ -173,10 +181,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		{"recover", local, d.cfg.RecoverEvery, d.recover},
 		{"reconcile", elected, d.cfg.ReconcileEvery, d.reconcile},
 		{"housekeeping", elected, d.cfg.HousekeepEvery, d.housekeep},
+		{"sources", elected, d.cfg.SyncEvery, d.syncSources},
 		{"queue", local, time.Minute, d.countQueue},
+		{"collect", elected, d.cfg.CollectEvery, d.collect},
 	}
 	for _, j := range jobs {
-		if j.name == "watch" && watch == nil {
+		if j.name == "watch" && watch == nil || j.name == "collect" && d.cfg.Collector == nil {
 			continue
 		}
 		if _, err := j.on.NewJob(gocron.DurationJob(j.every), gocron.NewTask(j.fn),

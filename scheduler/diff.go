@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +121,7 @@ func (d *stepDiff) change(s step, old *models.Post) (c change, ok bool, err erro
 	if old != nil && !models.Pending(old.Status) && !revivable(*old) {
 		return c, false, nil // sent, sending, failed, skipped by hand, unknown: history, never re-planned
 	}
-	if reason := overtaken(d.b, s.kind); reason != "" {
+	if reason := cmp.Or(overtaken(d.b, s.kind), s.drop); reason != "" {
 		if old != nil && models.Pending(old.Status) {
 			return cancelChange(*old, reason), true, nil
 		}
@@ -211,6 +212,10 @@ func (d *stepDiff) verdict(s step, opts models.PostOptions, lerr error) (verdict
 			v.errText = d.words(&models.Error{Code: models.EInvalid, Fix: models.FixImage, Broadcast: d.b.ID, Message: ierr.Error()})
 			return v, nil
 		}
+	}
+	if s.hold != "" {
+		v.status, v.errText = models.PostHeld, s.hold
+		return v, nil
 	}
 	if s.kind == models.KindReplay && d.b.ReplayURL == "" {
 		v.status = models.PostHeld

@@ -22,7 +22,7 @@ func (a *app) broadcastCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "broadcast", Short: "Add, list, change and cancel broadcasts"}
 	cmd.AddCommand(a.broadcastAddCmd(), a.broadcastListCmd(), a.broadcastShowCmd(), a.broadcastEditCmd(),
 		a.broadcastRescheduleCmd(), a.broadcastCancelCmd(), a.broadcastLiveCmd(), a.broadcastEndCmd(), a.broadcastReplayCmd(),
-		a.broadcastReopenCmd(), a.broadcastImportCmd(), a.broadcastDeleteCmd())
+		a.broadcastReopenCmd(), a.broadcastImportCmd(), a.broadcastDeleteCmd(), a.broadcastStatsCmd())
 	return cmd
 }
 
@@ -30,6 +30,7 @@ func (a *app) broadcastCmd() *cobra.Command {
 type broadcastFlags struct {
 	campaign, title, description, at, duration, watchURL, replayURL, ref, tz string
 	image, imageAlt                                                          string
+	sourceRef                                                                string
 }
 
 // zone is where typed times are read: --tz, else the campaign's zone.
@@ -407,10 +408,14 @@ func (a *app) broadcastShowCmd() *cobra.Command {
 				return err
 			}
 			v := newBroadcastView(*b, c, counts[b.ID], a.now())
-			if asJSON {
-				return printJSON(a.out, v)
-			}
 			loc := campaignLoc(c)
+			link, err := a.linkView(ctx, b, c, loc)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(a.out, broadcastSourceView{broadcastView: v, Link: link})
+			}
 			tw := newTable(a.out)
 			fmt.Fprintf(tw, "Broadcast\t%d\n", b.ID)
 			fmt.Fprintf(tw, "Title\t%s\n", b.Title)
@@ -429,6 +434,7 @@ func (a *app) broadcastShowCmd() *cobra.Command {
 			if b.ExternalRef != nil {
 				fmt.Fprintf(tw, "External ref\t%s\n", *b.ExternalRef)
 			}
+			a.printLink(tw, b, link, loc)
 			fmt.Fprintf(tw, "Posts\t%s\n", postSummary(v.Posts))
 			if b.Error != "" {
 				fmt.Fprintf(tw, "Error\t%s\n", b.Error)
@@ -469,6 +475,7 @@ func (a *app) broadcastEditCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.tz, "tz", "", "read --at in this zone instead of the campaign's")
 	cmd.Flags().StringVar(&f.image, "image", "", `a picture for its teasers ("" to use the campaign's)`)
 	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description")
+	cmd.Flags().StringVar(&f.sourceRef, "source-ref", "", `tie it to a live platform's broadcast, e.g. youtube:VIDEO_ID: its start, end and replay then come from there ("none" to untie)`)
 	return cmd
 }
 
@@ -552,8 +559,16 @@ func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) e
 	if changed("image-alt") {
 		e.ImageAlt = str(strings.TrimSpace(f.imageAlt))
 	}
+	if changed("source-ref") {
+		if err := a.tieBroadcast(ctx, b, c, f.sourceRef); err != nil {
+			return err
+		}
+		if e.Empty() {
+			return nil
+		}
+	}
 	if e.Empty() {
-		return errors.New("nothing to change; give at least one of --title, --at, --duration, --watch-url, --replay-url, --description, --image")
+		return errors.New("nothing to change; give at least one of --title, --at, --duration, --watch-url, --replay-url, --description, --image, --source-ref")
 	}
 	if b.Status == models.BroadcastCancelled {
 		fmt.Fprintf(a.errOut, "note: broadcast %d is cancelled; its posts stay cancelled (undo: onair broadcast reopen %d).\n", b.ID, b.ID)

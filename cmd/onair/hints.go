@@ -9,12 +9,16 @@ import (
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
 	"github.com/onairhq/onair/scheduler"
+	"github.com/onairhq/onair/scheduler/source"
 )
 
 // explain words an error for the marketer: the lower layers say what is wrong, this file says
 // what to type next. It is the one place that turns the scheduler's refusal codes and the coded
 // errors of models and scheduler (models.Error) into commands.
 func explain(err error) string {
+	if h := sourceHint(err); h != "" {
+		return err.Error() + "; " + h
+	}
 	var r *scheduler.Refusal
 	if !errors.As(err, &r) {
 		msg := remedy(err)
@@ -209,6 +213,49 @@ func refusalHint(r *scheduler.Refusal) string {
 		case r.Action == scheduler.ActGoLive && r.Status == models.BroadcastEnded:
 			return fmt.Sprintf("to undo the end: `onair broadcast reopen %d`", b)
 		}
+	}
+	return ""
+}
+
+// sourceHint says what fixes a source a platform refused, or that onair cannot read as stored.
+func sourceHint(err error) string {
+	var p *sourceProblem
+	if errors.As(err, &p) {
+		if errors.Is(err, source.ErrQuota) || errors.Is(err, source.ErrUnavailable) {
+			return checkHint(err)
+		}
+		return sourceFix(p.src)
+	}
+	var c *sourceCheckError
+	if errors.As(err, &c) {
+		return checkHint(err)
+	}
+	return ""
+}
+
+func checkHint(err error) string {
+	switch {
+	case errors.Is(err, source.ErrAuth):
+		return "check --client-id and --client-secret (and the refresh token: `onair source login NAME` gets a new one); docs/sources.md says where they are"
+	case errors.Is(err, source.ErrQuota):
+		return "the platform's quota is spent: onair reads it again when it resets; meanwhile its broadcasts go by their planned times (YouTube: raise the quota in the Google Cloud console)"
+	case errors.Is(err, source.ErrUnavailable):
+		return "the platform did not answer: check --api-url and the network, and try again"
+	}
+	return ""
+}
+
+// sourceFix is the command that makes onair follow a source again, by its status and last error.
+func sourceFix(src models.Source) string {
+	switch {
+	case src.Status == models.SourceNeedsAuth, src.Status == models.SourcePaused, src.ErrorKind == models.SourceErrAuth:
+		return fmt.Sprintf("`onair source login %s`", src.Name)
+	case src.ErrorKind == models.SourceErrQuota:
+		return "none needed: onair reads it again when the quota resets (YouTube: midnight Pacific time), or raise the quota in the Google Cloud console"
+	case src.ErrorKind != "":
+		return fmt.Sprintf("none needed if the platform comes back: onair keeps trying; `onair source test %s` checks it now", src.Name)
+	case src.LastSyncAt.IsZero():
+		return "start the daemon (`onair daemon`): it reads the source at once"
 	}
 	return ""
 }

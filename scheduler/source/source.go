@@ -48,7 +48,7 @@ type Broadcast struct {
 	Viewers int
 	// StreamID is the platform's id of the stream that was (or is) this broadcast live, when
 	// it differs from the broadcast's own id (Twitch: the stream tied to a schedule segment);
-	// "" otherwise. It is informational: Look finds it again by itself.
+	// "" otherwise. Look finds it again in the platform's archives, or from what Resume gave.
 	StreamID string
 }
 

@@ -122,7 +122,7 @@ func TestLookTimeline(t *testing.T) {
 	at := func(m int) time.Time { return start.Add(time.Duration(m) * time.Minute) }
 	viewers := func(t time.Time) int { return 100 + int(t.Sub(at(0))/time.Minute) }
 	onTime := f.fake.AddBroadcast(youtubetest.Broadcast{ID: "onTime00001", Title: "On time", ScheduledStart: at(60), ScheduledEnd: at(120),
-		TestAt: at(50), LiveAt: at(60), EndAt: at(120), RecordedAt: at(125), Viewers: viewers, MaxRes: true})
+		TestAt: at(50), LiveAt: at(60), Starting: 2 * time.Minute, EndAt: at(120), RecordedAt: at(125), Viewers: viewers, MaxRes: true})
 	late := f.fake.AddBroadcast(youtubetest.Broadcast{ID: "late0000001", Title: "Late", ScheduledStart: at(60),
 		LiveAt: at(72), EndAt: at(100), RecordedAt: at(100)})
 	never := f.fake.AddBroadcast(youtubetest.Broadcast{ID: "never000001", Title: "Never", ScheduledStart: at(60)})
@@ -145,7 +145,9 @@ func TestLookTimeline(t *testing.T) {
 		{0, map[string]want{onTime: {source.StateUpcoming, -1, false}, late: {source.StateUpcoming, -1, false}, revoked: {source.StateUpcoming, -1, false},
 			deleted: {source.StateUpcoming, -1, false}, "unknown0001": {source.StateCancelled, -1, false}}},
 		{45, map[string]want{onTime: {source.StateUpcoming, -1, false}, revoked: {source.StateCancelled, -1, false}, deleted: {source.StateCancelled, -1, false}}},
+		{51, map[string]want{onTime: {source.StateTesting, -1, false}}}, // testStarting
 		{55, map[string]want{onTime: {source.StateTesting, -1, false}, late: {source.StateUpcoming, -1, false}}},
+		{59, map[string]want{onTime: {source.StateTesting, -1, false}}}, // liveStarting
 		{65, map[string]want{onTime: {source.StateLive, 165, false}, late: {source.StateUpcoming, -1, false}, never: {source.StateUpcoming, -1, false},
 			hidden: {source.StateLive, -1, false}}},
 		{80, map[string]want{onTime: {source.StateLive, 180, false}, late: {source.StateLive, -1, false}}},

@@ -17,8 +17,11 @@ type Broadcast struct {
 	ScheduledStart time.Time
 	ScheduledEnd   time.Time // zero: none
 
-	TestAt     time.Time
-	LiveAt     time.Time
+	TestAt time.Time
+	LiveAt time.Time // the actual start
+	// Starting is how long the transitions last: testStarting from TestAt, liveStarting up to
+	// LiveAt (YouTube: a few seconds). Zero: none.
+	Starting   time.Duration
 	EndAt      time.Time
 	RecordedAt time.Time
 	RevokedAt  time.Time
@@ -103,6 +106,10 @@ func (b *Broadcast) at(t time.Time) moment {
 		if b.Viewers != nil {
 			m.viewers = b.Viewers(t)
 		}
+	case b.Starting > 0 && on(b.LiveAt.Add(-b.Starting), t):
+		m.life = "liveStarting"
+	case b.Starting > 0 && on(b.TestAt, t) && t.Before(b.TestAt.Add(b.Starting)):
+		m.life = "testStarting"
 	case on(b.TestAt, t):
 		m.life = "testing"
 	}
