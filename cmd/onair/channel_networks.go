@@ -239,21 +239,9 @@ func blueskyChannel(ctx context.Context, name string, f *networkFlags, s *schedu
 func checkFailed(network, name string, err error) error {
 	var au *posting.Auth
 	if errors.As(err, &au) {
-		return fmt.Errorf("%s refused the credentials: %s", networkName(network), remedyFor(err, name))
+		return fmt.Errorf("%s refused the credentials: %s", posting.Title(network), remedyFor(err, name))
 	}
-	return fmt.Errorf("could not check the credentials with %s: %v (--no-check adds the channel without checking)", networkName(network), err)
-}
-
-func networkName(network string) string {
-	switch network {
-	case posting.X:
-		return "X"
-	case posting.Mastodon:
-		return "Mastodon"
-	case posting.Bluesky:
-		return "Bluesky"
-	}
-	return network
+	return fmt.Errorf("could not check the credentials with %s: %v (--no-check adds the channel without checking)", posting.Title(network), err)
 }
 
 // serverURL checks a server address typed by a marketer; https:// is assumed when missing.
@@ -419,7 +407,7 @@ func explainCheck(ch *models.Channel, err error) error {
 	msg := remedyFor(err, ch.Name)
 	var au *posting.Auth
 	if !errors.As(err, &au) {
-		return fmt.Errorf("could not reach %s: %s", networkName(ch.Network), msg)
+		return fmt.Errorf("could not reach %s: %s", posting.Title(ch.Network), msg)
 	}
 	if posting.FixOf(err) == "" { // the adapter named no fix: renew the credentials
 		renew := "`onair channel login " + ch.Name + "`"
@@ -428,7 +416,7 @@ func explainCheck(ch *models.Channel, err error) error {
 		}
 		msg += "; renew them with " + renew + ", then `onair channel resume " + ch.Name + "`"
 	}
-	return fmt.Errorf("%s refused the credentials: %s", networkName(ch.Network), msg)
+	return fmt.Errorf("%s refused the credentials: %s", posting.Title(ch.Network), msg)
 }
 
 // openChannel opens the database and finds a channel by name.
