@@ -20,7 +20,9 @@ type Network struct {
 	// MaxBytes is a limit on the text's UTF-8 bytes besides Limit (Bluesky's lexicon); 0: none.
 	MaxBytes int
 	Image    *ImageRule // the pictures it takes; nil: any readable file
-	Replies  bool       // posts can answer earlier ones, so a campaign's posts can form a thread
+	// PictureOnAll: every post carries the picture (Bluesky: its link card's), not only teasers.
+	PictureOnAll bool
+	Replies      bool // posts can answer earlier ones, so a campaign's posts can form a thread
 }
 
 // networks is every network onair posts to, by name.
@@ -37,10 +39,11 @@ var networks = map[string]Network{
 		Image:   &ImageRule{Types: pictureTypes, MaxSize: map[string]int64{"": 16_000_000}},
 		Replies: true},
 	Bluesky: {Name: Bluesky, Title: "Bluesky", Limit: Limit{Max: 300, Unit: "graphemes"},
-		Count:    func(_ Limit, text string) int { return BlueskyLength(text) },
-		MaxBytes: blueskyMaxBytes,
-		Image:    &ImageRule{Types: pictureTypes, MaxSize: map[string]int64{"": 1_000_000}},
-		Replies:  true},
+		Count:        func(_ Limit, text string) int { return BlueskyLength(text) },
+		MaxBytes:     blueskyMaxBytes,
+		Image:        &ImageRule{Types: pictureTypes, MaxSize: map[string]int64{"": 1_000_000}},
+		PictureOnAll: true,
+		Replies:      true},
 }
 
 // pictureTypes are the picture formats every network with a rule takes.

@@ -30,6 +30,14 @@ func HasReplies(network string) bool {
 	return n.Replies
 }
 
+// PictureOnAll reports whether every post on network carries the campaign's picture (Bluesky's
+// link card), not only the teasers. The planner decides which posts carry it; adapters post the
+// picture a Message has.
+func PictureOnAll(network string) bool {
+	n, _ := NetworkOf(network)
+	return n.PictureOnAll
+}
+
 // Title is how people write network's name: "X", "Mastodon".
 func Title(network string) string {
 	n, _ := NetworkOf(network)

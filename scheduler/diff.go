@@ -284,7 +284,8 @@ func postOptions(b *models.Broadcast, camp *models.Campaign, s step) models.Post
 	if image == "" {
 		image, alt = camp.Image, camp.ImageAlt
 	}
-	if image != "" && (s.kind == models.KindTeaser || s.channel.Network == posting.Bluesky) {
+	// The one place that decides which posts carry the picture: adapters post the one they get.
+	if image != "" && (s.kind == models.KindTeaser || posting.PictureOnAll(s.channel.Network)) {
 		o.Image, o.ImageAlt = image, alt
 		if o.ImageAlt == "" {
 			o.ImageAlt = b.Title

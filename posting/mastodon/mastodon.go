@@ -78,9 +78,6 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 // among the account's recent ones before creating it again, so an interrupted send is resent.
 func (p *Poster) Recovery() posting.Recovery { return posting.Resend }
 
-// The post kind that carries the campaign's picture (posting.Message.Image).
-const kindTeaser = "teaser"
-
 // statusRequest is the body of POST /api/v1/statuses.
 type statusRequest struct {
 	Status      string   `json:"status"`
@@ -142,7 +139,7 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 	if m.Thread != nil {
 		body.InReplyToID = m.Thread.Parent.RemoteID
 	}
-	if m.Image != nil && m.Kind == kindTeaser {
+	if m.Image != nil {
 		id, err := p.upload(ctx, m)
 		if err != nil {
 			return posting.Receipt{}, err

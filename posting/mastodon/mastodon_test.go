@@ -98,9 +98,12 @@ func TestPost(t *testing.T) {
 		{"teaser picture without alt text", func(m *posting.Message) {
 			m.Kind, m.Image = "teaser", &posting.Image{Path: pic}
 		}, 0, "public", "en", 1, ""},
-		{"pictures go with teasers only", func(m *posting.Message) {
+		// Which posts carry the picture is the planner's to decide (postOptions): the adapter
+		// posts the one a message has.
+		{"a picture goes with the message that has it", func(m *posting.Message) {
 			m.Kind, m.Image = "reminder", &posting.Image{Path: pic, Alt: "A terrace"}
-		}, 0, "public", "en", 0, ""},
+		}, 0, "public", "en", 1, "A terrace"},
+		{"no picture, none attached", func(m *posting.Message) { m.Kind = "teaser" }, 0, "public", "en", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

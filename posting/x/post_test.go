@@ -146,11 +146,13 @@ func TestImages(t *testing.T) {
 					t.Error("X has the post")
 				}
 			})
-			t.Run("other kinds go without it", func(t *testing.T) {
+			// Which posts carry the picture is the planner's to decide (postOptions): the
+			// adapter posts the one a message has, and none when it has none.
+			t.Run("a message without a picture goes without one", func(t *testing.T) {
 				s, c := fake(t)
 				p := pp.new(t, s, c)
 				m := teaser("On est en direct !", picture(t, "png", 1000))
-				m.Kind = "live"
+				m.Kind, m.Image = "live", nil
 				if _, err := p.Post(ctx, m); err != nil {
 					t.Fatal(err)
 				}

@@ -32,9 +32,6 @@ import (
 // DefaultAPIURL is X's API.
 const DefaultAPIURL = "https://api.x.com"
 
-// kindTeaser is the only kind of post a picture goes with on X (posting.Message.Image).
-const kindTeaser = "teaser"
-
 // OAuth1 are an app's consumer key and secret ("API Key and Secret" in the developer portal) and
 // the access token and secret of the account it posts as.
 type OAuth1 struct{ ConsumerKey, ConsumerSecret, Token, TokenSecret string }
@@ -147,7 +144,7 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 	if m.Thread != nil && m.Thread.Parent.RemoteID != "" {
 		body.Reply = &replyTo{InReplyToTweetID: m.Thread.Parent.RemoteID}
 	}
-	if m.Image != nil && m.Kind == kindTeaser {
+	if m.Image != nil {
 		id, err := p.upload(ctx, m)
 		if err != nil {
 			return posting.Receipt{}, err
