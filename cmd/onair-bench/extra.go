@@ -39,7 +39,7 @@ func slowNetwork(ctx context.Context, cfg config) ([]Row, error) {
 			return nil, err
 		}
 		posters := &scheduler.Posters{}
-		disp := scheduler.NewDispatcher(f.store, posters.For, scheduler.DispatchConfig{Owner: "bench"}, nil, nil, nil)
+		disp := scheduler.NewDispatcher(f.store, posters.For, cfg.dispatcher("bench"), nil, nil, nil)
 		began := time.Now()
 		if _, err := disp.Dispatch(ctx); err != nil {
 			return nil, err
@@ -72,7 +72,7 @@ func pickup(ctx context.Context, cfg config) ([]Row, error) {
 		defer f.cleanup()
 		planner := scheduler.NewPlanner(f.store, nil, nil)
 		posters := &scheduler.Posters{}
-		disp := scheduler.NewDispatcher(f.store, posters.For, scheduler.DispatchConfig{Owner: "bench"}, nil, nil, nil)
+		disp := scheduler.NewDispatcher(f.store, posters.For, cfg.dispatcher("bench"), nil, nil, nil)
 		driver, dsn := "sqlite3", "file:"+f.dsn+"?_busy_timeout=10000&_txlock=immediate"
 		dcfg := scheduler.DaemonConfig{DBPath: f.dsn, Exclusive: true}
 		if engine == "postgres" {
