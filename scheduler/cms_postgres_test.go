@@ -12,6 +12,7 @@ import (
 // TestCMSWritesPostgres is the CMS contract on PostgreSQL: rows written through a plain
 // database/sql connection (pgx), in the forms docs/cms-integration.md gives, plus bad rows.
 func TestCMSWritesPostgres(t *testing.T) {
+	t.Parallel()
 	dsn := modelstest.Postgres(t)
 	if dsn == "" {
 		t.Skip(modelstest.EnvPostgres + " is not set")

@@ -24,6 +24,7 @@ func cmsConn(t *testing.T, path string) *sql.DB {
 }
 
 func TestCMSWritesInEveryFormat(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	c := spring(e)
 	cms := cmsConn(t, e.path)

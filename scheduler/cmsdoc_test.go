@@ -27,6 +27,7 @@ func docBlock(t *testing.T, lang string) string {
 // TestCMSDocSQL runs the SQL examples of docs/cms-integration.md, as written, through a plain
 // connection: the copy-paste examples must work.
 func TestCMSDocSQL(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	spring(e)
 	cms := cmsConn(t, e.path)
@@ -68,6 +69,7 @@ func TestCMSDocSQL(t *testing.T) {
 
 // TestCMSDocPython runs the Python example of docs/cms-integration.md with python3.
 func TestCMSDocPython(t *testing.T) {
+	t.Parallel()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not installed: the Python example of docs/cms-integration.md is not run")

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/onairhq/onair/models"
 )
@@ -29,6 +29,13 @@ type DaemonConfig struct {
 	StopTimeout    time.Duration // how long a graceful stop waits for jobs
 	Heartbeat      string        // write a Heartbeat to this file (SQLite: HeartbeatPath) while running
 	Version        string        // this build's version, in the heartbeat
+	Sync           *Syncer       // reads the live sources (sync.go); nil: none
+	SyncEvery      time.Duration // how often the sources due a read are looked for (each has its own pace)
+	Collector      *Collector    // reads sent posts' engagement (elected daemon only); nil: none
+	CollectEvery   time.Duration
+	// Clock drives the daemon's timers and its jobs (gocron.WithClock); the real clock when nil.
+	// A test passes clockwork.NewFakeClock() and advances it instead of sleeping.
+	Clock clockwork.Clock
 }
 
 func (c *DaemonConfig) defaults() {
@@ -43,6 +50,11 @@ func (c *DaemonConfig) defaults() {
 	def(&c.RecoverEvery, 15*time.Second)
 	def(&c.HousekeepEvery, time.Hour)
 	def(&c.StopTimeout, 10*time.Second)
+	def(&c.SyncEvery, 5*time.Second)
+	def(&c.CollectEvery, time.Minute)
+	if c.Clock == nil {
+		c.Clock = clockwork.NewRealClock()
+	}
 }
 
 // Daemon plans what changes and sends what is due, on time, until its context ends.
@@ -65,10 +77,11 @@ type Daemon struct {
 }
 
 // NewDaemon wires a daemon. The caller holds the dispatch lock (one dispatcher per SQLite file).
+// now is the clock the daemon reads (cfg.Clock's when nil).
 func NewDaemon(store *models.Store, planner *Planner, disp *Dispatcher, metrics *Metrics, cfg DaemonConfig, now func() time.Time, log *slog.Logger) *Daemon {
 	cfg.defaults()
 	if now == nil {
-		now = time.Now
+		now = cfg.Clock.Now
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -105,6 +118,7 @@ func (d *Daemon) RunOnce(ctx context.Context) (RunResult, error) {
 	if err != nil {
 		return res, err
 	}
+	d.syncSources(ctx)
 	rr, err := d.planner.Reconcile(ctx)
 	if err != nil {
 		return res, err
@@ -134,6 +148,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.reconcile(ctx)
 	d.housekeep(ctx)
+	d.startSync(ctx)
 	if d.cfg.PostgresDSN != "" {
 		go listen(ctx, d.cfg.PostgresDSN, d.log, func(ctx context.Context) {
 			d.reconcile(ctx)
@@ -141,27 +156,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 		})
 	}
 
-	var watch *sql.DB
+	var watch *models.SQLiteWatcher
 	if d.cfg.DBPath != "" {
 		var err error
-		if watch, err = sql.Open("sqlite3", models.SQLiteDSN(d.cfg.DBPath)); err != nil {
-			return fmt.Errorf("watch database: %w", err)
+		if watch, err = models.WatchSQLite(d.cfg.DBPath); err != nil {
+			return err
 		}
-		watch.SetMaxOpenConns(1) // data_version compares only on one connection
 		defer watch.Close()
 	}
 
 	// Jobs every daemon runs, and jobs only the elected one runs (all of them on SQLite).
-	local, err := gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout))
+	local, elected, err := d.schedulers()
 	if err != nil {
 		return err
-	}
-	elected := local
-	if d.cfg.Elector != nil {
-		if elected, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout),
-			gocron.WithDistributedElector(d.cfg.Elector)); err != nil {
-			return err
-		}
 	}
 	jobs := []struct {
 		name  string
@@ -174,10 +181,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		{"recover", local, d.cfg.RecoverEvery, d.recover},
 		{"reconcile", elected, d.cfg.ReconcileEvery, d.reconcile},
 		{"housekeeping", elected, d.cfg.HousekeepEvery, d.housekeep},
+		{"sources", elected, d.cfg.SyncEvery, d.syncSources},
 		{"queue", local, time.Minute, d.countQueue},
+		{"collect", elected, d.cfg.CollectEvery, d.collect},
 	}
 	for _, j := range jobs {
-		if j.name == "watch" && watch == nil {
+		if j.name == "watch" && watch == nil || j.name == "collect" && d.cfg.Collector == nil {
 			continue
 		}
 		if _, err := j.on.NewJob(gocron.DurationJob(j.every), gocron.NewTask(j.fn),
@@ -190,16 +199,39 @@ func (d *Daemon) Run(ctx context.Context) error {
 		elected.Start()
 	}
 	d.log.Info("daemon started")
-	host, _ := os.Hostname()
-	d.beat = Heartbeat{PID: os.Getpid(), Host: host, Version: d.cfg.Version, StartedAt: d.now().UTC()}
-	d.nextSeen = -1
-	d.afterPass(ctx, true)
+	d.startHeartbeat(ctx)
 	if d.cfg.Heartbeat != "" {
 		defer os.Remove(d.cfg.Heartbeat)
 	}
 
 	runErr := d.loop(ctx)
+	d.stop(local, elected)
+	return runErr
+}
 
+// schedulers makes the gocron schedulers of the daemon's jobs, on its clock: local runs on every
+// daemon, elected on the elected one only (the same scheduler when there is no elector).
+func (d *Daemon) schedulers() (local, elected gocron.Scheduler, err error) {
+	local, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock))
+	if err != nil || d.cfg.Elector == nil {
+		return local, local, err
+	}
+	elected, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock),
+		gocron.WithDistributedElector(d.cfg.Elector))
+	return local, elected, err
+}
+
+// startHeartbeat says what this run is in the heartbeat, and logs the next post.
+func (d *Daemon) startHeartbeat(ctx context.Context) {
+	host, _ := os.Hostname()
+	d.beat = Heartbeat{PID: os.Getpid(), Host: host, Version: d.cfg.Version, StartedAt: d.now().UTC()}
+	d.nextSeen = -1
+	d.afterPass(ctx, true)
+}
+
+// stop ends a run: the jobs (those under way finish, up to StopTimeout), leadership, and the
+// claims not started, given back.
+func (d *Daemon) stop(local, elected gocron.Scheduler) {
 	for _, s := range []gocron.Scheduler{local, elected} {
 		if err := s.Shutdown(); err != nil && !errors.Is(err, gocron.ErrStopSchedulerTimedOut) {
 			d.log.Warn("stopping jobs", slog.String("error", err.Error()))
@@ -218,18 +250,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Info("gave back claimed posts", slog.Int64("posts", n))
 	}
 	d.log.Info("daemon stopped")
-	return runErr
 }
 
 // loop dispatches, then sleeps until the next due time or a kick.
 func (d *Daemon) loop(ctx context.Context) error {
-	timer := time.NewTimer(0)
+	timer := d.cfg.Clock.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-timer.C:
+		case <-timer.Chan():
 		case <-d.kick:
 		}
 		if !d.cfg.Exclusive {
@@ -239,14 +270,14 @@ func (d *Daemon) loop(ctx context.Context) error {
 				d.log.Error("recover leases", slog.String("error", err.Error()))
 			}
 		}
-		stats, err := d.disp.Dispatch(ctx)
-		if err != nil {
+		stats, dispatchErr := d.disp.Dispatch(ctx)
+		if dispatchErr != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			d.log.Error("dispatch", slog.String("error", err.Error()))
+			d.log.Error("dispatch", slog.String("error", dispatchErr.Error()))
 		}
-		d.metrics.health("dispatch", err)
+		d.metrics.health("dispatch", dispatchErr)
 		if stats.Claimed > 0 || stats.Skipped > 0 {
 			d.log.Debug("dispatched", slog.Int("claimed", stats.Claimed), slog.Int("sent", stats.Sent),
 				slog.Int("retry", stats.Retry), slog.Int("failed", stats.Failed), slog.Int("skipped", stats.Skipped))
@@ -259,15 +290,22 @@ func (d *Daemon) loop(ctx context.Context) error {
 			}
 		}
 		d.afterPass(ctx, stats.Claimed > 0)
-		wait := d.cfg.SweepEvery
-		if next, ok, err := d.store.NextWake(ctx, d.now()); err == nil && ok {
-			wait = min(wait, next.Sub(d.now()))
-		}
-		if err != nil || wait < 5*time.Millisecond && stats.Claimed == 0 {
-			wait = max(wait, 50*time.Millisecond) // nothing claimable yet: do not spin
-		}
-		timer.Reset(max(wait, 0))
+		timer.Reset(d.nextWait(ctx, stats, dispatchErr))
 	}
+}
+
+// nextWait is how long the loop sleeps after a pass: until the next due post or lease end, at
+// most a sweep, and never so short that a pass that could claim nothing (or failed) spins.
+func (d *Daemon) nextWait(ctx context.Context, stats DispatchStats, dispatchErr error) time.Duration {
+	wait := d.cfg.SweepEvery
+	next, ok, wakeErr := d.store.NextWake(ctx, d.now())
+	if wakeErr == nil && ok {
+		wait = min(wait, next.Sub(d.now()))
+	}
+	if dispatchErr != nil || wait < 5*time.Millisecond && stats.Claimed == 0 {
+		wait = max(wait, 50*time.Millisecond) // nothing claimable yet: do not spin
+	}
+	return max(wait, 0)
 }
 
 // bigPlan is how many broadcasts one reconcile must plan for the daemon to refresh the
@@ -345,9 +383,9 @@ func (d *Daemon) reconcile(ctx context.Context) {
 }
 
 // watch reconciles when another connection (a CMS, the CLI) committed since the last look.
-func (d *Daemon) watch(ctx context.Context, db *sql.DB) {
-	var v int64
-	if err := db.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+func (d *Daemon) watch(ctx context.Context, w *models.SQLiteWatcher) {
+	v, err := w.Version(ctx)
+	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Warn("watch database", slog.String("error", err.Error()))
 		}

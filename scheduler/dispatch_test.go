@@ -3,6 +3,8 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,20 @@ func (e *env) dispatcher(cfg DispatchConfig) *Dispatcher {
 	if cfg.Owner == "" {
 		cfg.Owner = "test"
 	}
+	if cfg.Remedy == nil {
+		cfg.Remedy = testRemedy
+	}
 	return NewDispatcher(e.store, posters.For, cfg, func() time.Time { return e.now }, nil, nil)
+}
+
+// testRemedy words a coded error for the tests to check: its code, fix and subject, where the CLI
+// names the command to type (cmd/onair's hints, tested there).
+func testRemedy(err error) string {
+	e, ok := errors.AsType[*models.Error](err)
+	if !ok {
+		return err.Error()
+	}
+	return fmt.Sprintf("%s [%s %s channel=%s post=%d]", err.Error(), e.Code, e.Fix, e.Channel, e.Post)
 }
 
 func (e *env) dispatch(d *Dispatcher) DispatchStats {
@@ -50,6 +65,7 @@ func hookCampaign(e *env, url string, start time.Time) int64 {
 }
 
 func TestDispatchSendsDuePostsOnce(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, nil)
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -101,6 +117,7 @@ func TestDispatchSendsDuePostsOnce(t *testing.T) {
 }
 
 func TestDowntimeSkipsStalePosts(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, nil)
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -137,6 +154,7 @@ func TestDowntimeSkipsStalePosts(t *testing.T) {
 }
 
 func TestReminderSentLateWithinItsWindow(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, nil)
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -153,6 +171,7 @@ func TestReminderSentLateWithinItsWindow(t *testing.T) {
 }
 
 func TestRetryWithBackoffThenFail(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return webhooktest.Status500 })
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -192,6 +211,7 @@ func TestRetryWithBackoffThenFail(t *testing.T) {
 }
 
 func TestRateLimitHoldsTheChannel(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		limited := true
 		recv := webhooktest.New(t, testSecret, func(n int, key string) webhooktest.Fault {
@@ -245,6 +265,7 @@ func TestRateLimitHoldsTheChannel(t *testing.T) {
 }
 
 func TestAuthPausesChannelAndRejectedFailsPost(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		answer := webhooktest.Unprocessable
 		recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return answer })
@@ -268,7 +289,7 @@ func TestAuthPausesChannelAndRejectedFailsPost(t *testing.T) {
 		e.now = start.Add(-10 * time.Minute)
 		e.dispatch(d)
 		ch, _ = e.store.ChannelByName(e.ctx, "hook")
-		if ch.Status != models.ChannelNeedsAuth || !strings.Contains(ch.StatusReason, "onair channel resume hook") {
+		if ch.Status != models.ChannelNeedsAuth || !strings.Contains(ch.StatusReason, "[credentials resume channel=hook") {
 			t.Errorf("after 401: channel %s %q", ch.Status, ch.StatusReason)
 		}
 		if p := e.posts(id)["reminder 10m"]; p.Status != models.PostPlanned {
@@ -286,6 +307,7 @@ func TestAuthPausesChannelAndRejectedFailsPost(t *testing.T) {
 }
 
 func TestRecoverInterruptedSends(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, nil)
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
@@ -313,7 +335,7 @@ func TestRecoverInterruptedSends(t *testing.T) {
 			t.Fatalf("recover: %d resent, %d unknown, %v", rec, unk, err)
 		}
 		list, _ := e.store.ListPosts(e.ctx, models.PostFilter{BroadcastID: b.ID, Status: models.PostUnknown})
-		if len(list) != 1 || list[0].ChannelID != 2 || !strings.Contains(list[0].Error, "onair post resolve") {
+		if len(list) != 1 || list[0].ChannelID != 2 || !strings.Contains(list[0].Error, fmt.Sprintf("[unsettled resend channel= post=%d]", list[0].ID)) {
 			t.Errorf("the Slack post (no deduplication there) should wait for a person: %+v", list)
 		}
 		if s := e.dispatch(d); s.Sent != 1 {
@@ -331,6 +353,7 @@ func TestRecoverInterruptedSends(t *testing.T) {
 // CMS inserts through its own connection is planned and its post goes out at its due time, not
 // at the next 15-second sweep.
 func TestDaemonWakesAtDueTimeAndSeesCMSWrites(t *testing.T) {
+	t.Parallel()
 	recv := webhooktest.New(t, testSecret, nil)
 	e := newEnv(t, time.Now())
 	e.webhook("hook", recv.URL, "")
@@ -376,6 +399,7 @@ func TestDaemonWakesAtDueTimeAndSeesCMSWrites(t *testing.T) {
 // the post already there) but not as failed tries: a post whose daemon died again and again still
 // gets its full number of tries from the network.
 func TestCrashesDoNotUseUpTries(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		recv := webhooktest.New(t, testSecret, func(int, string) webhooktest.Fault { return webhooktest.Status500 })
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)

@@ -15,6 +15,10 @@ import (
 // drops the connection: every post ends delivered once, and no request reaches a rate-limited
 // channel before its reset.
 func TestFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the daemon on the real clock for seconds: skipped under -short")
+	}
+	t.Parallel()
 	faults := func(n int, key string) webhooktest.Fault {
 		switch {
 		case n%7 == 1:

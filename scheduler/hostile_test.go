@@ -136,6 +136,7 @@ func (c *cmsDB) dropGuards() {
 }
 
 func TestHostileCMSCannotLeakCredentials(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		now := time.Date(2027, 3, 30, 16, 0, 0, 0, time.UTC)
 		e := newEnvOn(t, db.DSN, now)
@@ -246,6 +247,7 @@ func (e *env) newPlanner() *Planner {
 }
 
 func TestHostileCMSBadRows(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		now := time.Date(2027, 3, 30, 16, 0, 0, 0, time.UTC)
 		e := newEnvOn(t, db.DSN, now)
@@ -360,6 +362,7 @@ func splitVals(s string, n int) []string {
 }
 
 func TestHostileCMSPostsAndDeletes(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		now := time.Date(2027, 3, 30, 16, 0, 0, 0, time.UTC)
 		e := newEnvOn(t, db.DSN, now)
@@ -418,6 +421,7 @@ func TestHostileCMSPostsAndDeletes(t *testing.T) {
 }
 
 func TestHealthFollowsReconcile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, time.Date(2027, 3, 30, 16, 0, 0, 0, time.UTC))
 	c := spring(e)
 	m := NewMetrics()

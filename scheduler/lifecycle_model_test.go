@@ -148,6 +148,7 @@ type lifecycleWorld struct {
 }
 
 func TestLifecycleModel(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		checks := 300
 		switch {

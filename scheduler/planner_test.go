@@ -119,6 +119,7 @@ func spring(e *env) *models.Campaign {
 }
 
 func TestPlanCadence(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 		c := spring(e)
@@ -169,6 +170,7 @@ func TestPlanCadence(t *testing.T) {
 }
 
 func TestPlanSkipsPastSteps(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
 		e := newEnvOn(t, db.DSN, start.Add(-50*time.Hour))
@@ -188,6 +190,7 @@ func TestPlanSkipsPastSteps(t *testing.T) {
 }
 
 func TestPlanDST(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		// Europe/Paris moves to summer time on 2027-03-28 at 02:00. A broadcast at 18:00 on the 29th:
 		// its 1-day and 2-day teasers keep 18:00 on the wall clock, its 24h reminder is exact.
@@ -210,6 +213,7 @@ func TestPlanDST(t *testing.T) {
 }
 
 func TestPlanIsIdempotent(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 		c := spring(e)
@@ -231,6 +235,7 @@ func TestPlanIsIdempotent(t *testing.T) {
 }
 
 func TestReschedule(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 		c := spring(e)
@@ -269,6 +274,7 @@ func TestReschedule(t *testing.T) {
 }
 
 func TestRescheduleIntoThePastCancels(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 20, 9, 0, 0, 0, time.UTC))
 		c := spring(e)
@@ -291,6 +297,7 @@ func TestRescheduleIntoThePastCancels(t *testing.T) {
 }
 
 func TestCancelAndRestore(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 		c := spring(e)
@@ -323,6 +330,7 @@ func TestCancelAndRestore(t *testing.T) {
 }
 
 func TestCadenceChangeCancelsDroppedSteps(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 		c := spring(e)
@@ -342,6 +350,7 @@ func TestCadenceChangeCancelsDroppedSteps(t *testing.T) {
 }
 
 func TestReplayURLReleasesHeldPosts(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 		c := spring(e)
@@ -357,6 +366,7 @@ func TestReplayURLReleasesHeldPosts(t *testing.T) {
 }
 
 func TestTooLongIsCaughtAtPlanTime(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 		e.channel("preview", "console")
@@ -398,6 +408,7 @@ func TestTooLongIsCaughtAtPlanTime(t *testing.T) {
 }
 
 func TestTemplateOverrideAndBrokenTemplate(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 		e.channel("preview", "console")
@@ -437,6 +448,7 @@ func keys(m map[string]models.Post) []string {
 // TestConcurrentPlanners: two planners (a daemon and a CLI) plan the same new broadcast at once:
 // one post per step, no error.
 func TestConcurrentPlanners(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		e := newEnvOn(t, db.DSN, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 		c := spring(e)

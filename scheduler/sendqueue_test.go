@@ -68,6 +68,7 @@ func titles(n int) []string {
 // A channel stuck on a slow send does not hold up the others: the dispatcher keeps claiming for
 // them, and the slow channel's posts still go out in order once it moves again.
 func TestSlowChannelDoesNotHoldUpOthers(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
 		e := newEnvOn(t, db.DSN, start)
@@ -111,6 +112,7 @@ func TestSlowChannelDoesNotHoldUpOthers(t *testing.T) {
 // A graceful stop lets the send under way finish and gives back what was claimed and not
 // started: due again, no try counted, nothing left "sending".
 func TestStopGivesBackClaimedPosts(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
 		e := newEnvOn(t, db.DSN, start)
@@ -158,6 +160,7 @@ func TestStopGivesBackClaimedPosts(t *testing.T) {
 // A post that waited half its lease behind its channel's other posts is given back rather than
 // sent: another daemon could otherwise take it for abandoned while it goes out.
 func TestPostWhoseLeaseRunsOutIsGivenBack(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
 		e := newEnvOn(t, db.DSN, start)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestThreadHold(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2027, 3, 30, 17, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) models.Time { return models.NewTime(now.Add(d)) }
 	thread := models.PostOptions{Thread: true}.Encode()

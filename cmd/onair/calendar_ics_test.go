@@ -13,6 +13,7 @@ import (
 // TestCalendarICS reads `calendar --ics` back with an iCalendar parser: one event per broadcast,
 // stable UIDs, SEQUENCE following each change, a cancelled broadcast cancelled, lines folded.
 func TestCalendarICS(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup() // broadcast 1: "Lancement de la collection", 2027-03-30 18:00 Paris, 45m
 	long := strings.Repeat("Une présentation de la collection été, pièce par pièce, avec l'équipe ; ", 3)
@@ -92,6 +93,7 @@ func TestCalendarICS(t *testing.T) {
 }
 
 func TestFoldICS(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ name, in string }{
 		{"short", "SUMMARY:Lancement\r\n"},
 		{"75 octets", "SUMMARY:" + strings.Repeat("a", 67) + "\r\n"},

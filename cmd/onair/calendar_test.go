@@ -33,6 +33,7 @@ func golden(t *testing.T, name, got string) {
 
 // TestCalendar: two campaigns, two channels, over the night Paris moves its clocks (28 March).
 func TestCalendar(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 20, 9, 0, 0, 0, time.UTC))
 	s.setup() // Spring launch, Europe/Paris, fr, preview; broadcast 1 on Tue 30 March 18:00
 	s.ok("channel", "add", "console", "--name", "press")

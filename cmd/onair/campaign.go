@@ -28,6 +28,8 @@ type campaignFlags struct {
 	tz, lang, channels, teasers, reminders, replayAfter, hashtags, templatesDir string
 	thread                                                                      bool
 	visibility, image, imageAlt                                                 string
+	src                                                                         campaignSourceFlags
+	metricsAfter                                                                string // normalized by apply
 }
 
 func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
@@ -49,6 +51,8 @@ func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
 	cmd.Flags().StringVar(&f.visibility, "visibility", "", "Mastodon audience: public (default), unlisted or private")
 	cmd.Flags().StringVar(&f.image, "image", "", `a picture (JPEG, PNG, WebP, GIF) attached to teasers, and shown on Bluesky link cards ("" to remove)`)
 	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description, for people who cannot see it (default: the broadcast's title)")
+	f.src.register(cmd)
+	cmd.Flags().StringVar(&f.metricsAfter, "metrics-after", "", `when sent posts' engagement is read, after each went out (default "1h,24h,7d"; see docs/results.md)`)
 }
 
 // visibilities are the Mastodon audiences a campaign may choose.
@@ -125,6 +129,13 @@ func (f *campaignFlags) apply(cmd *cobra.Command, c *models.Campaign) error {
 	}
 	if set("image-alt") {
 		c.ImageAlt = strings.TrimSpace(f.imageAlt)
+	}
+	if cmd.Flags().Changed("metrics-after") {
+		norm, err := models.NormalizeCheckpoints(f.metricsAfter)
+		if err != nil {
+			return fmt.Errorf("--metrics-after: %v", err)
+		}
+		f.metricsAfter = norm
 	}
 	if c.TemplatesDir != "" || cmd.Flags().Changed("lang") {
 		if err := templates.Validate(c.Lang, c.TemplatesDir); err != nil {
@@ -211,7 +222,13 @@ func (a *app) campaignAddCmd() *cobra.Command {
 			if err := a.store.CreateCampaign(cmd.Context(), c, chans); err != nil {
 				return err
 			}
+			if err := a.storeMetricsAfter(cmd, c, f.metricsAfter); err != nil {
+				return err
+			}
 			fmt.Fprintf(a.out, "Campaign %q created (id %d).\n", c.Name, c.ID)
+			if err := a.applyCampaignSource(cmd, c, &f.src); err != nil {
+				return err
+			}
 			a.describeCampaign(c)
 			fmt.Fprintf(a.out, "Next: onair broadcast add --campaign %q --title \"...\" --at \"YYYY-MM-DD HH:MM\" --watch-url https://...\n", c.Name)
 			return nil
@@ -258,6 +275,12 @@ func (a *app) campaignEditCmd() *cobra.Command {
 			}
 			n, err := a.store.UpdateCampaign(cmd.Context(), c, chans)
 			if err != nil {
+				return err
+			}
+			if err := a.applyCampaignSource(cmd, c, &f.src); err != nil {
+				return err
+			}
+			if err := a.storeMetricsAfter(cmd, c, f.metricsAfter); err != nil {
 				return err
 			}
 			res, err := a.planner.Reconcile(cmd.Context())
@@ -311,6 +334,7 @@ func (a *app) describeCampaign(c *models.Campaign) {
 		}
 		fmt.Fprintf(tw, "  image\t%s%s\n", c.Image, alt)
 	}
+	a.describeCampaignSource(context.Background(), tw, c)
 	tw.Flush()
 }
 

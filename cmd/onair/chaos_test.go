@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,8 +25,7 @@ func pgHookDB(t *testing.T, recvURL string, channels int) (string, *models.Store
 	if dsn == "" {
 		t.Skip(modelstest.EnvPostgres + " is not set: the PostgreSQL daemon tests need a server")
 	}
-	// The key file would otherwise be ./onair.key, in the package's directory.
-	t.Setenv("ONAIR_KEY_FILE", filepath.Join(t.TempDir(), "onair.key"))
+	useKeyFile(t, dsn)
 	s := &session{t: t, db: dsn, now: time.Now()}
 	s.ok("init")
 	names := make([]string, channels)
@@ -46,6 +46,7 @@ func pgHookDB(t *testing.T, recvURL string, channels int) (string, *models.Store
 // posts; one or two are killed with SIGKILL at random moments and restarted. At the end every post
 // was delivered exactly once and none is left sending.
 func TestChaosPostgres(t *testing.T) {
+	endToEnd(t)
 	recv := webhooktest.New(t, hookSecret, nil)
 	recv.Delay = time.Millisecond
 	dsn, store := pgHookDB(t, recv.URL, 3)
@@ -115,6 +116,7 @@ func TestChaosPostgres(t *testing.T) {
 // TestLeaderFailoverPostgres: kill the daemon that reconciles; another takes over within seconds,
 // and a broadcast a CMS writes after the kill is planned.
 func TestLeaderFailoverPostgres(t *testing.T) {
+	endToEnd(t)
 	recv := webhooktest.New(t, hookSecret, nil)
 	dsn, store := pgHookDB(t, recv.URL, 1)
 	leader := startDaemon(t, dsn)
@@ -154,6 +156,25 @@ func TestLeaderFailoverPostgres(t *testing.T) {
 		t.Errorf("%d posts planned, want the live post", n)
 	}
 	follower.stop(t)
+}
+
+// keyFiles holds the secret key file of each PostgreSQL test database, by DSN, for the CLI and
+// the daemons alike: without one they would make ./onair.key in the package's directory.
+var keyFiles sync.Map
+
+// useKeyFile gives the PostgreSQL database dsn a key file of its own until the test ends.
+func useKeyFile(t *testing.T, dsn string) {
+	t.Helper()
+	keyFiles.Store(dsn, filepath.Join(t.TempDir(), "onair.key"))
+	t.Cleanup(func() { keyFiles.Delete(dsn) })
+}
+
+// keyFileArgs is the --key-file flag for db, if useKeyFile gave it one.
+func keyFileArgs(db string) []string {
+	if path, ok := keyFiles.Load(db); ok {
+		return []string{"--key-file", path.(string)}
+	}
+	return nil
 }
 
 func waitLog(t *testing.T, d *daemonProc, what string) {

@@ -4,34 +4,83 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/models/modelstest"
 )
 
-// binary is the onair binary built once for the subprocess tests.
-var binary string
+// binary is the onair binary for the subprocess tests, built once, by the first test that
+// needs it (see needBinary): a run under -short builds none.
+var (
+	binary      string
+	binaryOnce  sync.Once
+	binaryError string
+)
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "onair-bin")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "onair")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build onair: %v\n%s", err, out)
-		os.Exit(1)
+	flag.Parse()
+	modelstest.TellIfNoPostgres()
+	// The end-to-end tests mostly wait on the real clock, not on a core: more of them at once than
+	// GOMAXPROCS (go test's default) keeps the package's run near its longest test.
+	if f := flag.Lookup("test.parallel"); f != nil && !flagSet("test.parallel") {
+		f.Value.Set(fmt.Sprint(max(8, runtime.GOMAXPROCS(0))))
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
 	os.Exit(code)
+}
+
+// flagSet says whether the command line set the flag name.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// needBinary builds the onair binary if no test did yet, and skips the test under -short: a
+// test that runs onair as a process is not for the quick loop.
+func needBinary(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the onair binary: skipped under -short")
+	}
+	binaryOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "onair-bin")
+		if err != nil {
+			binaryError = err.Error()
+			return
+		}
+		path := filepath.Join(dir, "onair")
+		if out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput(); err != nil {
+			binaryError = fmt.Sprintf("build onair: %v\n%s", err, out)
+			os.RemoveAll(dir)
+			return
+		}
+		binary = path
+	})
+	if binaryError != "" {
+		t.Fatal(binaryError)
+	}
+}
+
+// endToEnd marks a test that runs onair processes on the real clock for seconds: it runs beside
+// the other such tests, and not under -short.
+func endToEnd(t *testing.T) {
+	t.Helper()
+	t.Parallel()
+	needBinary(t)
 }
 
 // session runs CLI commands in-process against one database, at a time the test sets.
@@ -48,7 +97,7 @@ func newSession(t *testing.T, now time.Time) *session {
 func (s *session) run(args ...string) (stdout, stderr string, code int) {
 	s.t.Helper()
 	var out, errOut bytes.Buffer
-	code = run(context.Background(), append([]string{"--db", s.db}, args...), &out, &errOut, func() time.Time { return s.now })
+	code = run(context.Background(), append(append([]string{"--db", s.db}, keyFileArgs(s.db)...), args...), &out, &errOut, func() time.Time { return s.now })
 	return out.String(), errOut.String(), code
 }
 
@@ -113,6 +162,7 @@ func (s *session) setup() {
 }
 
 func TestMarketerScript(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup()
 
@@ -194,6 +244,7 @@ func TestMarketerScript(t *testing.T) {
 }
 
 func TestCLIErrors(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	if msg := s.fails("broadcast", "list"); !strings.Contains(msg, "onair init") {
 		t.Errorf("no database: %s", msg)
@@ -281,6 +332,7 @@ func TestCLIErrors(t *testing.T) {
 }
 
 func TestTooLongForX(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup()
 	// X channels come with a later issue; the store takes one already, which is what plan time checks.
@@ -316,6 +368,7 @@ func TestTooLongForX(t *testing.T) {
 }
 
 func TestCMSRowsShowUpInTheCLI(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup()
 	store, err := models.Open(context.Background(), s.db, models.Options{})
@@ -339,6 +392,7 @@ func TestCMSRowsShowUpInTheCLI(t *testing.T) {
 }
 
 func TestParseWhen(t *testing.T) {
+	t.Parallel()
 	paris, _ := time.LoadLocation("Europe/Paris")
 	ny, _ := time.LoadLocation("America/New_York")
 	now := time.Date(2027, 3, 27, 12, 0, 0, 0, time.UTC) // 13:00 in Paris, the day before summer time
@@ -380,6 +434,7 @@ func TestParseWhen(t *testing.T) {
 }
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int{"45m": 45, "1h30m": 90, "90": 90, "2h": 120} {
 		if got, err := parseDuration(in); err != nil || got != want {
 			t.Errorf("parseDuration(%q) = %d, %v; want %d", in, got, err, want)
@@ -394,6 +449,8 @@ func TestParseDuration(t *testing.T) {
 
 // TestBinary runs the real binary: init, demo, and a bad command.
 func TestBinary(t *testing.T) {
+	t.Parallel()
+	needBinary(t)
 	dir := t.TempDir()
 	run := func(args ...string) (string, string, error) {
 		cmd := exec.Command(binary, args...)
@@ -454,6 +511,7 @@ func TestLocalZone(t *testing.T) {
 }
 
 func TestBroadcastListPages(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup()
 	for i := 0; i < 4; i++ {
@@ -474,6 +532,7 @@ func TestBroadcastListPages(t *testing.T) {
 
 // TestZones: --tz reads a start time in another zone; every list shows times in the campaign's zone.
 func TestZones(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup()
 	out := s.ok("broadcast", "add", "--campaign", "Spring launch", "--title", "Depuis New York",
@@ -510,6 +569,7 @@ func TestZones(t *testing.T) {
 
 // TestUnplannedSteps: steps whose time has passed are not created, and the plan says so.
 func TestUnplannedSteps(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 28, 9, 0, 0, 0, time.UTC)) // two days before the launch
 	s.setup()
 	plan := s.ok("plan", "show", "1")
@@ -535,6 +595,7 @@ func TestUnplannedSteps(t *testing.T) {
 }
 
 func TestConsoleFile(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.ok("init")
 	out := s.ok("channel", "add", "console", "--name", "preview", "--file", "posts.jsonl")

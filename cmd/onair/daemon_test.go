@@ -52,7 +52,9 @@ func (s *syncBuffer) String() string {
 
 func startDaemon(t *testing.T, db string, extra ...string) *daemonProc {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--db", db, "daemon", "--log-json", "--retry-base", "100ms"}, extra...)...)
+	needBinary(t)
+	args := append(append([]string{"--db", db}, keyFileArgs(db)...), "daemon", "--log-json", "--retry-base", "100ms")
+	cmd := exec.Command(binary, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), "HOOK_SECRET="+hookSecret)
 	errOut := &syncBuffer{}
 	cmd.Stderr = errOut
@@ -120,6 +122,7 @@ func postStatuses(t *testing.T, store *models.Store) map[string]int {
 // once (a resend after a crash carries the same idempotency key, which the receiver
 // deduplicates), and none is left sending.
 func TestCrashKill9(t *testing.T) {
+	endToEnd(t)
 	recv := webhooktest.New(t, hookSecret, nil)
 	recv.Delay = 3 * time.Millisecond // a send takes a little time: kills land mid-send
 	db, store := hookDB(t, recv.URL, 3)
@@ -188,6 +191,7 @@ func TestCrashKill9(t *testing.T) {
 // TestSecondDaemonRefused: only one daemon sends from a SQLite file; --standby waits and takes
 // over when the first stops.
 func TestSecondDaemonRefused(t *testing.T) {
+	endToEnd(t)
 	recv := webhooktest.New(t, hookSecret, nil)
 	db, _ := hookDB(t, recv.URL, 1)
 	first := startDaemon(t, db)
@@ -214,6 +218,7 @@ func TestSecondDaemonRefused(t *testing.T) {
 // TestCMSWritesWhileDaemonRuns: a CMS process writes broadcasts through its own connection while
 // the daemon runs: nobody sees "database is locked", and every broadcast is planned and sent.
 func TestCMSWritesWhileDaemonRuns(t *testing.T) {
+	endToEnd(t)
 	recv := webhooktest.New(t, hookSecret, nil)
 	db, store := hookDB(t, recv.URL, 2)
 	d := startDaemon(t, db)
@@ -255,6 +260,7 @@ func TestCMSWritesWhileDaemonRuns(t *testing.T) {
 
 // TestHealthAndMetrics: --listen serves /healthz and Prometheus metrics about what was sent.
 func TestHealthAndMetrics(t *testing.T) {
+	t.Parallel()
 	recv := webhooktest.New(t, hookSecret, nil)
 	db, store := hookDB(t, recv.URL, 1)
 	camp, _ := store.CampaignByName(context.Background(), "Crash")
@@ -320,6 +326,7 @@ func TestHealthAndMetrics(t *testing.T) {
 }
 
 func TestDemoFast(t *testing.T) {
+	endToEnd(t)
 	dir := t.TempDir()
 	cmd := exec.Command(binary, "demo", "--fast")
 	cmd.Dir = dir

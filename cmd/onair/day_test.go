@@ -49,6 +49,7 @@ func TestWebhookPing(t *testing.T) {
 // TestFlagUsageHasNoBackquotes: pflag takes a `quoted` word of a flag's usage for its value's
 // name, so "then `onair channel login NAME`" showed as --oauth2 onair channel login NAME.
 func TestFlagUsageHasNoBackquotes(t *testing.T) {
+	t.Parallel()
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
@@ -65,6 +66,7 @@ func TestFlagUsageHasNoBackquotes(t *testing.T) {
 
 // TestTableWidth: columns stay aligned after a cell with an emoji or an accent.
 func TestTableWidth(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	tw := newTable(&b)
 	fmt.Fprintln(tw, "ID\tTITLE\tSTATUS")
@@ -81,6 +83,7 @@ func TestTableWidth(t *testing.T) {
 }
 
 func TestRescheduleWarnsOfEditedPosts(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup()
 	p := s.posts("1")["teaser 1d preview"]

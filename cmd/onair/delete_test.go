@@ -15,6 +15,7 @@ import (
 // TestBroadcastDelete: delete asks first, removes a broadcast with its posts and attempts in one
 // go, and keeps a broadcast whose posts went out unless --force.
 func TestBroadcastDelete(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup() // broadcast 1, 2027-03-30 18:00 Paris, teasers from 2027-03-23
 	s.ok("broadcast", "add", "--campaign", "Spring launch", "--title", "Autre", "--at", "2027-04-10 18:00")
@@ -88,6 +89,7 @@ func TestBroadcastDeleteConfirmed(t *testing.T) {
 
 // TestPostReset: a hand-edited post goes back to its template, and follows re-plans again.
 func TestPostReset(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup()
 	p := s.posts("1")["teaser 1d preview"]

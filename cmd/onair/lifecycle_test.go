@@ -25,6 +25,7 @@ type binSession struct {
 
 func newBinSession(t *testing.T) *binSession {
 	t.Helper()
+	needBinary(t)
 	dir := t.TempDir()
 	return &binSession{t: t, dir: dir, env: append(os.Environ(), "ONAIR_DB=", "ONAIR_SECRET_KEY=", "TZ=UTC")}
 }

@@ -21,6 +21,7 @@ func wants(t *testing.T, what, got string, want ...string) {
 // TestCampaignRenameAndDelete: a rename refuses a name in use; a delete asks, keeps a campaign
 // with broadcasts unless --force, and --force never forgets posts that went out.
 func TestCampaignRenameAndDelete(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup() // campaign "Spring launch", broadcast 1, teasers from 2027-03-23
 	s.ok("campaign", "add", "Autumn", "--channels", "preview")
@@ -64,6 +65,7 @@ func TestCampaignRenameAndDelete(t *testing.T) {
 // the settings bound (the channel still sends); remove asks, keeps a channel in use unless
 // --force, and --force never forgets posts that went out.
 func TestChannelRenameEditRemove(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup() // channel preview, campaign "Spring launch", broadcast 1, teasers from 2027-03-23
 	s.ok("channel", "add", "webhook", "--name", "cms", "--url", "https://cms.example.com/hook")

@@ -191,6 +191,7 @@ func netdSlow(t *testing.T, h http.Handler, before, after time.Duration) *httpte
 // picture; reminders, live and replay form one thread under the first teaser; every request kept
 // X's contract; the posts table says sent with X's ids.
 func TestNetworksXThreadEndToEnd(t *testing.T) {
+	endToEnd(t)
 	fake := xtest.New(t)
 	keys := fake.NewOAuth1(xtest.DefaultUser)
 	s := newSession(t, time.Now())
@@ -532,19 +533,19 @@ func netdStatusCheck(t *testing.T, posts []netdPost) {
 // holds every planned post exactly once, each broadcast's thread is whole on each network, and no
 // post is left unknown or sending.
 func TestNetworksKill9(t *testing.T) {
+	endToEnd(t)
 	netdKill9(t, filepath.Join(t.TempDir(), "onair.db"), 1)
 }
 
 // TestNetworksKill9Postgres is TestNetworksKill9 with two daemons sharing a PostgreSQL database,
 // killed in turn: a killed daemon's claims are resent by the other once their lease ends.
 func TestNetworksKill9Postgres(t *testing.T) {
+	endToEnd(t)
 	dsn := modelstest.Postgres(t)
 	if dsn == "" {
 		t.Skip(modelstest.EnvPostgres + " is not set: the PostgreSQL daemon tests need a server")
 	}
-	// The key comes from the environment, for the CLI and the daemons alike (a key file would be
-	// made in the working directory).
-	t.Setenv("ONAIR_SECRET_KEY", fmt.Sprintf("%x", models.NewKey()))
+	useKeyFile(t, dsn)
 	netdKill9(t, dsn, 2, "--lease", "2s")
 }
 
@@ -587,6 +588,7 @@ func netdKill9(t *testing.T, db string, daemons int, args ...string) {
 // is unknown, saying how to settle it, and `onair post resolve --sent` settles it. The live post
 // goes out.
 func TestNetworksInterruptedPastWindow(t *testing.T) {
+	endToEnd(t)
 	fake := blueskytest.New(t)
 	fake.AddAccount(netdBskyHandle, netdBskyAppPass)
 	var creates atomic.Int32
@@ -716,6 +718,7 @@ func netdSecrets(t *testing.T, store *models.Store, db, name string) scheduler.S
 // which a restarted daemon keeps using. Once the person revokes the app, the channel stops
 // (needs-auth, saying to run `onair channel login`), and its posts wait: none sent, none failed.
 func TestNetworksXTokenRotation(t *testing.T) {
+	endToEnd(t)
 	fake := xtest.New(t)
 	// onair renews a token 2 minutes before it expires: these are renewed 1 s after they are issued.
 	fake.AccessTTL = 2*time.Minute + time.Second

@@ -9,6 +9,7 @@ import (
 // TestParseWhenSpoken: the times a marketer types, in English and (for a French campaign) French,
 // read in Europe/Paris, across both clock changes of 2027 (28 March and 31 October).
 func TestParseWhenSpoken(t *testing.T) {
+	t.Parallel()
 	paris, _ := time.LoadLocation("Europe/Paris")
 	monday := time.Date(2027, 3, 29, 9, 0, 0, 0, time.UTC)   // Mon 11:00 CEST
 	evening := time.Date(2027, 3, 29, 17, 0, 0, 0, time.UTC) // Mon 19:00 CEST
@@ -65,6 +66,7 @@ func TestParseWhenSpoken(t *testing.T) {
 }
 
 func TestParseWhenSpokenRefused(t *testing.T) {
+	t.Parallel()
 	paris, _ := time.LoadLocation("Europe/Paris")
 	monday := time.Date(2027, 3, 29, 9, 0, 0, 0, time.UTC)
 	beforeSpring := time.Date(2027, 3, 27, 10, 0, 0, 0, time.UTC)
@@ -106,6 +108,7 @@ func TestParseWhenSpokenRefused(t *testing.T) {
 
 // TestAtEchoed: the CLI says how it read --at, with the date and zone.
 func TestAtEchoed(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 29, 9, 0, 0, 0, time.UTC))
 	s.setup()
 	out := s.ok("broadcast", "add", "--campaign", "Spring launch", "--title", "Vendredi", "--at", "vendredi 18h")

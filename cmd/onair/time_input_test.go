@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseWhenErrors(t *testing.T) {
+	t.Parallel()
 	paris, _ := time.LoadLocation("Europe/Paris")
 	ny, _ := time.LoadLocation("America/New_York")
 	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -46,6 +47,7 @@ func TestParseWhenErrors(t *testing.T) {
 }
 
 func TestParseWhenWallClock(t *testing.T) {
+	t.Parallel()
 	paris, _ := time.LoadLocation("Europe/Paris")
 	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -73,6 +75,7 @@ func TestParseWhenWallClock(t *testing.T) {
 }
 
 func TestLoadZone(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
 		{"Europe/Paris", ""},
 		{"UTC", ""},
@@ -97,6 +100,7 @@ func TestLoadZone(t *testing.T) {
 // TestDurationsRoundTrip: every --duration the CLI accepts is stored and planned without a row
 // error; every one it refuses says why.
 func TestDurationsRoundTrip(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	s.setup()
 	rapid.Check(t, func(rt *rapid.T) {

@@ -4,12 +4,18 @@
 package modelstest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -75,4 +81,81 @@ func Run(t *testing.T, fn func(t *testing.T, db DB)) {
 	for _, db := range Databases(t) {
 		t.Run(db.Engine, func(t *testing.T) { fn(t, db) })
 	}
+}
+
+// Main runs a package's tests, saying once for the whole `go test ./...` run (not only under -v)
+// that the PostgreSQL cases did not run when ONAIR_TEST_POSTGRES is unset. A package whose
+// tests use Postgres or Databases calls it from its TestMain.
+func Main(m *testing.M) {
+	flag.Parse()
+	TellIfNoPostgres()
+	os.Exit(m.Run())
+}
+
+// TellIfNoPostgres is Main's notice, for a TestMain that does more; call it after flag.Parse.
+func TellIfNoPostgres() {
+	if os.Getenv(EnvPostgres) == "" {
+		notice("onair: " + EnvPostgres + " is not set: the PostgreSQL cases did not run (SQLite only)\n")
+	}
+}
+
+// notice writes line once per run of the go command. go test keeps a passing package's output to
+// itself unless -v, so the line goes to the go command's own standard error (on Linux, where
+// /proc names it), and a marker file makes the first package to get there the only one to say it.
+func notice(line string) {
+	parent := os.Getppid()
+	start := ""
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", parent)); err == nil {
+		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 19 {
+			start = f[19] // the parent's start time: a pid used again is another run
+		}
+	}
+	marker := filepath.Join(os.TempDir(), fmt.Sprintf("onair-no-postgres-%d-%s", parent, start))
+	f, err := os.OpenFile(marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return // said already (or no temp dir: better silent than once per package)
+	}
+	f.Close()
+	out := os.Stderr
+	if !testing.Verbose() {
+		if w, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", parent), os.O_WRONLY|os.O_APPEND, 0); err == nil {
+			defer w.Close()
+			if self, err := os.Stderr.Stat(); err != nil || !sameFile(self, w) {
+				if !sharable(w, parent) {
+					return
+				}
+				out = w
+			}
+		}
+	}
+	io.WriteString(out, line)
+}
+
+// sharable reports whether a line written to w, the go command's standard error, stays as it is:
+// a terminal or a pipe, or a file the go command appends to. Into a file it writes at its own
+// offset, the go command would write over the line.
+func sharable(w *os.File, parent int) bool {
+	fi, err := w.Stat()
+	if err != nil {
+		return false
+	}
+	if !fi.Mode().IsRegular() {
+		return true
+	}
+	info, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/2", parent))
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(info), "\n") {
+		if flags, ok := strings.CutPrefix(l, "flags:"); ok {
+			f, err := strconv.ParseInt(strings.TrimSpace(flags), 8, 64)
+			return err == nil && f&int64(os.O_APPEND) != 0
+		}
+	}
+	return false
+}
+
+func sameFile(fi os.FileInfo, f *os.File) bool {
+	other, err := f.Stat()
+	return err == nil && os.SameFile(fi, other)
 }

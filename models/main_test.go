@@ -1,0 +1,9 @@
+package models
+
+import (
+	"testing"
+
+	"github.com/onairhq/onair/models/modelstest"
+)
+
+func TestMain(m *testing.M) { modelstest.Main(m) }
