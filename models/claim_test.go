@@ -97,3 +97,34 @@ func BenchmarkClaimDue(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRecordMany writes the outcomes of 256 sends (sent, with an attempt row each) in one
+// batch, on each engine (go test ./models -bench RecordMany -benchmem).
+func BenchmarkRecordMany(b *testing.B) {
+	for _, db := range modelstest.Databases(b) {
+		b.Run(db.Engine, func(b *testing.B) {
+			now := time.Date(2027, 3, 30, 18, 0, 0, 0, time.UTC)
+			s := claimFixture(b, db, 256, now)
+			ctx := context.Background()
+			for b.Loop() {
+				b.StopTimer()
+				if err := s.DB().Exec(`UPDATE posts SET status = 'planned', sent_at = NULL, attempts = 0`).Error; err != nil {
+					b.Fatal(err)
+				}
+				claimed, err := s.ClaimDue(ctx, "bench", now, now.Add(time.Minute), 256)
+				if err != nil || len(claimed) != 256 {
+					b.Fatalf("claimed %d: %v", len(claimed), err)
+				}
+				outcomes := make([]PostOutcome, len(claimed))
+				for i, p := range claimed {
+					outcomes[i] = PostOutcome{PostID: p.ID, Outcome: Outcome{Status: PostSent, Result: ResultSent,
+						RemoteID: p.IdempotencyKey, Started: now, Duration: time.Millisecond}}
+				}
+				b.StartTimer()
+				if n, err := s.RecordMany(ctx, "bench", outcomes); err != nil || n != 256 {
+					b.Fatalf("recorded %d: %v", n, err)
+				}
+			}
+		})
+	}
+}

@@ -159,12 +159,12 @@ func flatnessScenario(ctx context.Context, cfg config) ([]Row, error) {
 		rows = append(rows, Row{Scenario: "flatness", Engine: engine,
 			Target: "throughput flat (within 20%) from 2,000 to 60,000 due posts",
 			Figure: fig, Ratio: span(spread, "lowest/highest"), Met: all(spread, func(v float64) bool { return v >= 0.8 }),
-			Setup: "1 daemon, 20 webhook channels; " + cpuNote(figs[sizes[2]]) + " at 60,000"})
+			Setup: "1 daemon, 20 webhook channels; at " + thousands(int64(sizes[2].posts)) + ": " + cpuNote(figs[sizes[2]])})
 		spread, fig = flat([]setup{sizes[1], wide})
 		rows = append(rows, Row{Scenario: "flatness", Engine: engine,
 			Target: "throughput flat (within 20%) from 20 to 256 channels",
 			Figure: fig, Ratio: span(spread, "lowest/highest"), Met: all(spread, func(v float64) bool { return v >= 0.8 }),
-			Setup: "1 daemon, 20,000 posts due; " + cpuNote(figs[wide]) + " at 256 channels"})
+			Setup: "1 daemon, " + thousands(int64(wide.posts)) + " posts due; at 256 channels: " + cpuNote(figs[wide])})
 	}
 	return rows, nil
 }
@@ -208,7 +208,7 @@ func burstScenario(ctx context.Context, cfg config) ([]Row, error) {
 		ok := all(p99[engine], func(v float64) bool { return v < 1000 })
 		if river := p99["river"]; len(river) > 0 {
 			r := ratios(p99[engine], river)
-			row.Peer = "p99 " + span(river, "ms") + fmt.Sprintf(" (max %s; jobs scheduled for that second, made available in SQL at insert: River's own scheduler runs every 5 s)", span(maxes["river"], "ms"))
+			row.Peer = "p99 " + span(river, "ms") + fmt.Sprintf(" (max %s; scheduled for that second, made available at insert)", span(maxes["river"], "ms"))
 			row.PeerVals, row.Ratio = river, span(r, "")
 			*ok = *ok && *all(r, func(v float64) bool { return v < 1 })
 		}
