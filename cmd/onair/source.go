@@ -65,7 +65,7 @@ func (a *app) daemonSyncer(planner *scheduler.Planner, log *slog.Logger) (*sched
 	if err != nil {
 		return nil, err
 	}
-	return scheduler.NewSyncer(a.store, scheduler.NewLifecycle(a.store, planner), srcs.For, scheduler.SyncConfig{}, a.now, log), nil
+	return scheduler.NewSyncer(a.store, scheduler.NewLifecycle(a.store, planner), srcs.For, a.syncCfg, a.now, log), nil
 }
 
 func (a *app) sourceCmd() *cobra.Command {

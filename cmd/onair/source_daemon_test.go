@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -278,5 +280,32 @@ func TestSourceTwitchEndToEnd(t *testing.T) {
 				t.Errorf("broadcast: live since %v (want %v), ended %v", b.StartedAt, live, b.EndedAt)
 			}
 		})
+	}
+}
+
+// TestDemoSource: `onair demo --fast --source` follows a fake YouTube on loopback: the live post
+// goes once YouTube says the stream is live (late), the replay once it has the recording.
+func TestDemoSource(t *testing.T) {
+	endToEnd(t)
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "demo", "--fast", "--source")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ONAIR_DB=", "ONAIR_SECRET_KEY=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo --fast --source: %v\n%s", err, out)
+	}
+	text := string(out)
+	sending := text[strings.Index(text, "Sending,"):]
+	pos := 0
+	for _, w := range []string{"· reminder 4s ·", "· live 0 ·", "YouTube says the stream went live", "· replay 3s ·", "Done: 5 posts went out"} {
+		i := strings.Index(sending[pos:], w)
+		if i < 0 {
+			t.Fatalf("demo output lacks %q after position %d:\n%s", w, pos, text)
+		}
+		pos += i
+	}
+	if strings.Contains(text, "level=ERROR") {
+		t.Errorf("the demo logged an error:\n%s", text)
 	}
 }
