@@ -36,6 +36,14 @@ type ChannelSettings struct {
 	DID      string `json:"did,omitempty"`       // bluesky: the account's DID
 	Account  string `json:"account,omitempty"`   // the account the credentials belong to, as last checked (@brand)
 
+	// Metrics turns the reading of sent posts' engagement on or off (nil: the network's default,
+	// MetricsDefault: off on X, which charges for reads). AppView is where Bluesky's counts are
+	// read (default https://public.api.bsky.app); MetricsTimeScale speeds a console channel's
+	// made-up figures up (the demo). See docs/results.md.
+	Metrics          *bool   `json:"metrics,omitempty"`
+	AppView          string  `json:"appview,omitempty"`
+	MetricsTimeScale float64 `json:"metrics_time_scale,omitempty"`
+
 	// SecretsEnv names environment variables to read credentials from where onair runs, instead
 	// of sealing them in the database: {"access_token": "BRAND_MASTODON_TOKEN"}. The keys are
 	// Secrets' JSON names.
@@ -105,6 +113,19 @@ func (p *Posters) For(ch models.Channel) (posting.Poster, error) {
 
 // httpClient is the client webhooks share: its transport keeps enough idle connections for many
 // channels posting to one host at once (Go's default keeps 2, and churns TCP connections).
+// timeout is the channel's request timeout (0: its adapter's default); example is one to suggest
+// when it is not understood.
+func (s ChannelSettings) timeout(example string) (time.Duration, error) {
+	if s.Timeout == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s.Timeout)
+	if err != nil {
+		return 0, fmt.Errorf("timeout %q not understood; use %s", s.Timeout, example)
+	}
+	return d, nil
+}
+
 func (p *Posters) httpClient() *http.Client {
 	if p.Client == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -145,10 +166,8 @@ func (p *Posters) build(ch models.Channel) (posting.Poster, error) {
 				return nil, fmt.Errorf("the signing secret is read from $%s, which is empty; set it where onair runs", s.SecretEnv)
 			}
 		}
-		if s.Timeout != "" {
-			if cfg.Timeout, err = time.ParseDuration(s.Timeout); err != nil {
-				return nil, fmt.Errorf("timeout %q not understood; use 15s", s.Timeout)
-			}
+		if cfg.Timeout, err = s.timeout("15s"); err != nil {
+			return nil, err
 		}
 		wp, err := webhook.New(cfg, p.httpClient())
 		if err == nil && p.Now != nil {

@@ -22,7 +22,7 @@ func (a *app) broadcastCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "broadcast", Short: "Add, list, change and cancel broadcasts"}
 	cmd.AddCommand(a.broadcastAddCmd(), a.broadcastListCmd(), a.broadcastShowCmd(), a.broadcastEditCmd(),
 		a.broadcastRescheduleCmd(), a.broadcastCancelCmd(), a.broadcastLiveCmd(), a.broadcastEndCmd(), a.broadcastReplayCmd(),
-		a.broadcastReopenCmd(), a.broadcastImportCmd(), a.broadcastDeleteCmd())
+		a.broadcastReopenCmd(), a.broadcastImportCmd(), a.broadcastDeleteCmd(), a.broadcastStatsCmd())
 	return cmd
 }
 
@@ -299,72 +299,14 @@ func (a *app) broadcastListCmd() *cobra.Command {
 				}
 				filter.CampaignID = c.ID
 			}
-			list, err := a.store.ListBroadcasts(ctx, filter)
+			views, err := a.broadcastViews(ctx, filter)
 			if err != nil {
 				return err
-			}
-			camps, err := a.store.Campaigns(ctx)
-			if err != nil {
-				return err
-			}
-			byID, byName := map[int64]models.Campaign{}, map[string]models.Campaign{}
-			for _, c := range camps {
-				byID[c.ID], byName[strings.ToLower(c.Name)] = c, c
-			}
-			ids := make([]int64, len(list))
-			for i, b := range list {
-				ids[i] = b.ID
-			}
-			counts, err := a.store.CountPostsByStatus(ctx, ids)
-			if err != nil {
-				return err
-			}
-			views := make([]broadcastView, 0, len(list))
-			for _, b := range list {
-				var c *models.Campaign
-				if b.CampaignID != nil {
-					if found, ok := byID[*b.CampaignID]; ok {
-						c = &found
-					}
-				} else if b.CampaignName != nil {
-					if found, ok := byName[strings.ToLower(strings.TrimSpace(*b.CampaignName))]; ok {
-						c = &found
-					}
-				}
-				views = append(views, newBroadcastView(b, c, counts[b.ID], a.now()))
 			}
 			if asJSON {
 				return printJSON(a.out, views)
 			}
-			if len(views) == 0 {
-				fmt.Fprintln(a.out, "No broadcast. Add one: onair broadcast add --campaign NAME --title \"...\" --at \"YYYY-MM-DD HH:MM\"")
-				return nil
-			}
-			total, err := a.store.CountBroadcasts(cmd.Context(), filter)
-			if err != nil {
-				return err
-			}
-			tw := newTable(a.out)
-			fmt.Fprintln(tw, "ID\tSTART\tTITLE\tCAMPAIGN\tSTATUS\tPOSTS")
-			for _, v := range views {
-				loc, _ := models.LoadLocation(v.TimeZone)
-				posts := postSummary(v.Posts)
-				if v.Error != "" {
-					posts += "  ! " + short(v.Error, 60)
-				}
-				start := showTime(v.StartsAt.Time, loc)
-				if v.StartsAt.Invalid != "" {
-					start = fmt.Sprintf("%q?", v.StartsAt.Invalid)
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, start, short(v.Title, 40), v.Campaign, v.Phase, posts)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			if shown := offset + len(views); int64(shown) < total {
-				fmt.Fprintf(a.out, "\nShowing %d-%d of %d. Next page: --offset %d (or --limit 0 for all).\n", offset+1, shown, total, shown)
-			}
-			return nil
+			return a.printBroadcasts(ctx, views, filter)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -373,6 +315,80 @@ func (a *app) broadcastListCmd() *cobra.Command {
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many (0: all)")
 	cmd.Flags().IntVar(&offset, "offset", 0, "skip this many (the next page)")
 	return cmd
+}
+
+// broadcastViews lists the broadcasts filter selects, each with its campaign (by id, or by the
+// name a CMS wrote) and its posts counted by status.
+func (a *app) broadcastViews(ctx context.Context, filter models.BroadcastFilter) ([]broadcastView, error) {
+	list, err := a.store.ListBroadcasts(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	camps, err := a.store.Campaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID, byName := map[int64]models.Campaign{}, map[string]models.Campaign{}
+	for _, c := range camps {
+		byID[c.ID], byName[strings.ToLower(c.Name)] = c, c
+	}
+	ids := make([]int64, len(list))
+	for i, b := range list {
+		ids[i] = b.ID
+	}
+	counts, err := a.store.CountPostsByStatus(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]broadcastView, 0, len(list))
+	for _, b := range list {
+		var c *models.Campaign
+		if b.CampaignID != nil {
+			if found, ok := byID[*b.CampaignID]; ok {
+				c = &found
+			}
+		} else if b.CampaignName != nil {
+			if found, ok := byName[strings.ToLower(strings.TrimSpace(*b.CampaignName))]; ok {
+				c = &found
+			}
+		}
+		views = append(views, newBroadcastView(b, c, counts[b.ID], a.now()))
+	}
+	return views, nil
+}
+
+// printBroadcasts prints views as a table, and where the next page starts when filter left some
+// out.
+func (a *app) printBroadcasts(ctx context.Context, views []broadcastView, filter models.BroadcastFilter) error {
+	if len(views) == 0 {
+		fmt.Fprintln(a.out, "No broadcast. Add one: onair broadcast add --campaign NAME --title \"...\" --at \"YYYY-MM-DD HH:MM\"")
+		return nil
+	}
+	total, err := a.store.CountBroadcasts(ctx, filter)
+	if err != nil {
+		return err
+	}
+	tw := newTable(a.out)
+	fmt.Fprintln(tw, "ID\tSTART\tTITLE\tCAMPAIGN\tSTATUS\tPOSTS")
+	for _, v := range views {
+		loc, _ := models.LoadLocation(v.TimeZone)
+		posts := postSummary(v.Posts)
+		if v.Error != "" {
+			posts += "  ! " + short(v.Error, 60)
+		}
+		start := showTime(v.StartsAt.Time, loc)
+		if v.StartsAt.Invalid != "" {
+			start = fmt.Sprintf("%q?", v.StartsAt.Invalid)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, start, short(v.Title, 40), v.Campaign, v.Phase, posts)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if shown := filter.Offset + len(views); int64(shown) < total {
+		fmt.Fprintf(a.out, "\nShowing %d-%d of %d. Next page: --offset %d (or --limit 0 for all).\n", filter.Offset+1, shown, total, shown)
+	}
+	return nil
 }
 
 func (a *app) broadcastShowCmd() *cobra.Command {

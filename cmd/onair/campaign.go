@@ -29,6 +29,7 @@ type campaignFlags struct {
 	thread                                                                      bool
 	visibility, image, imageAlt                                                 string
 	src                                                                         campaignSourceFlags
+	metricsAfter                                                                string // normalized by apply
 }
 
 func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
@@ -51,6 +52,7 @@ func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
 	cmd.Flags().StringVar(&f.image, "image", "", `a picture (JPEG, PNG, WebP, GIF) attached to teasers, and shown on Bluesky link cards ("" to remove)`)
 	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description, for people who cannot see it (default: the broadcast's title)")
 	f.src.register(cmd)
+	cmd.Flags().StringVar(&f.metricsAfter, "metrics-after", "", `when sent posts' engagement is read, after each went out (default "1h,24h,7d"; see docs/results.md)`)
 }
 
 // visibilities are the Mastodon audiences a campaign may choose.
@@ -127,6 +129,13 @@ func (f *campaignFlags) apply(cmd *cobra.Command, c *models.Campaign) error {
 	}
 	if set("image-alt") {
 		c.ImageAlt = strings.TrimSpace(f.imageAlt)
+	}
+	if cmd.Flags().Changed("metrics-after") {
+		norm, err := models.NormalizeCheckpoints(f.metricsAfter)
+		if err != nil {
+			return fmt.Errorf("--metrics-after: %v", err)
+		}
+		f.metricsAfter = norm
 	}
 	if c.TemplatesDir != "" || cmd.Flags().Changed("lang") {
 		if err := templates.Validate(c.Lang, c.TemplatesDir); err != nil {
@@ -213,6 +222,9 @@ func (a *app) campaignAddCmd() *cobra.Command {
 			if err := a.store.CreateCampaign(cmd.Context(), c, chans); err != nil {
 				return err
 			}
+			if err := a.storeMetricsAfter(cmd, c, f.metricsAfter); err != nil {
+				return err
+			}
 			fmt.Fprintf(a.out, "Campaign %q created (id %d).\n", c.Name, c.ID)
 			if err := a.applyCampaignSource(cmd, c, &f.src); err != nil {
 				return err
@@ -266,6 +278,9 @@ func (a *app) campaignEditCmd() *cobra.Command {
 				return err
 			}
 			if err := a.applyCampaignSource(cmd, c, &f.src); err != nil {
+				return err
+			}
+			if err := a.storeMetricsAfter(cmd, c, f.metricsAfter); err != nil {
 				return err
 			}
 			res, err := a.planner.Reconcile(cmd.Context())

@@ -19,7 +19,7 @@ import (
 func (a *app) channelCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "channel", Short: "Manage the accounts posts go out through"}
 	cmd.AddCommand(a.channelAddCmd(), a.channelListCmd(), a.channelShowCmd(), a.channelResumeCmd(), a.channelTestCmd(), a.channelLoginCmd(),
-		a.channelRenameCmd(), a.channelEditCmd(), a.channelRemoveCmd())
+		a.channelRenameCmd(), a.channelEditCmd(), a.channelRemoveCmd(), a.channelMetricsCmd())
 	return cmd
 }
 
@@ -43,6 +43,7 @@ func (a *app) channelAddCmd() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			network := strings.ToLower(args[0])
+			metricsFlag(cmd, &s)
 			switch {
 			case network == posting.Console:
 				if s.URL != "" || s.Format != "" || s.SecretEnv != "" {
@@ -106,6 +107,7 @@ func (a *app) channelAddCmd() *cobra.Command {
 	cmd.Flags().StringVar(&s.Format, "format", "", "webhook: json (default, signed, deduplicated by Idempotency-Key), slack or discord")
 	cmd.Flags().StringVar(&s.SecretEnv, "secret-env", "", "webhook: name of the environment variable holding the signing secret")
 	cmd.Flags().StringVar(&s.Timeout, "timeout", "", "per-request timeout (webhook default 15s, networks 30s)")
+	registerMetricsFlags(cmd)
 	nf.register(cmd)
 	return cmd
 }
@@ -122,7 +124,7 @@ func (a *app) addNetworkChannel(cmd *cobra.Command, network, name string, nf *ne
 		return err
 	}
 	if _, err := a.store.ChannelByName(ctx, name); err == nil {
-		return fmt.Errorf("a channel named %q already exists; pick another --name or see `onair channel list`", name)
+		return models.NameTaken("channel", name)
 	}
 	sec, account, err := a.networkChannel(ctx, network, name, nf, s)
 	if err != nil {

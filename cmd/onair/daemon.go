@@ -69,7 +69,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		return nil, nil, err
 	}
 	disp := scheduler.NewDispatcher(a.store, posters.For, scheduler.DispatchConfig{
-		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease,
+		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease, Remedy: remedy,
 	}, a.now, log, metrics)
 	planner := scheduler.NewPlanner(a.store, a.now, log)
 	sync, err := a.daemonSyncer(planner, log)
@@ -86,7 +86,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		elector := scheduler.NewElector(sqlDB)
 		elector.OnElected = func() { log.Info("elected: this daemon now reconciles and housekeeps", slog.String("owner", owner)) }
 		cfg := scheduler.DaemonConfig{PostgresDSN: a.cfg.DB, Elector: elector, Sync: sync}
-		return scheduler.NewDaemon(a.store, planner, disp, metrics, cfg, a.now, log), nil, nil
+		return a.collecting(scheduler.NewDaemon(a.store, planner, disp, metrics, cfg, a.now, log), posters, log), nil, nil
 	}
 	lock, err := scheduler.LockDispatch(a.cfg.DB)
 	for errors.Is(err, scheduler.ErrLocked) && f.standby {
@@ -110,7 +110,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 	}
 	d := scheduler.NewDaemon(a.store, planner, disp, metrics, scheduler.DaemonConfig{DBPath: a.cfg.DB, Exclusive: true, Sync: sync,
 		Heartbeat: heartbeat, Version: buildVersion().String()}, a.now, log)
-	return d, lock, nil
+	return a.collecting(d, posters, log), lock, nil
 }
 
 func (a *app) daemonCmd() *cobra.Command {

@@ -56,7 +56,7 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 			// operator who exported ONAIR_DB for the daemon must not lose that database to it.
 			if !cmd.Flags().Changed("db") {
 				if env := os.Getenv("ONAIR_DB"); env != "" {
-					fmt.Fprintf(a.errOut, "note: the demo uses its own file, %s; ONAIR_DB (%s) is left alone.\n", demoDB, redactDSN(env))
+					fmt.Fprintf(a.errOut, "note: the demo uses its own file, %s; ONAIR_DB (%s) is left alone.\n", demoDB, models.Redact(env))
 				}
 				a.cfg.DB = demoDB
 			}
@@ -85,7 +85,7 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 					return err
 				}
 			}
-			ch := &models.Channel{Name: demoChannel, Network: "console"}
+			ch := &models.Channel{Name: demoChannel, Network: "console", Settings: demoConsoleSettings(fast)}
 			if err := a.store.CreateChannel(ctx, ch); err != nil {
 				return err
 			}
@@ -93,6 +93,9 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 				Teasers: mustNormalize(cad.teasers), Reminders: mustNormalize(cad.reminders), ReplayAfter: mustNormalize(cad.replay),
 				Hashtags: "#SpringLaunch #onair"}
 			if err := a.store.CreateCampaign(ctx, c, []string{ch.Name}); err != nil {
+				return err
+			}
+			if err := a.demoResultsSetup(ctx, c, fast); err != nil {
 				return err
 			}
 			start := a.now().Add(cad.startIn).Truncate(time.Second)
@@ -187,11 +190,13 @@ func (a *app) runDemo(ctx context.Context, id int64, end time.Time) error {
 		return err
 	}
 	defer lock.Release()
+	a.demoCollect(d)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	ended := end.IsZero() // a broadcast a source follows ends when its platform says so
 	var story demoStory
+	var sampled time.Time
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -202,6 +207,7 @@ func (a *app) runDemo(ctx context.Context, id int64, end time.Time) error {
 		case <-tick.C:
 		}
 		a.demoNarrate(ctx, id, &story)
+		a.demoAudience(ctx, id, end, &sampled)
 		if !ended && !a.now().Before(end) {
 			ended = true
 			if _, err := a.life.End(ctx, id, a.now(), "", false); err != nil {
@@ -211,7 +217,7 @@ func (a *app) runDemo(ctx context.Context, id int64, end time.Time) error {
 			fmt.Fprintf(a.out, "(the broadcast has ended: replay posts follow)\n\n")
 			d.Kick()
 		}
-		if n, err := a.store.Pending(ctx); err == nil && n == 0 && ended {
+		if n, err := a.store.Pending(ctx); err == nil && n == 0 && ended && a.demoResultsDone(ctx, id) {
 			cancel()
 			<-done
 			posts, _ := a.store.PostsOfBroadcast(context.Background(), id)
@@ -221,6 +227,7 @@ func (a *app) runDemo(ctx context.Context, id int64, end time.Time) error {
 					sent++
 				}
 			}
+			a.demoReport(context.Background(), id)
 			fmt.Fprintf(a.out, "Done: %d posts went out. Look at them again with:\n", sent)
 			a.demoHints(id)
 			log.Debug("demo finished", slog.Int("sent", sent))
@@ -239,6 +246,7 @@ func (a *app) demoHints(id int64, more ...string) {
 	fmt.Fprintf(tw, "  onair --db %s plan show %d\t# the timeline, with every post's text\n", db, id)
 	fmt.Fprintf(tw, "  onair --db %s post list --broadcast %d\t# the posts and their status\n", db, id)
 	fmt.Fprintf(tw, "  onair --db %s broadcast reschedule %d --at +10m\t# move it: the posts follow\n", db, id)
+	fmt.Fprintf(tw, "  onair --db %s report %d --chart demo.png\t# what it achieved, and a chart\n", db, id)
 	for _, m := range more {
 		fmt.Fprintln(tw, m)
 	}

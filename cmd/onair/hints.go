@@ -11,14 +11,15 @@ import (
 )
 
 // explain words an error for the marketer: the lower layers say what is wrong, this file says
-// what to type next. It is the one place that turns the scheduler's refusal codes into commands.
+// what to type next. It is the one place that turns the scheduler's refusal codes and the coded
+// errors of models and scheduler (models.Error) into commands.
 func explain(err error) string {
 	if h := sourceHint(err); h != "" {
 		return err.Error() + "; " + h
 	}
 	var r *scheduler.Refusal
 	if !errors.As(err, &r) {
-		msg := err.Error()
+		msg := remedy(err)
 		if strings.Contains(msg, "readonly database") || strings.Contains(msg, "unable to open database file") {
 			// SQLite's own words name neither the cause nor the fix.
 			msg += "; onair must be able to write the database file and its folder (for its -wal and -shm files): check their owner and permissions for the user onair runs as"
@@ -29,6 +30,65 @@ func explain(err error) string {
 		return r.Msg + "; " + h
 	}
 	return r.Msg
+}
+
+// remedy is err's message followed by the command to type, when err carries a coded
+// models.Error. The daemon stores its words as the reasons posts and channels carry
+// (scheduler.DispatchConfig.Remedy), which the CLI and a CMS read.
+func remedy(err error) string {
+	e, ok := errors.AsType[*models.Error](err)
+	if !ok {
+		return err.Error()
+	}
+	msg := err.Error()
+	if h := codeHint(e, msg); h != "" {
+		return msg + "; " + h
+	}
+	return msg
+}
+
+// codeHint is what to do about e; msg is the whole error's message.
+func codeHint(e *models.Error, msg string) string {
+	name := e.Channel
+	if name == "" {
+		name = "NAME"
+	}
+	login := "`onair channel login " + name + "`"
+	switch e.Code {
+	case models.EConflict:
+		if e.Channel != "" {
+			return "pick another name or see `onair channel list`"
+		}
+		return "pick another name or see `onair campaign list`"
+	case models.ENotFound:
+		if e.Channel != "" {
+			return fmt.Sprintf("add it with `onair channel add console --name %s` or see `onair channel list`", e.Channel)
+		}
+	case models.ENoKey:
+		return "set ONAIR_SECRET_KEY or run `onair init` to make a key file"
+	case models.EUnsettled:
+		other := map[models.Fix]string{models.FixResend: "--resend", models.FixSkip: "--skip"}[e.Fix]
+		return fmt.Sprintf("check the channel, then `onair post resolve %d --sent` or `%s`", e.Post, other)
+	case models.ECredentials:
+		switch e.Fix {
+		case models.FixLogin:
+			return "run " + login
+		case models.FixLoginKeys:
+			return "new keys go in with `onair channel login " + name + " --consumer-key K --consumer-secret S --access-token T --access-secret TS` (or `--client-id` for OAuth 2.0)"
+		case models.FixLoginToken:
+			return "run " + login + ", or add it again with --token"
+		case models.FixReadd:
+			return "add them again with " + login + " or `onair channel add`"
+		case models.FixRebind:
+			return "check them with `onair channel list --json`, then run " + login + " to bind them again"
+		case models.FixResume:
+			if strings.Contains(msg, "onair channel") {
+				return "" // the network's adapter said already (posting words some of its own fixes)
+			}
+			return "renew the channel's credentials (" + login + "), then `onair channel resume " + name + "`"
+		}
+	}
+	return ""
 }
 
 func refusalHint(r *scheduler.Refusal) string {

@@ -37,6 +37,7 @@ type app struct {
 	sealer  *scheduler.Vault     // loaded on demand: see vault
 	daemon  *models.DaemonInfo   // set by the daemon command: names its PostgreSQL sessions
 	syncCfg scheduler.SyncConfig // the source sync's pace (the demo's is faster)
+	demo    demoResults          // the demo's compressed results clock (report_demo.go)
 }
 
 func main() {
@@ -84,7 +85,7 @@ Start with:  onair init  (or try  onair demo)`,
 		"the secret key that seals channel credentials (env ONAIR_KEY_FILE; default DB.key beside a SQLite file; ONAIR_SECRET_KEY overrides)")
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.initCmd(), a.channelCmd(), a.campaignCmd(), a.broadcastCmd(), a.planCmd(),
-		a.postCmd(), a.sourceCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd(), a.statusCmd(), a.calendarCmd())
+		a.postCmd(), a.sourceCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd(), a.statusCmd(), a.calendarCmd(), a.reportCmd())
 	explainArgs(root)
 	a.addCompletions(root)
 	return root
@@ -145,7 +146,7 @@ func (a *app) initCmd() *cobra.Command {
 				verb = "Opened"
 			}
 			if models.IsPostgres(a.cfg.DB) {
-				verb, shown = "Ready:", "PostgreSQL database "+redactDSN(a.cfg.DB)
+				verb, shown = "Ready:", "PostgreSQL database "+models.Redact(a.cfg.DB)
 			}
 			if _, err := a.vault(true); err != nil {
 				return err
@@ -185,6 +186,3 @@ func (a *app) reconcileCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
-
-// redactDSN hides a PostgreSQL DSN's password (URL or keyword form).
-func redactDSN(dsn string) string { return models.Redact(dsn) }

@@ -73,6 +73,7 @@ type planView struct {
 type xPrices struct {
 	Post    float64 `json:"post"`
 	PostURL float64 `json:"post_with_url"`
+	Read    float64 `json:"read,omitempty"` // reading one post's engagement (report_cost.go)
 }
 
 var defaultXPrices = xPrices{Post: 0.015, PostURL: 0.200}
@@ -86,6 +87,11 @@ type xCost struct {
 	Sent      int     `json:"sent"`
 	SentURL   int     `json:"sent_with_url"`
 	SentUSD   float64 `json:"sent_usd"`
+	// Engagement reads (docs/results.md): those to come on channels with metrics on, and made.
+	ReadsToCome    int     `json:"reads_to_come"`
+	ReadsToComeUSD float64 `json:"reads_to_come_usd"`
+	Read           int     `json:"reads_made"`
+	ReadUSD        float64 `json:"reads_made_usd"`
 }
 
 func (a *app) xPrices() (xPrices, error) {
@@ -260,6 +266,9 @@ func (a *app) printPlanJSON(ctx context.Context, arg string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.addReadCost(ctx, cost, views, c); err != nil {
+		return err
+	}
 	return printJSON(a.out, planView{Broadcast: newBroadcastView(*b, c, counts[b.ID], a.now()), Posts: views, Unplanned: missing, XCost: cost})
 }
 
@@ -395,6 +404,10 @@ func (a *app) printPlan(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	if err := a.addReadCost(ctx, cost, views, c); err != nil {
+		return err
+	}
 	a.printXCost(cost)
+	a.printReadCost(cost)
 	return nil
 }

@@ -94,6 +94,8 @@ type Server struct {
 	MaxBlobSize       int64         // uploadBlob's limit, and a link card thumbnail's; default 1,000,000 bytes
 	BlobGrace         time.Duration // how long an uploaded blob waits for a record to reference it; default 5 minutes
 	RetryAfter        time.Duration // how long a RateLimited fault lasts; default 30s
+	// Metrics gives a post's counts at an age, as getPosts serves them (default Growth).
+	Metrics func(uri string, age time.Duration) Counts
 
 	mu       sync.Mutex
 	now      func() time.Time
@@ -212,6 +214,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		h = func(r *http.Request, body []byte) (any, *xerr) { return s.createRecord(r, body, header) }
 	case GetRecord:
 		h, verb = s.getRecord, http.MethodGet
+	case GetPosts:
+		h, verb = s.getPosts, http.MethodGet
 	case UploadBlob:
 		h = s.uploadBlob
 	default:

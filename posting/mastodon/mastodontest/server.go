@@ -156,6 +156,7 @@ type Server struct {
 	requests     map[string]int
 	contractErrs []string
 	nextID       int64
+	metrics      func(id string, age time.Duration) Counts // SetMetrics; nil: Growth
 	closed       chan struct{}
 	closeOnce    sync.Once
 }
@@ -228,6 +229,7 @@ func New(t testing.TB) *Server {
 	s.route(mux, RouteMediaShow, authScopes("write", "write:media"), s.showMedia)
 	s.route(mux, RouteVerifyCredentials, authScopes("read", "read:accounts", "profile"), s.verifyCredentials)
 	s.route(mux, RouteAccountStatuses, authIfToken("read", "read:statuses"), s.accountStatuses)
+	s.route(mux, RouteStatus, authIfToken("read", "read:statuses"), s.showStatus)
 	s.route(mux, RouteAppCredentials, authScopes(knownScopes...), s.appCredentials)
 	s.route(mux, RouteInstanceV2, noAuth, s.instanceV2)
 	s.route(mux, RouteInstanceV1, noAuth, s.instanceV1)

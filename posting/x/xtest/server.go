@@ -139,6 +139,9 @@ type Server struct {
 	// the person decline instead.
 	LoginAs   User
 	DenyLogin bool
+	// Metrics gives a post's public metrics at an age (default Growth): counts that change as
+	// the server's clock moves.
+	Metrics func(id string, age time.Duration) PublicMetrics
 	// AllowContractErrors keeps the cleanup from failing the test over contract errors (for
 	// tests that break the contract on purpose).
 	AllowContractErrors bool
@@ -393,6 +396,8 @@ func (s *Server) api(r *http.Request, body []byte, ep string, rt *routers.Route,
 		rep = s.mediaMetadata(c, body)
 	case EndpointUserPosts:
 		rep = s.userPosts(r, params["id"])
+	case EndpointPostsByIDs:
+		rep = s.postsByIDs(r)
 	case EndpointMe:
 		rep = jsonReply(http.StatusOK, map[string]any{"data": map[string]string{"id": c.user.ID, "username": c.user.Username, "name": c.user.Name}})
 	default:

@@ -1,0 +1,13 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/onairhq/onair/scheduler"
+)
+
+// collecting makes d read the engagement of sent posts (docs/results.md), on the elected daemon.
+func (a *app) collecting(d *scheduler.Daemon, posters *scheduler.Posters, log *slog.Logger) *scheduler.Daemon {
+	d.CollectWith(scheduler.NewCollector(a.store, posters.MetricsFor, a.now, log), 0)
+	return d
+}
