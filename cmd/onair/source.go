@@ -256,6 +256,7 @@ func (a *app) sourceLoginCmd() *cobra.Command {
 	var (
 		f      sourceFlags
 		listen string
+		accept bool
 	)
 	cmd := &cobra.Command{
 		Use:   "login NAME",
@@ -286,9 +287,24 @@ is read again at once, and its broadcasts follow the platform again.`,
 			if err != nil {
 				return err
 			}
+			if vault.Sealer != nil && !vault.Sealer.SourceBound(*src) && !accept {
+				// Its settings say where the credentials go: settings onair did not write (a CMS,
+				// a hand edit) are not logged in at until a person has read them.
+				return fmt.Errorf("the settings of source %s were changed outside onair (or by an onair without this key): %s; "+
+					"if they are right, run `onair source login %s --accept-settings`", src.Name, src.Settings, src.Name)
+			}
 			sec, _ := vault.OpenSource(src.ID, src.Secrets) // unreadable: replaced by what is given now
-			if f.clientID != "" {
-				set.ClientID = f.clientID
+			for flag, u := range map[string]*string{"api-url": &f.apiURL, "token-url": &f.tokenURL, "auth-url": &f.authURL} {
+				if err := checkFlagURL(flag, *u); err != nil {
+					return err
+				}
+			}
+			for flag, field := range map[string]*string{"api-url": &set.APIURL, "token-url": &set.TokenURL, "auth-url": &set.AuthURL,
+				"channel": &set.Channel, "client-id": &set.ClientID} {
+				if cmd.Flags().Changed(flag) {
+					v, _ := cmd.Flags().GetString(flag)
+					*field = v
+				}
 			}
 			if f.clientSecret != "" {
 				sec.ClientSecret = f.clientSecret
@@ -333,6 +349,7 @@ is read again at once, and its broadcasts follow the platform again.`,
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&listen, "listen", "", "YouTube: the local address Google sends the browser back to (default 127.0.0.1, any free port)")
+	cmd.Flags().BoolVar(&accept, "accept-settings", false, "log in at settings changed outside onair, once you have read them (they say where the credentials go)")
 	return cmd
 }
 
