@@ -29,7 +29,7 @@ func (a *app) demoSource(ctx context.Context, c *models.Campaign, cad demoCadenc
 	id := yt.AddBroadcast(youtubetest.Broadcast{ID: "onairDemo01", Title: "Spring collection launch",
 		Description: "Live from the shop", ScheduledStart: start, ScheduledEnd: start.Add(cad.duration),
 		TestAt: start.Add(-cad.startIn / 3), LiveAt: live, EndAt: live.Add(cad.duration), RecordedAt: live.Add(cad.duration + 2*time.Second),
-		Viewers: func(t time.Time) int { return 120 + int(t.Sub(live)/time.Second) }})
+		Viewers: func(t time.Time) int { return 120 + int(t.Sub(live)/time.Second) }, NoThumbnail: true})
 	defer func() {
 		if err != nil {
 			yt.Close()

@@ -56,7 +56,17 @@ func (a *app) syncer() (*scheduler.Syncer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scheduler.NewSyncer(a.store, a.life, srcs.For, scheduler.SyncConfig{}, a.now, nil), nil
+	return scheduler.NewSyncer(a.store, a.life, srcs.For, a.syncConfig(), a.now, nil), nil
+}
+
+// syncConfig is the source sync's pace, and where thumbnails go: beside a SQLite database (its
+// one daemon reads the sources and sends); on PostgreSQL, where another daemon may send, nowhere.
+func (a *app) syncConfig() scheduler.SyncConfig {
+	cfg := a.syncCfg
+	if !models.IsPostgres(a.cfg.DB) {
+		cfg.PictureDir = a.cfg.DB + ".pictures"
+	}
+	return cfg
 }
 
 // daemonSyncer is the daemon's (and run-due's) source sync.
@@ -65,7 +75,7 @@ func (a *app) daemonSyncer(planner *scheduler.Planner, log *slog.Logger) (*sched
 	if err != nil {
 		return nil, err
 	}
-	return scheduler.NewSyncer(a.store, scheduler.NewLifecycle(a.store, planner), srcs.For, a.syncCfg, a.now, log), nil
+	return scheduler.NewSyncer(a.store, scheduler.NewLifecycle(a.store, planner), srcs.For, a.syncConfig(), a.now, log), nil
 }
 
 func (a *app) sourceCmd() *cobra.Command {
