@@ -20,7 +20,8 @@ type DispatchConfig struct {
 	Owner       string        // who holds leases: unique per process
 	Lease       time.Duration // how long a claim lasts before another dispatcher may recover it
 	Batch       int           // posts claimed per transaction
-	Channels    int           // channels sent to at once (posts within one channel go in order)
+	Sends       int           // sends in flight at once, over all channels
+	PerChannel  int           // sends in flight at once on one channel, each for another broadcast (a broadcast's posts go in order)
 	MaxAttempts int           // tries before a post fails for good
 	BackoffBase time.Duration // first retry delay; doubles each try, with jitter
 	BackoffMax  time.Duration
@@ -40,8 +41,11 @@ func (c *DispatchConfig) defaults() {
 	if c.Batch <= 0 {
 		c.Batch = 500
 	}
-	if c.Channels <= 0 {
-		c.Channels = 256 // sends wait on the network, not the CPU: many channels at once
+	if c.Sends <= 0 {
+		c.Sends = 256 // sends wait on the network, not the CPU: many at once
+	}
+	if c.PerChannel <= 0 {
+		c.PerChannel = 16
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 8
