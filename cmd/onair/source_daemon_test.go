@@ -309,3 +309,40 @@ func TestDemoSource(t *testing.T) {
 		t.Errorf("the demo logged an error:\n%s", text)
 	}
 }
+
+// TestSourcePostgresOneReader: two daemons share a PostgreSQL database; only the elected one
+// reads the source (one GoLive, from one daemon), and the live post goes once.
+func TestSourcePostgresOneReader(t *testing.T) {
+	endToEnd(t)
+	dsn := modelstest.Postgres(t)
+	if dsn == "" {
+		t.Skip("PostgreSQL only")
+	}
+	useKeyFile(t, dsn)
+	yt := youtubetest.New(t)
+	recv := webhooktest.New(t, hookSecret, nil)
+	t0 := time.Now()
+	live := t0.Add(25 * time.Second)
+	id := yt.AddBroadcast(youtubetest.Broadcast{Title: "Shared", ScheduledStart: t0.Add(15 * time.Second), LiveAt: live})
+	_, store := ytE2E(t, dsn, yt, recv)
+	b := byRef(t, store, "youtube:"+id)
+	d1, d2 := netdDaemon(t, dsn), netdDaemon(t, dsn)
+	if !netdWait(45*time.Second, func() bool { return len(deliveredKinds(recv, b.ID)[models.KindLive]) == 1 }) {
+		t.Fatalf("no live post:\n%s\n---\n%s", d1.stderr.String(), d2.stderr.String())
+	}
+	time.Sleep(2 * time.Second)
+	d1.stop(t)
+	d2.stop(t)
+	said := 0
+	for _, d := range []*daemonProc{d1, d2} {
+		if strings.Contains(d.stderr.String(), "broadcast is live on its platform") {
+			said++
+		}
+	}
+	if said != 1 {
+		t.Errorf("%d daemons marked the broadcast live from YouTube, want the elected one only", said)
+	}
+	if n := len(recv.Deliveries()); n != 1 {
+		t.Errorf("%d posts delivered, want the live post once", n)
+	}
+}
