@@ -37,9 +37,9 @@ func isKeywordDSN(dsn string) bool {
 // keywordPassword finds password=... in a keyword DSN, quoted ('it”s') or not.
 var keywordPassword = regexp.MustCompile(`(?i)(\b(?:password|sslpassword)\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
 
-// redact hides a DSN's password, in either PostgreSQL form; text that is not a PostgreSQL DSN is
+// Redact hides a DSN's password, in either PostgreSQL form; text that is not a PostgreSQL DSN is
 // shown as it is (a SQLite path).
-func redact(dsn string) string {
+func Redact(dsn string) string {
 	if isKeywordDSN(dsn) {
 		return keywordPassword.ReplaceAllString(dsn, "${1}xxxxx")
 	}
@@ -52,9 +52,6 @@ func redact(dsn string) string {
 	}
 	return u.Redacted()
 }
-
-// Redact is redact for the CLI: a DSN fit to print.
-func Redact(dsn string) string { return redact(dsn) }
 
 // redactPGError says what pgx found wrong with a DSN without repeating the DSN (which may
 // hold a password).

@@ -21,8 +21,8 @@ func TestDSNs(t *testing.T) {
 		if got := IsPostgres(c.dsn); got != c.postgres {
 			t.Errorf("IsPostgres(%q) = %v", c.dsn, got)
 		}
-		if got := redact(c.dsn); got != c.shown || strings.Contains(got, "hunter2") {
-			t.Errorf("redact(%q) = %q, want %q", c.dsn, got, c.shown)
+		if got := Redact(c.dsn); got != c.shown || strings.Contains(got, "hunter2") {
+			t.Errorf("Redact(%q) = %q, want %q", c.dsn, got, c.shown)
 		}
 	}
 	// A keyword DSN is never opened as a file named after it.

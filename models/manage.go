@@ -26,13 +26,13 @@ func (s *Store) RenameCampaign(ctx context.Context, id int64, name string) error
 			return err
 		}
 		if n > 0 {
-			return fmt.Errorf("campaign %q: %w", name, ErrNameTaken)
+			return NameTaken("campaign", name)
 		}
 		res := tx.db.WithContext(ctx).Model(&Campaign{}).Where("id = ?", id).
 			Updates(map[string]any{"name": name, "updated_at": NewTime(tx.now())})
 		if res.Error != nil {
 			if isUnique(res.Error) {
-				return fmt.Errorf("campaign %q: %w", name, ErrNameTaken)
+				return NameTaken("campaign", name)
 			}
 			return fmt.Errorf("rename campaign %d: %w", id, res.Error)
 		}
@@ -78,7 +78,7 @@ func (s *Store) RenameChannel(ctx context.Context, id int64, name string) error 
 		Updates(map[string]any{"name": name, "updated_at": NewTime(s.now())})
 	if res.Error != nil {
 		if isUnique(res.Error) {
-			return fmt.Errorf("channel %q: %w", name, ErrNameTaken)
+			return NameTaken("channel", name)
 		}
 		return fmt.Errorf("rename channel %d: %w", id, res.Error)
 	}

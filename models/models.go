@@ -79,6 +79,13 @@ type Campaign struct {
 	CreatedAt    Time      `json:"created_at" gorm:"autoCreateTime:false"`
 	UpdatedAt    Time      `json:"updated_at" gorm:"autoUpdateTime:false"`
 	Channels     []Channel `json:"channels,omitempty" gorm:"many2many:campaign_channels"`
+
+	// SourceID is the live source the campaign follows (schema 9): its broadcasts are imported
+	// from it, and their live and replay posts wait for what it says. nil: none.
+	SourceID *int64 `json:"source_id,omitempty" gorm:"column:source_id"`
+	// LiveGraceMinutes is how long after the planned start the "we are live" post of a followed
+	// broadcast waits for the stream to really start (schema 9; default 30).
+	LiveGraceMinutes int `json:"live_grace_minutes" gorm:"column:live_grace_minutes;default:30"`
 }
 
 // Location returns the campaign's time zone.

@@ -92,11 +92,11 @@ func (s *Sealer) Seal(channelID int64, plaintext []byte) string {
 func (s *Sealer) Open(channelID int64, sealed string) ([]byte, error) {
 	raw, ok := strings.CutPrefix(sealed, sealedPrefix)
 	if !ok {
-		return nil, errors.New("the stored credentials are not sealed by onair (were they edited by hand?); add them again with `onair channel login` or `onair channel add`")
+		return nil, &Error{Code: ECredentials, Fix: FixReadd, Message: "the stored credentials are not sealed by onair (were they edited by hand?)"}
 	}
 	b, err := base64.RawStdEncoding.DecodeString(raw)
 	if err != nil || len(b) < s.aead.NonceSize() {
-		return nil, errors.New("the stored credentials are damaged; add them again with `onair channel login`")
+		return nil, &Error{Code: ECredentials, Fix: FixLogin, Message: "the stored credentials are damaged"}
 	}
 	plain, err := s.aead.Open(nil, b[:s.aead.NonceSize()], b[s.aead.NonceSize():], channelAAD(channelID))
 	if err != nil {

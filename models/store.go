@@ -94,7 +94,7 @@ func openAs(path string, daemon *DaemonInfo) (*Store, error) {
 			return nil, err
 		}
 		engine, dial = EnginePostgres, postgres.New(postgres.Config{Conn: pool})
-		shown = redact(path)
+		shown = Redact(path)
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
 		Logger:                 logger.Discard,
@@ -194,7 +194,7 @@ func (s *Store) CreateChannel(ctx context.Context, ch *Channel) error {
 	}
 	if err := s.db.WithContext(ctx).Create(ch).Error; err != nil {
 		if isUnique(err) {
-			return fmt.Errorf("a channel named %q already exists; pick another --name or see `onair channel list`", ch.Name)
+			return NameTaken("channel", ch.Name)
 		}
 		return fmt.Errorf("create channel: %w", err)
 	}
@@ -246,7 +246,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *Campaign, channelNames []
 			ch, err := tx.ChannelByName(ctx, n)
 			if err != nil {
 				if errors.Is(err, ErrNotFound) {
-					return fmt.Errorf("channel %q does not exist; add it with `onair channel add console --name %s` or see `onair channel list`", n, n)
+					return NoSuchChannel(n)
 				}
 				return err
 			}
@@ -257,7 +257,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *Campaign, channelNames []
 		c.Channels = nil
 		if err := tx.db.WithContext(ctx).Omit("Channels").Create(c).Error; err != nil {
 			if isUnique(err) {
-				return fmt.Errorf("a campaign named %q already exists; see `onair campaign list`", c.Name)
+				return NameTaken("campaign", c.Name)
 			}
 			return fmt.Errorf("create campaign: %w", err)
 		}
@@ -592,7 +592,7 @@ func isUnique(err error) bool {
 
 func redactIf(path string) string {
 	if IsPostgres(path) {
-		return redact(path)
+		return Redact(path)
 	}
 	return path
 }
@@ -637,7 +637,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *Campaign, channelNames []
 			for _, name := range channelNames {
 				ch, err := tx.ChannelByName(ctx, name)
 				if errors.Is(err, ErrNotFound) {
-					return fmt.Errorf("channel %q does not exist; see `onair channel list`", name)
+					return NoSuchChannel(name)
 				} else if err != nil {
 					return err
 				}

@@ -113,6 +113,19 @@ func (p *Posters) For(ch models.Channel) (posting.Poster, error) {
 
 // httpClient is the client webhooks share: its transport keeps enough idle connections for many
 // channels posting to one host at once (Go's default keeps 2, and churns TCP connections).
+// timeout is the channel's request timeout (0: its adapter's default); example is one to suggest
+// when it is not understood.
+func (s ChannelSettings) timeout(example string) (time.Duration, error) {
+	if s.Timeout == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s.Timeout)
+	if err != nil {
+		return 0, fmt.Errorf("timeout %q not understood; use %s", s.Timeout, example)
+	}
+	return d, nil
+}
+
 func (p *Posters) httpClient() *http.Client {
 	if p.Client == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -153,10 +166,8 @@ func (p *Posters) build(ch models.Channel) (posting.Poster, error) {
 				return nil, fmt.Errorf("the signing secret is read from $%s, which is empty; set it where onair runs", s.SecretEnv)
 			}
 		}
-		if s.Timeout != "" {
-			if cfg.Timeout, err = time.ParseDuration(s.Timeout); err != nil {
-				return nil, fmt.Errorf("timeout %q not understood; use 15s", s.Timeout)
-			}
+		if cfg.Timeout, err = s.timeout("15s"); err != nil {
+			return nil, err
 		}
 		wp, err := webhook.New(cfg, p.httpClient())
 		if err == nil && p.Now != nil {

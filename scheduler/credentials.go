@@ -32,11 +32,11 @@ type Vault struct {
 
 func (v *Vault) sealer() (*models.Sealer, error) {
 	if v == nil || v.Sealer == nil {
-		hint := "set ONAIR_SECRET_KEY or run `onair init` to make a key file"
+		const msg = "this channel's credentials are sealed and onair has no secret key to open them"
 		if v != nil && v.KeyHint != "" {
-			hint = v.KeyHint
+			return nil, fmt.Errorf("%s: %s", msg, v.KeyHint)
 		}
-		return nil, fmt.Errorf("this channel's credentials are sealed and onair has no secret key to open them: %s", hint)
+		return nil, models.Errorf(models.ENoKey, msg)
 	}
 	return v.Sealer, nil
 }
@@ -111,7 +111,7 @@ func (t *channelTokens) Load(ctx context.Context) (posting.Token, error) {
 		return posting.Token{}, err
 	}
 	if s.Token == nil {
-		return posting.Token{}, &posting.Auth{Err: errors.New("the channel has no token: log in with `onair channel login`")}
+		return posting.Token{}, &posting.Auth{Err: &models.Error{Code: models.ECredentials, Fix: models.FixLogin, Message: "the channel has no token"}}
 	}
 	return *s.Token, nil
 }

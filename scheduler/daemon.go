@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +29,8 @@ type DaemonConfig struct {
 	StopTimeout    time.Duration // how long a graceful stop waits for jobs
 	Heartbeat      string        // write a Heartbeat to this file (SQLite: HeartbeatPath) while running
 	Version        string        // this build's version, in the heartbeat
+	Sync           *Syncer       // reads the live sources (sync.go); nil: none
+	SyncEvery      time.Duration // how often the sources due a read are looked for (each has its own pace)
 	Collector      *Collector    // reads sent posts' engagement (elected daemon only); nil: none
 	CollectEvery   time.Duration
 	// Clock drives the daemon's timers and its jobs (gocron.WithClock); the real clock when nil.
@@ -49,6 +50,7 @@ func (c *DaemonConfig) defaults() {
 	def(&c.RecoverEvery, 15*time.Second)
 	def(&c.HousekeepEvery, time.Hour)
 	def(&c.StopTimeout, 10*time.Second)
+	def(&c.SyncEvery, 5*time.Second)
 	def(&c.CollectEvery, time.Minute)
 	if c.Clock == nil {
 		c.Clock = clockwork.NewRealClock()
@@ -116,6 +118,7 @@ func (d *Daemon) RunOnce(ctx context.Context) (RunResult, error) {
 	if err != nil {
 		return res, err
 	}
+	d.syncSources(ctx)
 	rr, err := d.planner.Reconcile(ctx)
 	if err != nil {
 		return res, err
@@ -146,6 +149,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.reconcile(ctx)
 	d.housekeep(ctx)
+	d.startSync(ctx)
 	if d.cfg.PostgresDSN != "" {
 		go listen(ctx, d.cfg.PostgresDSN, d.log, func(ctx context.Context) {
 			d.reconcile(ctx)
@@ -153,27 +157,19 @@ func (d *Daemon) Run(ctx context.Context) error {
 		})
 	}
 
-	var watch *sql.DB
+	var watch *models.SQLiteWatcher
 	if d.cfg.DBPath != "" {
 		var err error
-		if watch, err = sql.Open("sqlite3", models.SQLiteDSN(d.cfg.DBPath)); err != nil {
-			return fmt.Errorf("watch database: %w", err)
+		if watch, err = models.WatchSQLite(d.cfg.DBPath); err != nil {
+			return err
 		}
-		watch.SetMaxOpenConns(1) // data_version compares only on one connection
 		defer watch.Close()
 	}
 
 	// Jobs every daemon runs, and jobs only the elected one runs (all of them on SQLite).
-	local, err := gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock))
+	local, elected, err := d.schedulers()
 	if err != nil {
 		return err
-	}
-	elected := local
-	if d.cfg.Elector != nil {
-		if elected, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock),
-			gocron.WithDistributedElector(d.cfg.Elector)); err != nil {
-			return err
-		}
 	}
 	jobs := []struct {
 		name  string
@@ -186,6 +182,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		{"recover", local, d.cfg.RecoverEvery, d.recover},
 		{"reconcile", elected, d.cfg.ReconcileEvery, d.reconcile},
 		{"housekeeping", elected, d.cfg.HousekeepEvery, d.housekeep},
+		{"sources", elected, d.cfg.SyncEvery, d.syncSources},
 		{"queue", local, time.Minute, d.countQueue},
 		{"collect", elected, d.cfg.CollectEvery, d.collect},
 	}
@@ -203,16 +200,39 @@ func (d *Daemon) Run(ctx context.Context) error {
 		elected.Start()
 	}
 	d.log.Info("daemon started")
-	host, _ := os.Hostname()
-	d.beat = Heartbeat{PID: os.Getpid(), Host: host, Version: d.cfg.Version, StartedAt: d.now().UTC()}
-	d.nextSeen = -1
-	d.afterPass(ctx, true)
+	d.startHeartbeat(ctx)
 	if d.cfg.Heartbeat != "" {
 		defer os.Remove(d.cfg.Heartbeat)
 	}
 
 	runErr := d.loop(ctx)
+	d.stop(local, elected)
+	return runErr
+}
 
+// schedulers makes the gocron schedulers of the daemon's jobs, on its clock: local runs on every
+// daemon, elected on the elected one only (the same scheduler when there is no elector).
+func (d *Daemon) schedulers() (local, elected gocron.Scheduler, err error) {
+	local, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock))
+	if err != nil || d.cfg.Elector == nil {
+		return local, local, err
+	}
+	elected, err = gocron.NewScheduler(gocron.WithStopTimeout(d.cfg.StopTimeout), gocron.WithClock(d.cfg.Clock),
+		gocron.WithDistributedElector(d.cfg.Elector))
+	return local, elected, err
+}
+
+// startHeartbeat says what this run is in the heartbeat, and logs the next post.
+func (d *Daemon) startHeartbeat(ctx context.Context) {
+	host, _ := os.Hostname()
+	d.beat = Heartbeat{PID: os.Getpid(), Host: host, Version: d.cfg.Version, StartedAt: d.now().UTC()}
+	d.nextSeen = -1
+	d.afterPass(ctx, true)
+}
+
+// stop ends a run: the jobs (those under way finish, up to StopTimeout), leadership, and the
+// claims not started, given back.
+func (d *Daemon) stop(local, elected gocron.Scheduler) {
 	for _, s := range []gocron.Scheduler{local, elected} {
 		if err := s.Shutdown(); err != nil && !errors.Is(err, gocron.ErrStopSchedulerTimedOut) {
 			d.log.Warn("stopping jobs", slog.String("error", err.Error()))
@@ -231,7 +251,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Info("gave back claimed posts", slog.Int64("posts", n))
 	}
 	d.log.Info("daemon stopped")
-	return runErr
 }
 
 // loop dispatches, then sleeps until the next due time or a kick.
@@ -365,9 +384,9 @@ func (d *Daemon) reconcile(ctx context.Context) {
 }
 
 // watch reconciles when another connection (a CMS, the CLI) committed since the last look.
-func (d *Daemon) watch(ctx context.Context, db *sql.DB) {
-	var v int64
-	if err := db.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+func (d *Daemon) watch(ctx context.Context, w *models.SQLiteWatcher) {
+	v, err := w.Version(ctx)
+	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Warn("watch database", slog.String("error", err.Error()))
 		}

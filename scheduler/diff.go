@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -78,8 +79,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			return nil, &RowError{Msg: fmt.Sprintf("campaign %q templates: %v", camp.Name, err)}
 		}
 	}
-	pc := cache.parse(camp)
-	texts := cache.texts()
+	d := stepDiff{b: b, camp: camp, set: set, cache: cache, pc: cache.parse(camp), texts: cache.texts(), now: now}
 	var wanted map[stepKey]bool // for the posts that exist: a new broadcast has none
 	if len(existing) > 0 {
 		wanted = make(map[stepKey]bool, len(steps))
@@ -90,105 +90,176 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			wanted[s.key()] = true
 		}
 		old, exists := byKey[s.key()]
-		if exists && !models.Pending(old.Status) && !revivable(old) {
-			continue // sent, sending, failed, skipped by hand, unknown: history, never re-planned
+		var prev *models.Post
+		if exists {
+			prev = &old
 		}
-		if reason := overtaken(b, s.kind); reason != "" {
-			if exists && models.Pending(old.Status) {
-				out = append(out, cancelChange(old, reason))
-			}
-			continue
-		}
-		gone := s.gone(now)
-		if !exists && gone {
-			continue // a step whose time (or window) has already passed is not created
-		}
-		if exists && revivable(old) && gone {
-			continue // a cancelled (or missed) step whose time has passed stays so
-		}
-		text, err := texts.render(set, templates.Data{
-			Kind: s.kind, Step: s.label, Index: s.index,
-			Title: b.Title, Description: b.Description, Campaign: camp.Name,
-			Start: startFor(b, s), End: b.EndsAt(), Due: s.due, Location: pc.loc, Lang: camp.Lang,
-			WatchURL: b.WatchURL, ReplayURL: b.ReplayURL, Hashtags: pc.hashtags,
-			Network: s.channel.Network,
-		})
+		c, ok, err := d.change(s, prev)
 		if err != nil {
-			return nil, &RowError{Msg: fmt.Sprintf("%s %s post: %v", s.kind, s.label, err)}
+			return nil, err
 		}
-		if exists && (old.Edited || triedUnsure(old)) {
-			// Edited by hand: a person's words win. Tried already with no answer: the network
-			// may have it in these words, and on X and GoToSocial the words are what tells a
-			// resend from a new post: new words would publish it twice.
-			text = old.Text
-		}
-		n, max, lerr := texts.measure(s.channel.Network, cache.limit(s.channel), text)
-		opts := postOptions(b, camp, s)
-		status, errText, tooLong, badImage := models.PostPlanned, "", "", ""
-		var tl *posting.TooLong
-		switch {
-		case errors.As(lerr, &tl):
-			status = models.PostInvalid
-			tooLong = fmt.Sprintf("%s %s on %s: %v", s.kind, s.label, s.channel.Name, lerr)
-			errText = fmt.Sprintf("%v; shorten it with `onair post edit` or change the %s template", lerr, s.kind)
-		case lerr != nil:
-			return nil, lerr
-		case opts.Image != "" && cache.checkImage(s.channel.Network, opts.Image) != nil:
-			ierr := cache.checkImage(s.channel.Network, opts.Image)
-			status = models.PostInvalid
-			badImage = fmt.Sprintf("%s %s on %s: %v", s.kind, s.label, s.channel.Name, ierr)
-			errText = fmt.Sprintf("%v; set another with `onair broadcast edit %d --image FILE` or `onair campaign edit --image FILE`", ierr, b.ID)
-		case s.kind == models.KindReplay && b.ReplayURL == "":
-			status = models.PostHeld
-			errText = "waiting for the replay URL: `onair broadcast edit " + strconv.FormatInt(b.ID, 10) + " --replay-url URL`, or the replay_url column"
-		}
-		if !exists {
-			out = append(out, change{newStat: status, tooLong: tooLong, badImage: badImage, create: &models.Post{
-				BroadcastID: b.ID, ChannelID: s.channel.ID, Kind: s.kind, Step: s.label,
-				DueAt: models.NewTime(s.due), ExpiresAt: models.NewTime(s.expires), Text: text, Length: n, MaxLength: max,
-				Status: status, Error: errText, Options: cache.encode(opts),
-			}})
-			continue
-		}
-		if !revivable(old) && !old.DueAt.Time.Equal(s.due) && gone {
-			// Re-planning moved this step into the past: it would go out late and wrong.
-			out = append(out, cancelChange(old, "the broadcast was rescheduled and this step's time has passed"))
-			continue
-		}
-		cols := map[string]any{}
-		if !old.DueAt.Time.Equal(s.due) {
-			cols["due_at"] = models.NewTime(s.due)
-		}
-		if !old.ExpiresAt.Time.Equal(s.expires) {
-			cols["expires_at"] = models.NewTime(s.expires)
-		}
-		if old.Text != text {
-			cols["text"] = text
-		}
-		if old.Length != n {
-			cols["length"] = n
-		}
-		if old.MaxLength != max {
-			cols["max_length"] = max
-		}
-		if old.Status != status {
-			cols["status"] = status
-		}
-		if old.Error != errText {
-			cols["error"] = errText
-		}
-		if old.Error == waitingForBroadcast && !old.NextAttemptAt.IsZero() {
-			cols["next_attempt_at"] = models.Time{} // the plan knows the post's moment now
-		}
-		if o := cache.encode(opts); old.Options != o {
-			cols["options"] = o
-		}
-		if len(cols) > 0 {
-			out = append(out, change{id: old.ID, cols: cols, newStat: status, tooLong: tooLong, badImage: badImage})
-		} else if status == models.PostInvalid {
-			out = append(out, change{id: old.ID, noop: true, newStat: status, tooLong: tooLong, badImage: badImage})
+		if ok {
+			out = append(out, c)
 		}
 	}
+	return append(out, dropped(b, existing, wanted)...), nil
+}
+
+// stepDiff is what diff compares each step with, for one broadcast.
+type stepDiff struct {
+	b     *models.Broadcast
+	camp  *models.Campaign
+	set   *templates.Set
+	cache *campaignCache
+	pc    *parsedCampaign
+	texts *broadcastTexts
+	now   time.Time
+}
+
+// change is the write one step needs given its post old (nil when it has none), if any.
+func (d *stepDiff) change(s step, old *models.Post) (c change, ok bool, err error) {
+	if old != nil && !models.Pending(old.Status) && !revivable(*old) {
+		return c, false, nil // sent, sending, failed, skipped by hand, unknown: history, never re-planned
+	}
+	if reason := cmp.Or(overtaken(d.b, s.kind), s.drop); reason != "" {
+		if old != nil && models.Pending(old.Status) {
+			return cancelChange(*old, reason), true, nil
+		}
+		return c, false, nil
+	}
+	gone := s.gone(d.now)
+	if gone && (old == nil || revivable(*old)) {
+		// A step whose time (or window) has already passed is not created; a cancelled (or
+		// missed) one stays so.
+		return c, false, nil
+	}
+	text, err := d.text(s, old)
+	if err != nil {
+		return c, false, err
+	}
+	n, max, lerr := d.texts.measure(s.channel.Network, d.cache.limit(s.channel), text)
+	opts := postOptions(d.b, d.camp, s)
+	v, err := d.verdict(s, opts, lerr)
+	if err != nil {
+		return c, false, err
+	}
+	if old == nil {
+		return change{newStat: v.status, tooLong: v.tooLong, badImage: v.badImage, create: &models.Post{
+			BroadcastID: d.b.ID, ChannelID: s.channel.ID, Kind: s.kind, Step: s.label,
+			DueAt: models.NewTime(s.due), ExpiresAt: models.NewTime(s.expires), Text: text, Length: n, MaxLength: max,
+			Status: v.status, Error: v.errText, Options: d.cache.encode(opts),
+		}}, true, nil
+	}
+	if !revivable(*old) && !old.DueAt.Time.Equal(s.due) && gone {
+		// Re-planning moved this step into the past: it would go out late and wrong.
+		return cancelChange(*old, "the broadcast was rescheduled and this step's time has passed"), true, nil
+	}
+	want := models.Post{DueAt: models.NewTime(s.due), ExpiresAt: models.NewTime(s.expires), Text: text, Length: n, MaxLength: max,
+		Status: v.status, Error: v.errText, Options: d.cache.encode(opts)}
+	if cols := updatedColumns(*old, want); len(cols) > 0 {
+		return change{id: old.ID, cols: cols, newStat: v.status, tooLong: v.tooLong, badImage: v.badImage}, true, nil
+	}
+	if v.status == models.PostInvalid {
+		return change{id: old.ID, noop: true, newStat: v.status, tooLong: v.tooLong, badImage: v.badImage}, true, nil
+	}
+	return c, false, nil
+}
+
+// text renders a step's post, or keeps old's words when they must not change.
+func (d *stepDiff) text(s step, old *models.Post) (string, error) {
+	b := d.b
+	text, err := d.texts.render(d.set, templates.Data{
+		Kind: s.kind, Step: s.label, Index: s.index,
+		Title: b.Title, Description: b.Description, Campaign: d.camp.Name,
+		Start: startFor(b, s), End: b.EndsAt(), Due: s.due, Location: d.pc.loc, Lang: d.camp.Lang,
+		WatchURL: b.WatchURL, ReplayURL: b.ReplayURL, Hashtags: d.pc.hashtags,
+		Network: s.channel.Network,
+	})
+	if err != nil {
+		return "", &RowError{Msg: fmt.Sprintf("%s %s post: %v", s.kind, s.label, err)}
+	}
+	if old != nil && (old.Edited || triedUnsure(*old)) {
+		// Edited by hand: a person's words win. Tried already with no answer: the network may
+		// have it in these words, and on X and GoToSocial the words are what tells a resend
+		// from a new post: new words would publish it twice.
+		return old.Text, nil
+	}
+	return text, nil
+}
+
+// verdict is whether a step's post can go out as planned, and if not why.
+type verdict struct {
+	status, errText   string
+	tooLong, badImage string // for the plan's error: see change
+}
+
+// verdict checks a step's post: its length (lerr, from measure), its picture, its replay URL.
+func (d *stepDiff) verdict(s step, opts models.PostOptions, lerr error) (verdict, error) {
+	v := verdict{status: models.PostPlanned}
+	if _, ok := errors.AsType[*posting.TooLong](lerr); ok {
+		v.status = models.PostInvalid
+		v.tooLong = fmt.Sprintf("%s %s on %s: %v", s.kind, s.label, s.channel.Name, lerr)
+		v.errText = fmt.Sprintf("%v; shorten it with `onair post edit` or change the %s template", lerr, s.kind)
+		return v, nil
+	}
+	if lerr != nil {
+		return v, lerr
+	}
+	if opts.Image != "" {
+		if ierr := d.cache.checkImage(s.channel.Network, opts.Image); ierr != nil {
+			v.status = models.PostInvalid
+			v.badImage = fmt.Sprintf("%s %s on %s: %v", s.kind, s.label, s.channel.Name, ierr)
+			v.errText = fmt.Sprintf("%v; set another with `onair broadcast edit %d --image FILE` or `onair campaign edit --image FILE`", ierr, d.b.ID)
+			return v, nil
+		}
+	}
+	if s.hold != "" {
+		v.status, v.errText = models.PostHeld, s.hold
+		return v, nil
+	}
+	if s.kind == models.KindReplay && d.b.ReplayURL == "" {
+		v.status = models.PostHeld
+		v.errText = "waiting for the replay URL: `onair broadcast edit " + strconv.FormatInt(d.b.ID, 10) + " --replay-url URL`, or the replay_url column"
+	}
+	return v, nil
+}
+
+// updatedColumns are the columns of old that differ from want's (the plan's values).
+func updatedColumns(old, want models.Post) map[string]any {
+	cols := map[string]any{}
+	if !old.DueAt.Time.Equal(want.DueAt.Time) {
+		cols["due_at"] = want.DueAt
+	}
+	if !old.ExpiresAt.Time.Equal(want.ExpiresAt.Time) {
+		cols["expires_at"] = want.ExpiresAt
+	}
+	if old.Text != want.Text {
+		cols["text"] = want.Text
+	}
+	if old.Length != want.Length {
+		cols["length"] = want.Length
+	}
+	if old.MaxLength != want.MaxLength {
+		cols["max_length"] = want.MaxLength
+	}
+	if old.Status != want.Status {
+		cols["status"] = want.Status
+	}
+	if old.Error != want.Error {
+		cols["error"] = want.Error
+	}
+	if old.Error == waitingForBroadcast && !old.NextAttemptAt.IsZero() {
+		cols["next_attempt_at"] = models.Time{} // the plan knows the post's moment now
+	}
+	if old.Options != want.Options {
+		cols["options"] = want.Options
+	}
+	return cols
+}
+
+// dropped cancels the pending posts of existing that no wanted step keeps.
+func dropped(b *models.Broadcast, existing []models.Post, wanted map[stepKey]bool) []change {
+	var out []change
 	for _, post := range existing {
 		if wanted[postKey(post)] || !models.Pending(post.Status) {
 			continue
@@ -199,7 +270,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 		}
 		out = append(out, cancelChange(post, reason))
 	}
-	return out, nil
+	return out
 }
 
 // postOptions resolves what a step's post goes out with besides its text: the campaign's language

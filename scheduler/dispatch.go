@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/onairhq/onair/models"
@@ -21,10 +20,15 @@ type DispatchConfig struct {
 	Owner       string        // who holds leases: unique per process
 	Lease       time.Duration // how long a claim lasts before another dispatcher may recover it
 	Batch       int           // posts claimed per transaction
-	Channels    int           // channels sent to at once (posts within one channel go in order)
+	Sends       int           // sends in flight at once, over all channels
+	PerChannel  int           // sends in flight at once on one channel, each for another broadcast (a broadcast's posts go in order)
 	MaxAttempts int           // tries before a post fails for good
 	BackoffBase time.Duration // first retry delay; doubles each try, with jitter
 	BackoffMax  time.Duration
+	// Remedy words the reasons the dispatcher stores (a post's error, a channel's status
+	// reason), which the CLI and a CMS read: what is wrong and the command to type. The CLI
+	// passes its hints; without one, a reason is the error's own message.
+	Remedy func(error) string
 }
 
 func (c *DispatchConfig) defaults() {
@@ -37,8 +41,11 @@ func (c *DispatchConfig) defaults() {
 	if c.Batch <= 0 {
 		c.Batch = 500
 	}
-	if c.Channels <= 0 {
-		c.Channels = 256 // sends wait on the network, not the CPU: many channels at once
+	if c.Sends <= 0 {
+		c.Sends = 256 // sends wait on the network, not the CPU: many at once
+	}
+	if c.PerChannel <= 0 {
+		c.PerChannel = 16
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 8
@@ -70,8 +77,36 @@ func NewDispatcher(store *models.Store, posters PosterFor, cfg DispatchConfig, n
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{store: store, posters: posters, cfg: cfg, now: now, log: log, metrics: metrics}
+	d := &Dispatcher{store: store, posters: posters, cfg: cfg, now: now, log: log, metrics: metrics}
+	if cfg.Remedy != nil {
+		// A channel whose poster cannot be made is paused with the error as its reason: worded.
+		d.posters = func(ch models.Channel) (posting.Poster, error) {
+			p, err := posters(ch)
+			if err != nil {
+				return nil, worded{err, cfg.Remedy(err)}
+			}
+			return p, nil
+		}
+	}
+	return d
 }
+
+// words is what a person reads of err in a stored reason: see DispatchConfig.Remedy.
+func (d *Dispatcher) words(err error) string {
+	if d.cfg.Remedy != nil {
+		return d.cfg.Remedy(err)
+	}
+	return err.Error()
+}
+
+// worded is an error as DispatchConfig.Remedy words it; errors.As still finds what it wraps.
+type worded struct {
+	err  error
+	text string
+}
+
+func (w worded) Error() string { return w.text }
+func (w worded) Unwrap() error { return w.err }
 
 // DispatchStats sums up a dispatch pass.
 type DispatchStats struct {
@@ -146,8 +181,6 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchStats, error) {
 // limit or refused credentials stop the channel: it returns when the channel's other posts are
 // due again (the time of the rate limit's end, or now).
 func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch models.Channel, p models.Post, b models.Broadcast, threads threadCache, start *starter, rec *recorder, stats *DispatchStats) (stop time.Time, err error) {
-	// Sends are not cancelled with ctx: a graceful stop lets the one under way finish.
-	sendCtx := context.WithoutCancel(ctx)
 	if opts, _ := p.ParseOptions(); opts.Thread {
 		if _, loaded := threads[p.BroadcastID]; !loaded {
 			// The thread is read from the database: the outcomes of this channel's earlier
@@ -155,38 +188,69 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 			rec.flush()
 		}
 	}
+	if d.notNow(p, b, stats, rec) {
+		return time.Time{}, nil
+	}
+	msg, ok, err := d.prepare(ctx, poster, p, ch, b, threads, start, stats, rec)
+	if !ok || err != nil {
+		return time.Time{}, err
+	}
+	// Sends are not cancelled with ctx: a graceful stop lets the one under way finish.
+	started := d.now()
+	receipt, sendErr := poster.Post(context.WithoutCancel(ctx), msg)
+	r := &sendResult{p: p, ch: ch, receipt: receipt, err: sendErr, threads: threads, stats: stats,
+		o: models.Outcome{Started: started, Duration: d.now().Sub(started)},
+		log: d.log.With(slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID), slog.String("kind", p.Kind),
+			slog.String("step", p.Step), slog.String("channel", ch.Name))}
+	if stop, err = d.settle(ctx, r); err != nil {
+		return time.Time{}, err
+	}
+	rec.add(p.ID, r.o)
+	return stop, nil
+}
+
+// notNow gives back or settles a claimed post whose broadcast changed since it was planned, and
+// reports whether it did: moved later (the post waits), or cancelled or past the post's moment
+// (it does not go out).
+func (d *Dispatcher) notNow(p models.Post, b models.Broadcast, stats *DispatchStats, rec *recorder) bool {
 	if until := notYetAtSend(&b, p.Kind, d.now()); !until.IsZero() {
 		// The broadcast was moved later (by a CMS, not planned yet): this post's moment has
 		// not come. The plan moves it; until then it waits.
 		p.Error = waitingForBroadcast
 		d.giveBack(p, until, stats, rec)
-		return time.Time{}, nil
+		return true
 	}
-	if reason := overtakenAtSend(&b, p.Kind, d.now()); reason != "" {
-		// The broadcast moved on (a CMS wrote it, or it was cancelled) after this post was
-		// claimed and before the plan caught up: it does not go out.
-		o := models.Outcome{Status: models.PostCancelled, Error: reason, Refund: true, NoAttempt: true}
-		if p.Attempts > 1 {
-			// An earlier try's outcome is unknown (a timeout, a crash): it may be out there.
-			o.Status, o.Error = models.PostUnknown, reason+mayBeOut
-			stats.Unknown++
-		} else {
-			stats.Skipped++
-		}
-		rec.add(p.ID, o)
-		return time.Time{}, nil
+	reason := overtakenAtSend(&b, p.Kind, d.now())
+	if reason == "" {
+		return false
 	}
-	msg, err := d.message(ctx, p, ch, b, threads)
-	var hold *holdForThread
-	if errors.As(err, &hold) {
+	// The broadcast moved on (a CMS wrote it, or it was cancelled) after this post was
+	// claimed and before the plan caught up: it does not go out.
+	o := models.Outcome{Status: models.PostCancelled, Error: reason, Refund: true, NoAttempt: true}
+	if p.Attempts > 1 {
+		// An earlier try's outcome is unknown (a timeout, a crash): it may be out there.
+		o.Status, o.Error = models.PostUnknown, reason+mayBeOut
+		stats.Unknown++
+	} else {
+		stats.Skipped++
+	}
+	rec.add(p.ID, o)
+	return true
+}
+
+// prepare renders the message of a post and commits its started mark where one is needed; ok is
+// false when the post does not go out now (its thread waits, or its lease was lost).
+func (d *Dispatcher) prepare(ctx context.Context, poster posting.Poster, p models.Post, ch models.Channel, b models.Broadcast, threads threadCache, start *starter, stats *DispatchStats, rec *recorder) (msg posting.Message, ok bool, err error) {
+	msg, err = d.message(ctx, p, ch, b, threads)
+	if hold, isHold := errors.AsType[*holdForThread](err); isHold {
 		// An earlier post of its thread is still on its way: answering another post now
 		// would break the thread. It goes once that one is settled.
 		d.log.Debug("reply waits for its thread", slog.Int64("post", p.ID), slog.Time("until", hold.until))
 		d.giveBack(p, hold.until, stats, rec)
-		return time.Time{}, nil
+		return msg, false, nil
 	}
 	if err != nil {
-		return time.Time{}, err
+		return msg, false, err
 	}
 	// The identity the network will deduplicate the post on is fixed at its first try, and the
 	// started mark is committed before the request leaves: recovery after a crash then knows
@@ -194,119 +258,145 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 	if msg.RemoteKey == "" {
 		msg.RemoteKey = posting.RemoteKeyOf(poster, msg)
 	}
-	if needsStartMark(poster, p, msg) {
-		marked, err := start.mark(models.SendStart{PostID: p.ID, RemoteKey: msg.RemoteKey})
-		if err != nil {
-			d.giveBack(p, time.Time{}, stats, rec) // the mark was not written: nothing left
-			return time.Time{}, err
-		}
-		if !marked {
-			// Its lease was lost (it waited too long and another dispatcher took it over): the
-			// post is no longer this dispatcher's to send, nor to record.
-			d.log.Warn("claimed post not sent: its lease was taken over", slog.Int64("post", p.ID))
-			return time.Time{}, nil
-		}
+	if !needsStartMark(poster, p, msg) {
+		return msg, true, nil
 	}
-	started := d.now()
-	receipt, sendErr := poster.Post(sendCtx, msg)
-	o := models.Outcome{Started: started, Duration: d.now().Sub(started)}
-	log := d.log.With(slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID), slog.String("kind", p.Kind),
-		slog.String("step", p.Step), slog.String("channel", ch.Name))
-	switch kind := posting.Classify(sendErr); {
-	case sendErr == nil || kind == "already":
-		if sendErr != nil {
-			var al *posting.Already
-			errors.As(sendErr, &al)
-			receipt = al.Receipt
-		}
-		o.Status, o.Result, o.RemoteID, o.RemoteURL, o.RemoteRef = models.PostSent, models.ResultSent, receipt.RemoteID, receipt.RemoteURL, receipt.Ref
-		threads.sent(p, receipt, d.now())
-		stats.Sent++
-		d.metrics.sent(p, started.Add(o.Duration).Sub(p.DueAt.Time))
-		log.Info("post sent", slog.Duration("late", started.Sub(p.DueAt.Time).Round(time.Millisecond)))
-		if p.Attempts > 1 {
-			// A retry went through: the outage is over, and the channel's other posts waiting
-			// out their backoff go now rather than minutes later.
-			if n, err := d.store.RetryNow(ctx, ch.ID, d.now()); err != nil {
-				return time.Time{}, err
-			} else if n > 0 {
-				log.Info("channel answers again: its retries are due now", slog.Int64("posts", n))
-			}
-		}
-	case kind == "rate-limited":
-		var rl *posting.RateLimited
-		errors.As(sendErr, &rl)
-		o.Status, o.Result, o.Error, o.NextAttempt, o.Refund = models.PostPlanned, models.ResultRateLimited, sendErr.Error(), rl.Until, true
-		stop = rl.Until
-		if err := d.store.HoldChannel(ctx, ch.ID, rl.Until, "rate limited: "+sendErr.Error()); err != nil {
-			return time.Time{}, err
-		}
-		stats.Held++
-		log.Warn("channel rate limited", slog.Time("until", rl.Until))
-	case kind == "auth":
-		o.Status, o.Result, o.Error, o.Refund = models.PostPlanned, models.ResultAuth, sendErr.Error(), true
-		reason := sendErr.Error()
-		if !strings.Contains(reason, "onair channel") { // the adapter did not already say what to do
-			reason += "; renew the channel's credentials (`onair channel login " + ch.Name + "`), then `onair channel resume " + ch.Name + "`"
-		}
-		if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelNeedsAuth, reason); err != nil {
-			return time.Time{}, err
-		}
-		stop = d.now()
-		stats.Held++
-		log.Error("channel needs new credentials: nothing more goes out on it", slog.String("error", sendErr.Error()))
-	case kind == "unknown":
+	marked, err := start.mark(models.SendStart{PostID: p.ID, RemoteKey: msg.RemoteKey})
+	if err != nil {
+		d.giveBack(p, time.Time{}, stats, rec) // the mark was not written: nothing left
+		return msg, false, err
+	}
+	if !marked {
+		// Its lease was lost (it waited too long and another dispatcher took it over): the
+		// post is no longer this dispatcher's to send, nor to record.
+		d.log.Warn("claimed post not sent: its lease was taken over", slog.Int64("post", p.ID))
+		return msg, false, nil
+	}
+	return msg, true, nil
+}
+
+// sendResult is one send's answer, and the outcome settle makes of it.
+type sendResult struct {
+	p       models.Post
+	ch      models.Channel
+	receipt posting.Receipt
+	err     error
+	o       models.Outcome // filled in by settle
+	threads threadCache
+	stats   *DispatchStats
+	log     *slog.Logger
+}
+
+// settle turns a send's answer into the post's outcome (r.o), following the error taxonomy of
+// posting, and stops the channel where the answer says so: stop is when its posts are due again.
+func (d *Dispatcher) settle(ctx context.Context, r *sendResult) (stop time.Time, err error) {
+	if r.err == nil {
+		return time.Time{}, d.settleSent(ctx, r, r.receipt)
+	}
+	// In posting.Classify's order: an answer that is several kinds at once is the first.
+	if al, ok := errors.AsType[*posting.Already](r.err); ok {
+		return time.Time{}, d.settleSent(ctx, r, al.Receipt)
+	}
+	if _, ok := errors.AsType[*posting.Uncertain](r.err); ok {
 		// The network may have it and cannot deduplicate a second copy (a Slack or Discord
 		// webhook that timed out): never resent blindly, a person checks.
-		o.Status, o.Result, o.Error = models.PostUnknown, models.ResultUncertain, sendErr.Error()
-		stats.Unknown++
-		d.metrics.outcome(p, "unknown")
-		log.Error("post may or may not have gone out: a person must check", slog.String("error", sendErr.Error()))
-	case kind == "misconfigured":
-		// Nothing went out, and nothing will on this channel until its settings are fixed.
-		o.Status, o.Result, o.Error, o.Refund = models.PostPlanned, models.ResultMisconfig, sendErr.Error(), true
-		if err := d.store.SetChannelStatus(ctx, ch.ID, models.ChannelPaused, sendErr.Error()); err != nil {
-			return time.Time{}, err
-		}
-		stop = d.now()
-		stats.Held++
-		log.Error("channel paused: its settings cannot work", slog.String("error", sendErr.Error()))
-	case kind == "rejected":
-		o.Status, o.Result, o.Error = models.PostFailed, models.ResultRejected, sendErr.Error()
-		stats.Failed++
-		d.metrics.outcome(p, "failed")
-		log.Error("post refused by the network", slog.String("error", sendErr.Error()))
-	default:
-		tries, maybe, err := d.failedTries(ctx, p)
-		if err != nil {
-			return time.Time{}, err
-		}
-		result := models.ResultRetryMaybe
-		if posting.NeverSent(sendErr) {
-			result = models.ResultRetry
-		}
-		if tries >= d.cfg.MaxAttempts {
-			o.Status, o.Result = models.PostFailed, models.ResultFailed
-			o.Error = fmt.Sprintf("gave up after %d tries: %v", tries, sendErr)
-			if maybe > 0 || result == models.ResultRetryMaybe {
-				// A try got no answer after its request left: the post may be out there.
-				o.Status, o.Error = models.PostUnknown, o.Error+mayBeOut
-				stats.Unknown++
-			} else {
-				stats.Failed++
-			}
-			d.metrics.outcome(p, o.Status)
-			log.Error("post gave up", slog.String("status", o.Status), slog.String("error", o.Error))
-		} else {
-			o.Status, o.Result, o.Error = models.PostPlanned, result, sendErr.Error()
-			o.NextAttempt = d.now().Add(d.backoff(p.Attempts))
-			stats.Retry++
-			d.metrics.outcome(p, "retry")
-			log.Warn("send failed, will retry", slog.Int("attempt", p.Attempts), slog.Time("next", o.NextAttempt), slog.String("error", sendErr.Error()))
-		}
+		r.o.Status, r.o.Result, r.o.Error = models.PostUnknown, models.ResultUncertain, r.err.Error()
+		r.stats.Unknown++
+		d.metrics.outcome(r.p, "unknown")
+		r.log.Error("post may or may not have gone out: a person must check", slog.String("error", r.err.Error()))
+		return time.Time{}, nil
 	}
-	rec.add(p.ID, o)
-	return stop, nil
+	if _, ok := errors.AsType[*posting.Misconfigured](r.err); ok {
+		// Nothing went out, and nothing will on this channel until its settings are fixed.
+		return d.stopChannel(ctx, r, models.ResultMisconfig, models.ChannelPaused, r.err.Error(), "channel paused: its settings cannot work")
+	}
+	if rl, ok := errors.AsType[*posting.RateLimited](r.err); ok {
+		r.o.Status, r.o.Result, r.o.Error, r.o.NextAttempt, r.o.Refund = models.PostPlanned, models.ResultRateLimited, r.err.Error(), rl.Until, true
+		if err := d.store.HoldChannel(ctx, r.ch.ID, rl.Until, "rate limited: "+r.err.Error()); err != nil {
+			return time.Time{}, err
+		}
+		r.stats.Held++
+		r.log.Warn("channel rate limited", slog.Time("until", rl.Until))
+		return rl.Until, nil
+	}
+	if _, ok := errors.AsType[*posting.Auth](r.err); ok {
+		reason := d.words(&models.Error{Code: models.ECredentials, Fix: models.FixResume, Channel: r.ch.Name, Message: r.err.Error()})
+		return d.stopChannel(ctx, r, models.ResultAuth, models.ChannelNeedsAuth, reason, "channel needs new credentials: nothing more goes out on it")
+	}
+	if _, ok := errors.AsType[*posting.Rejected](r.err); ok {
+		r.o.Status, r.o.Result, r.o.Error = models.PostFailed, models.ResultRejected, r.err.Error()
+		r.stats.Failed++
+		d.metrics.outcome(r.p, "failed")
+		r.log.Error("post refused by the network", slog.String("error", r.err.Error()))
+		return time.Time{}, nil
+	}
+	return time.Time{}, d.settleRetry(ctx, r)
+}
+
+// settleSent records a post the network has, under the receipt it gave.
+func (d *Dispatcher) settleSent(ctx context.Context, r *sendResult, receipt posting.Receipt) error {
+	o, p := &r.o, r.p
+	o.Status, o.Result, o.RemoteID, o.RemoteURL, o.RemoteRef = models.PostSent, models.ResultSent, receipt.RemoteID, receipt.RemoteURL, receipt.Ref
+	r.threads.sent(p, receipt, d.now())
+	r.stats.Sent++
+	d.metrics.sent(p, o.Started.Add(o.Duration).Sub(p.DueAt.Time))
+	r.log.Info("post sent", slog.Duration("late", o.Started.Sub(p.DueAt.Time).Round(time.Millisecond)))
+	if p.Attempts <= 1 {
+		return nil
+	}
+	// A retry went through: the outage is over, and the channel's other posts waiting out their
+	// backoff go now rather than minutes later.
+	n, err := d.store.RetryNow(ctx, r.ch.ID, d.now())
+	if err == nil && n > 0 {
+		r.log.Info("channel answers again: its retries are due now", slog.Int64("posts", n))
+	}
+	return err
+}
+
+// stopChannel keeps the post planned (its try refunded) and gives the channel status, with
+// reason, until a person acts: nothing more goes out on it.
+func (d *Dispatcher) stopChannel(ctx context.Context, r *sendResult, result, status, reason, logMsg string) (time.Time, error) {
+	r.o.Status, r.o.Result, r.o.Error, r.o.Refund = models.PostPlanned, result, r.err.Error(), true
+	if err := d.store.SetChannelStatus(ctx, r.ch.ID, status, reason); err != nil {
+		return time.Time{}, err
+	}
+	r.stats.Held++
+	r.log.Error(logMsg, slog.String("error", r.err.Error()))
+	return d.now(), nil
+}
+
+// settleRetry plans a failed post's next try with backoff, or gives up after MaxAttempts tries:
+// failed, or unknown when a try may have reached the network.
+func (d *Dispatcher) settleRetry(ctx context.Context, r *sendResult) error {
+	o, p := &r.o, r.p
+	tries, maybe, err := d.failedTries(ctx, p)
+	if err != nil {
+		return err
+	}
+	result := models.ResultRetryMaybe
+	if posting.NeverSent(r.err) {
+		result = models.ResultRetry
+	}
+	if tries < d.cfg.MaxAttempts {
+		o.Status, o.Result, o.Error = models.PostPlanned, result, r.err.Error()
+		o.NextAttempt = d.now().Add(d.backoff(p.Attempts))
+		r.stats.Retry++
+		d.metrics.outcome(p, "retry")
+		r.log.Warn("send failed, will retry", slog.Int("attempt", p.Attempts), slog.Time("next", o.NextAttempt), slog.String("error", r.err.Error()))
+		return nil
+	}
+	o.Status, o.Result = models.PostFailed, models.ResultFailed
+	o.Error = fmt.Sprintf("gave up after %d tries: %v", tries, r.err)
+	if maybe > 0 || result == models.ResultRetryMaybe {
+		// A try got no answer after its request left: the post may be out there.
+		o.Status, o.Error = models.PostUnknown, o.Error+mayBeOut
+		r.stats.Unknown++
+	} else {
+		r.stats.Failed++
+	}
+	d.metrics.outcome(p, o.Status)
+	r.log.Error("post gave up", slog.String("status", o.Status), slog.String("error", o.Error))
+	return nil
 }
 
 // mayBeOut ends the reason of a post that will not be sent although an earlier try of it may have
@@ -480,10 +570,12 @@ func (d *Dispatcher) RecoverLeases(ctx context.Context, all bool) (recovered, un
 			}
 			// Marked meanwhile (its dispatcher is alive after all): the rule below.
 		}
-		to, reason := models.PostUnknown, "an interrupted send: the network cannot tell whether it went out; check the channel, then `onair post resolve "+fmt.Sprint(p.ID)+" --sent` or `--resend`"
+		to, reason := models.PostUnknown, d.words(&models.Error{Code: models.EUnsettled, Fix: models.FixResend, Post: p.ID,
+			Message: "an interrupted send: the network cannot tell whether it went out"})
 		if !p.ExpiresAt.IsZero() && !p.ExpiresAt.After(d.now()) {
 			// Sent again, it could go out stale; skipped, it would hide a post that may be out.
-			reason = "an interrupted send whose window has passed: it may have gone out, and is not sent again late; check the channel, then `onair post resolve " + fmt.Sprint(p.ID) + " --sent` or `--skip`"
+			reason = d.words(&models.Error{Code: models.EUnsettled, Fix: models.FixSkip, Post: p.ID,
+				Message: "an interrupted send whose window has passed: it may have gone out, and is not sent again late"})
 		} else if resend {
 			to, reason = models.PostPlanned, "an interrupted send: sent again with the same idempotency key, which the network deduplicates"
 		}

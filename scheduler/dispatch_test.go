@@ -3,6 +3,8 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,20 @@ func (e *env) dispatcher(cfg DispatchConfig) *Dispatcher {
 	if cfg.Owner == "" {
 		cfg.Owner = "test"
 	}
+	if cfg.Remedy == nil {
+		cfg.Remedy = testRemedy
+	}
 	return NewDispatcher(e.store, posters.For, cfg, func() time.Time { return e.now }, nil, nil)
+}
+
+// testRemedy words a coded error for the tests to check: its code, fix and subject, where the CLI
+// names the command to type (cmd/onair's hints, tested there).
+func testRemedy(err error) string {
+	e, ok := errors.AsType[*models.Error](err)
+	if !ok {
+		return err.Error()
+	}
+	return fmt.Sprintf("%s [%s %s channel=%s post=%d]", err.Error(), e.Code, e.Fix, e.Channel, e.Post)
 }
 
 func (e *env) dispatch(d *Dispatcher) DispatchStats {
@@ -274,7 +289,7 @@ func TestAuthPausesChannelAndRejectedFailsPost(t *testing.T) {
 		e.now = start.Add(-10 * time.Minute)
 		e.dispatch(d)
 		ch, _ = e.store.ChannelByName(e.ctx, "hook")
-		if ch.Status != models.ChannelNeedsAuth || !strings.Contains(ch.StatusReason, "onair channel resume hook") {
+		if ch.Status != models.ChannelNeedsAuth || !strings.Contains(ch.StatusReason, "[credentials resume channel=hook") {
 			t.Errorf("after 401: channel %s %q", ch.Status, ch.StatusReason)
 		}
 		if p := e.posts(id)["reminder 10m"]; p.Status != models.PostPlanned {
@@ -320,7 +335,7 @@ func TestRecoverInterruptedSends(t *testing.T) {
 			t.Fatalf("recover: %d resent, %d unknown, %v", rec, unk, err)
 		}
 		list, _ := e.store.ListPosts(e.ctx, models.PostFilter{BroadcastID: b.ID, Status: models.PostUnknown})
-		if len(list) != 1 || list[0].ChannelID != 2 || !strings.Contains(list[0].Error, "onair post resolve") {
+		if len(list) != 1 || list[0].ChannelID != 2 || !strings.Contains(list[0].Error, fmt.Sprintf("[unsettled resend channel= post=%d]", list[0].ID)) {
 			t.Errorf("the Slack post (no deduplication there) should wait for a person: %+v", list)
 		}
 		if s := e.dispatch(d); s.Sent != 1 {

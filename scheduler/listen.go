@@ -5,33 +5,25 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/onairhq/onair/models"
 )
-
-// notifyChannel is where the broadcasts trigger notifies (see the PostgreSQL migrations).
-const notifyChannel = "onair_broadcasts"
 
 // listen calls onNotify each time the broadcasts trigger notifies, until ctx ends; it reconnects
 // with backoff when the connection drops (the periodic reconcile covers the gap).
 func listen(ctx context.Context, dsn string, log *slog.Logger, onNotify func(context.Context)) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err == nil {
-			_, err = conn.Exec(ctx, "LISTEN "+notifyChannel)
-		}
+		l, err := models.ListenBroadcasts(ctx, dsn)
 		if err == nil {
 			backoff = 100 * time.Millisecond
 			onNotify(ctx) // anything written while we were not listening
 			for ctx.Err() == nil {
-				if _, err = conn.WaitForNotification(ctx); err != nil {
+				if err = l.Wait(ctx); err != nil {
 					break
 				}
 				onNotify(ctx)
 			}
-		}
-		if conn != nil {
-			conn.Close(context.Background())
+			l.Close()
 		}
 		if ctx.Err() != nil {
 			return

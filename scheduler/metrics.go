@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/onairhq/onair/models"
 )
@@ -40,7 +41,7 @@ func NewMetrics() *Metrics {
 		planned: prometheus.NewGauge(prometheus.GaugeOpts{Name: "onair_queue_planned", Help: "Planned posts, due or not."}),
 	}
 	m.Registry.MustRegister(m.posts, m.lateness, m.batch, m.due, m.planned,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

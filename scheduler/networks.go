@@ -6,7 +6,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
@@ -22,11 +21,9 @@ func (p *Posters) buildNetwork(ch models.Channel, s ChannelSettings) (posting.Po
 	if err != nil {
 		return nil, err
 	}
-	var timeout time.Duration
-	if s.Timeout != "" {
-		if timeout, err = time.ParseDuration(s.Timeout); err != nil {
-			return nil, fmt.Errorf("timeout %q not understood; use 30s", s.Timeout)
-		}
+	timeout, err := s.timeout("30s")
+	if err != nil {
+		return nil, err
 	}
 	tokens := &channelTokens{store: p.Store, vault: p.Vault, id: ch.ID}
 	switch ch.Network {
@@ -34,7 +31,8 @@ func (p *Posters) buildNetwork(ch models.Channel, s ChannelSettings) (posting.Po
 		cfg := x.Config{APIURL: s.APIURL, Timeout: timeout}
 		if s.Auth == AuthOAuth2 {
 			if sec.Token == nil {
-				return nil, fmt.Errorf("channel %s has no OAuth 2.0 token yet: run `onair channel login %s`", ch.Name, ch.Name)
+				return nil, &models.Error{Code: models.ECredentials, Fix: models.FixLogin, Channel: ch.Name,
+					Message: "channel " + ch.Name + " has no OAuth 2.0 token yet"}
 			}
 			cfg.OAuth2 = &x.OAuth2{ClientID: s.ClientID, ClientSecret: sec.ClientSecret, Tokens: tokens}
 		} else {
@@ -43,7 +41,7 @@ func (p *Posters) buildNetwork(ch models.Channel, s ChannelSettings) (posting.Po
 		}
 		xp, err := x.New(cfg, p.httpClient())
 		if err != nil && cfg.OAuth1 != nil {
-			return nil, fmt.Errorf("channel %s: %w; new keys go in with `onair channel login %s --consumer-key K --consumer-secret S --access-token T --access-secret TS` (or `--client-id` for OAuth 2.0)", ch.Name, err, ch.Name)
+			return nil, &models.Error{Code: models.ECredentials, Fix: models.FixLoginKeys, Channel: ch.Name, Message: "channel " + ch.Name, Err: err}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
@@ -54,7 +52,8 @@ func (p *Posters) buildNetwork(ch models.Channel, s ChannelSettings) (posting.Po
 		return xp, nil
 	case posting.Mastodon:
 		if sec.AccessToken == "" {
-			return nil, fmt.Errorf("channel %s has no access token: run `onair channel login %s`, or add it again with --token", ch.Name, ch.Name)
+			return nil, &models.Error{Code: models.ECredentials, Fix: models.FixLoginToken, Channel: ch.Name,
+				Message: "channel " + ch.Name + " has no access token"}
 		}
 		mp, err := mastodon.New(mastodon.Config{Server: s.Server, Token: sec.AccessToken, Timeout: timeout}, p.httpClient())
 		if err == nil && p.Now != nil {
@@ -63,7 +62,8 @@ func (p *Posters) buildNetwork(ch models.Channel, s ChannelSettings) (posting.Po
 		return mp, err
 	default: // posting.Bluesky
 		if sec.Token == nil {
-			return nil, fmt.Errorf("channel %s has no session: run `onair channel login %s`", ch.Name, ch.Name)
+			return nil, &models.Error{Code: models.ECredentials, Fix: models.FixLogin, Channel: ch.Name,
+				Message: "channel " + ch.Name + " has no session"}
 		}
 		bp, err := bluesky.New(bluesky.Config{PDS: s.PDS, Handle: s.Handle, DID: s.DID, AppPassword: sec.AppPassword,
 			Tokens: tokens, Timeout: timeout}, p.httpClient())

@@ -83,6 +83,9 @@ type step struct {
 	due     time.Time
 	expires time.Time // past this the post is useless (zero: never)
 	index   int
+	// hold, drop: a live post held for its platform's real start, or dropped after the grace
+	// (see liveWait, sync_plan.go).
+	hold, drop string
 }
 
 func (s step) key() stepKey { return stepKey{s.channel.ID, s.kind, s.label} }
@@ -319,6 +322,7 @@ type campaignCache struct {
 	limits  map[*models.Channel]posting.Limit // channels of the campaigns in byID and byName
 	options map[models.PostOptions]string
 	memo    broadcastTexts
+	follow  followCache // sync_plan.go
 }
 
 // texts returns the cache's broadcastTexts, emptied for a new broadcast.
@@ -438,6 +442,10 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 			end = liveAt.Add(b.Duration())
 		}
 	}
+	hold, drop, err := p.liveWait(ctx, b, camp, cache)
+	if err != nil {
+		return camp, nil, err
+	}
 	out := make([]step, 0, len(camp.Channels)*(len(pc.groups[0])+len(pc.groups[1])+len(pc.groups[2])+1))
 	for c := range camp.Channels {
 		ch := &camp.Channels[c]
@@ -468,7 +476,7 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 				group[i].index = i
 			}
 		}
-		out = append(out, step{channel: ch, kind: models.KindLive, label: "0", due: liveAt, expires: end})
+		out = append(out, step{channel: ch, kind: models.KindLive, label: "0", due: liveAt, expires: end, hold: hold, drop: drop})
 	}
 	return camp, out, nil
 }

@@ -47,16 +47,6 @@ func (p *Planner) Reconcile(ctx context.Context) (ReconcileResult, error) {
 // CPUs (SQLite has one writer at a time). Batches never share a broadcast, so what is worked out
 // ahead never depends on what is being written.
 func (p *Planner) reconcileRound(ctx context.Context, seen map[int64]int, out *ReconcileResult) (int, error) {
-	type job struct {
-		seq  int
-		plan *batchPlan
-		err  error
-	}
-	type done struct {
-		seq     int
-		results []PlanResult
-		err     error
-	}
 	writers := 1
 	if p.store.Engine() == models.EnginePostgres {
 		writers = 2
@@ -66,85 +56,107 @@ func (p *Planner) reconcileRound(ctx context.Context, seen map[int64]int, out *R
 	workers := max(1, runtime.GOMAXPROCS(0)-1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan job, 1)
-	dones := make(chan done, writers)
+	jobs := make(chan roundJob, 1)
+	dones := make(chan roundDone, writers)
 
-	go func() { // the only user of seen until the round ends
-		defer close(jobs)
-		var after int64
-		for seq := 0; ; {
-			ids, err := p.store.BroadcastIDsToPlanAfter(ctx, after, reconcileBatch)
-			if err != nil {
-				err = fmt.Errorf("find broadcasts to plan: %w", err)
-				select {
-				case jobs <- job{seq: seq, err: err}:
-				case <-ctx.Done():
-				}
-				return
-			}
-			var todo []int64
-			for _, id := range ids {
-				if seen[id] >= 3 {
-					continue // written again while we planned it, three times: next pass
-				}
-				seen[id]++
-				todo = append(todo, id)
-			}
-			if len(todo) > 0 {
-				pl, err := p.prepare(ctx, todo, workers)
-				if err != nil {
-					err = fmt.Errorf("plan broadcasts: %w", err)
-				}
-				select {
-				case jobs <- job{seq: seq, plan: pl, err: err}:
-				case <-ctx.Done():
-					return
-				}
-				if err != nil {
-					return
-				}
-				seq++
-			}
-			if len(ids) < reconcileBatch {
-				return
-			}
-			after = ids[len(ids)-1]
-		}
-	}()
-
+	go p.readBatches(ctx, seen, workers, jobs) // the only user of seen until the round ends
 	var wg sync.WaitGroup
 	for range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if j.err != nil {
-					dones <- done{seq: j.seq, err: j.err}
-					continue
-				}
-				results, err := p.save(ctx, j.plan)
-				if err != nil && models.IsConflict(err) {
-					// Another process planned some of these broadcasts first: plan them again
-					// from what it wrote, as PlanMany does.
-					results, err = p.planMany(ctx, j.plan.ids)
-				}
-				if err != nil {
-					err = fmt.Errorf("plan broadcasts: %w", err)
-				}
-				dones <- done{seq: j.seq, results: results, err: err}
-			}
-		}()
+		wg.Go(func() { p.writeBatches(ctx, jobs, dones) })
 	}
 	go func() {
 		wg.Wait()
 		close(dones)
 	}()
+	return p.collect(dones, cancel, out)
+}
 
-	// Results are reported in id order, whichever writer finished first. After an error nothing
-	// new starts; what other writers had under way is reported as it ends.
+// roundJob is a batch of a round worked out and ready to write (or the error that ended the
+// reading); seq is its place in id order.
+type roundJob struct {
+	seq  int
+	plan *batchPlan
+	err  error
+}
+
+// roundDone is a batch of a round written.
+type roundDone struct {
+	seq     int
+	results []PlanResult
+	err     error
+}
+
+// readBatches finds the broadcasts to plan after one another, works each batch out and hands it
+// to the writers, until none is left, an error, or ctx ends. A broadcast written again while it
+// was planned, three times, waits for the next pass.
+func (p *Planner) readBatches(ctx context.Context, seen map[int64]int, workers int, jobs chan<- roundJob) {
+	defer close(jobs)
+	send := func(j roundJob) bool {
+		select {
+		case jobs <- j:
+			return j.err == nil
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var after int64
+	for seq := 0; ; {
+		ids, err := p.store.BroadcastIDsToPlanAfter(ctx, after, reconcileBatch)
+		if err != nil {
+			send(roundJob{seq: seq, err: fmt.Errorf("find broadcasts to plan: %w", err)})
+			return
+		}
+		var todo []int64
+		for _, id := range ids {
+			if seen[id] < 3 {
+				seen[id]++
+				todo = append(todo, id)
+			}
+		}
+		if len(todo) > 0 {
+			pl, err := p.prepare(ctx, todo, workers)
+			if err != nil {
+				err = fmt.Errorf("plan broadcasts: %w", err)
+			}
+			if !send(roundJob{seq: seq, plan: pl, err: err}) {
+				return
+			}
+			seq++
+		}
+		if len(ids) < reconcileBatch {
+			return
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// writeBatches writes the batches it is handed, one transaction each.
+func (p *Planner) writeBatches(ctx context.Context, jobs <-chan roundJob, dones chan<- roundDone) {
+	for j := range jobs {
+		if j.err != nil {
+			dones <- roundDone{seq: j.seq, err: j.err}
+			continue
+		}
+		results, err := p.save(ctx, j.plan)
+		if err != nil && models.IsConflict(err) {
+			// Another process planned some of these broadcasts first: plan them again from
+			// what it wrote, as PlanMany does.
+			results, err = p.planMany(ctx, j.plan.ids)
+		}
+		if err != nil {
+			err = fmt.Errorf("plan broadcasts: %w", err)
+		}
+		dones <- roundDone{seq: j.seq, results: results, err: err}
+	}
+}
+
+// collect reports the written batches in id order, whichever writer finished first, and returns
+// how many broadcasts were planned. After an error nothing new starts (cancel); what other
+// writers had under way is reported as it ends.
+func (p *Planner) collect(dones <-chan roundDone, cancel func(), out *ReconcileResult) (int, error) {
 	var firstErr error
 	planned, next := 0, 0
-	waiting := map[int]done{}
+	waiting := map[int]roundDone{}
 	for d := range dones {
 		waiting[d.seq] = d
 		for {

@@ -13,22 +13,27 @@ import (
 	"github.com/onairhq/onair/posting"
 )
 
-// sendQueues is the sending side of one Dispatch: claimed posts wait in a queue per channel; a
-// goroutine per channel with posts sends them one after the other, in the order they were
-// claimed (due order), up to DispatchConfig.Channels channels at once; outcomes go to one
-// recorder. Dispatch claims the next batch as soon as the queues run low rather than when every
-// channel has finished, so a slow channel holds up only its own posts: once it has half a batch
-// waiting, the next claims leave it out.
+// sendQueues is the sending side of one Dispatch: claimed posts wait in a queue per channel, in
+// the order they were claimed (due order). Senders take them from the front: up to
+// DispatchConfig.PerChannel at once on one channel, each on another broadcast, so that a
+// broadcast's posts go one after the other (a reply needs its parent's remote id) while the posts
+// of a channel's other broadcasts, which do not depend on each other, go side by side; up to
+// DispatchConfig.Sends sends in flight over all channels. Outcomes go to one recorder. Dispatch
+// claims the next batch as soon as the queues run low rather than when every channel has
+// finished, so a slow channel holds up only its own posts: once it has half a batch waiting, the
+// next claims leave it out.
 //
 // What it holds is bounded: a graceful stop gives back every queued post, and a post whose lease
 // has run half its course before its turn comes is given back rather than sent, so that no other
-// daemon can take it for abandoned while it goes out.
+// daemon can take it for abandoned while it goes out. A channel stopped by a rate limit, refused
+// credentials or wrong settings sends nothing more: the sends already under way on it finish,
+// the rest of its queue is given back.
 type sendQueues struct {
 	d     *Dispatcher
 	ctx   context.Context
 	rec   *recorder
 	start *starter
-	slots chan struct{} // one per channel sending
+	slots chan struct{} // one per send in flight
 	wg    sync.WaitGroup
 	stop  func() bool // ends the wake-up on ctx's end
 	// ahead is half a batch: the next batch is claimed once no more posts than this wait (those
@@ -47,18 +52,25 @@ type sendQueues struct {
 	errs        []error
 }
 
-// channelQueue is one channel's posts waiting to be sent. Only the goroutine sending for the
-// channel (running) touches its sending state.
+// channelQueue is one channel's posts waiting to be sent.
 type channelQueue struct {
 	ch      models.Channel // as read with the latest claim
 	posts   []queuedPost
-	running bool
-	pending int // posts queued or being sent
+	senders int            // goroutines taking posts from this queue
+	limit   int            // senders at most (see perChannel)
+	busy    map[int64]bool // broadcasts with a send under way
+	pending int            // posts queued or being sent
 
 	stopped bool      // rate limited, credentials refused, settings wrong or an error: send nothing more
 	next    time.Time // when stopped: when its posts are due again (zero: at once)
-	threads threadCache
-	batch   int // the claim threads was read for
+	threads map[int64]*laneThreads
+}
+
+// laneThreads is what the sends of one broadcast on a channel know of its thread: read once per
+// claim, as the posts sent since are remembered. Only the sender with the broadcast busy uses it.
+type laneThreads struct {
+	cache threadCache
+	batch int
 }
 
 type queuedPost struct {
@@ -69,7 +81,7 @@ type queuedPost struct {
 
 func newSendQueues(ctx context.Context, d *Dispatcher) *sendQueues {
 	q := &sendQueues{d: d, ctx: ctx, rec: newRecorder(d.store, d.cfg.Owner),
-		start: newStarter(d.store, d.cfg.Owner, d.now), slots: make(chan struct{}, d.cfg.Channels),
+		start: newStarter(d.store, d.cfg.Owner, d.now), slots: make(chan struct{}, d.cfg.Sends),
 		ahead: max(1, d.cfg.Batch/2), channels: map[int64]*channelQueue{}}
 	q.changed = sync.NewCond(&q.mu)
 	q.stop = context.AfterFunc(ctx, func() {
@@ -123,7 +135,7 @@ func (q *sendQueues) pend(cq *channelQueue, delta int) {
 	}
 }
 
-// add queues claimed posts on their channels, starting a sender for each channel that has none.
+// add queues claimed posts on their channels, starting senders for them up to PerChannel.
 // short says the claim found fewer posts than it asked for, leaving out the channels skip names.
 // When their channels or broadcasts cannot be read, the posts are given back.
 func (q *sendQueues) add(claimed []models.Post, short bool, skip []int64) error {
@@ -161,17 +173,24 @@ func (q *sendQueues) add(claimed []models.Post, short bool, skip []int64) error 
 	defer q.mu.Unlock()
 	q.batch++
 	q.stats.Claimed += len(claimed)
+	seen := map[int64]bool{}
 	for _, p := range claimed {
 		cq := q.channels[p.ChannelID]
 		if cq == nil {
-			cq = &channelQueue{}
+			cq = &channelQueue{busy: map[int64]bool{}, threads: map[int64]*laneThreads{}}
 			q.channels[p.ChannelID] = cq
 		}
-		cq.ch = chans[p.ChannelID]
+		if !seen[p.ChannelID] {
+			seen[p.ChannelID] = true
+			cq.ch = chans[p.ChannelID]
+			cq.limit = q.perChannel(cq.ch) // as the channel is now: its network may have changed
+		}
 		q.pend(cq, 1)
 		cq.posts = append(cq.posts, queuedPost{post: p, broadcast: broadcasts[p.BroadcastID], batch: q.batch})
-		if !cq.running {
-			cq.running = true
+		// A sender not under way is about to look at the queue: start one more only for posts
+		// beyond those. One that finds nothing it may take (their broadcasts are busy) ends.
+		if cq.senders < cq.limit && cq.senders-len(cq.busy) < len(cq.posts) {
+			cq.senders++
 			q.wg.Add(1)
 			go q.send(cq)
 		}
@@ -179,51 +198,65 @@ func (q *sendQueues) add(claimed []models.Post, short bool, skip []int64) error 
 	return nil
 }
 
-// send sends a channel's queued posts in order until its queue is empty.
+// send takes a channel's queued posts and sends them, one at a time, until none is left that it
+// may take: the first post whose broadcast has no send under way. A post left in the queue is
+// one whose broadcast is busy, and the sender that has it busy looks again once it is done.
 func (q *sendQueues) send(cq *channelQueue) {
 	defer q.wg.Done()
-	q.slots <- struct{}{}
-	defer func() { <-q.slots }()
 	var poster posting.Poster
 	for {
+		q.slots <- struct{}{}
 		q.mu.Lock()
-		if len(cq.posts) == 0 {
-			cq.running = false
+		i := slices.IndexFunc(cq.posts, func(qp queuedPost) bool { return !cq.busy[qp.post.BroadcastID] })
+		if i < 0 {
+			cq.senders--
 			q.mu.Unlock()
+			<-q.slots
 			return
 		}
-		qp := cq.posts[0]
-		cq.posts = cq.posts[1:]
-		ch := cq.ch
+		qp := cq.posts[i]
+		cq.posts = slices.Delete(cq.posts, i, i+1)
+		b := qp.post.BroadcastID
+		cq.busy[b] = true
+		lt := cq.threads[b]
+		if lt == nil || lt.batch != qp.batch {
+			lt = &laneThreads{cache: threadCache{}, batch: qp.batch}
+			cq.threads[b] = lt
+		}
+		ch, stopped, next := cq.ch, cq.stopped, cq.next
 		q.mu.Unlock()
 
 		var stats DispatchStats
-		err := q.sendOne(cq, &poster, ch, qp, &stats)
-		if err != nil {
-			cq.stopped, cq.next = true, time.Time{} // the rest of its posts are given back
-		}
+		stop, until, err := q.sendOne(cq, &poster, ch, stopped, next, qp, lt.cache, &stats)
+		<-q.slots
 		q.mu.Lock()
+		delete(cq.busy, b)
+		switch {
+		case err != nil:
+			cq.stopped, cq.next = true, time.Time{} // the rest of its posts are given back
+			q.errs = append(q.errs, err)
+		case stop:
+			q.haltLocked(cq, until)
+		}
 		q.stats.add(stats)
 		q.pend(cq, -1)
-		if err != nil {
-			q.errs = append(q.errs, err)
-		}
 		q.changed.Broadcast()
 		q.mu.Unlock()
 	}
 }
 
-// sendOne sends one queued post, or gives it back when its channel has stopped, ctx has ended
-// or its lease is running out.
-func (q *sendQueues) sendOne(cq *channelQueue, poster *posting.Poster, ch models.Channel, qp queuedPost, stats *DispatchStats) error {
+// sendOne sends one queued post, or gives it back when its channel has stopped (then due again
+// at next), ctx has ended or its lease is running out. stop says the channel must send nothing
+// more; its posts are due again at until.
+func (q *sendQueues) sendOne(cq *channelQueue, poster *posting.Poster, ch models.Channel, stopped bool, next time.Time, qp queuedPost, threads threadCache, stats *DispatchStats) (stop bool, until time.Time, err error) {
 	d, p := q.d, qp.post
 	if q.ctx.Err() != nil {
 		d.giveBack(p, time.Time{}, stats, q.rec)
-		return nil
+		return false, time.Time{}, nil
 	}
-	if cq.stopped {
-		d.giveBack(p, cq.next, stats, q.rec)
-		return nil
+	if stopped {
+		d.giveBack(p, next, stats, q.rec)
+		return false, time.Time{}, nil
 	}
 	if !p.LeaseExpiresAt.IsZero() && d.now().After(p.LeaseExpiresAt.Add(-d.cfg.Lease/2)) {
 		// It waited half its lease behind its channel's other posts: sent now, it could still
@@ -231,34 +264,77 @@ func (q *sendQueues) sendOne(cq *channelQueue, poster *posting.Poster, ch models
 		// at once, and claimed afresh.
 		d.log.Debug("claimed post given back: its lease is running out", slog.Int64("post", p.ID))
 		d.giveBack(p, time.Time{}, stats, q.rec)
-		return nil
+		return false, time.Time{}, nil
 	}
 	if *poster == nil {
-		var err error
-		if *poster, err = d.posters(ch); err != nil {
+		p, err := d.posters(ch)
+		if err != nil {
 			reason := fmt.Sprintf("channel settings are wrong: %v", err)
 			if err := d.store.SetChannelStatus(q.ctx, ch.ID, models.ChannelPaused, reason); err != nil {
-				return err
+				return false, time.Time{}, err
 			}
 			d.log.Error("channel paused", slog.String("channel", ch.Name), slog.String("reason", reason))
-			cq.stopped, cq.next = true, time.Time{}
-			d.giveBack(p, time.Time{}, stats, q.rec)
-			return nil
+			d.giveBack(qp.post, time.Time{}, stats, q.rec)
+			return true, time.Time{}, nil
 		}
+		*poster = haltingPoster{Poster: p, q: q, cq: cq}
 	}
-	if cq.threads == nil || cq.batch != qp.batch {
-		// A thread is read once per claim, as the posts sent since are remembered.
-		cq.threads, cq.batch = threadCache{}, qp.batch
-	}
-	stop, err := d.sendPost(q.ctx, *poster, ch, p, qp.broadcast, cq.threads, q.start, q.rec, stats)
-	if err != nil {
-		return err
-	}
-	if !stop.IsZero() {
-		cq.stopped, cq.next = true, stop
-	}
-	return nil
+	at, err := d.sendPost(q.ctx, *poster, ch, p, qp.broadcast, threads, q.start, q.rec, stats)
+	return !at.IsZero(), at, err
 }
+
+// perChannel is how many sends may be under way at once on ch: DispatchConfig.PerChannel where
+// its network deduplicates (a post a crash interrupts is sent again under its key), one where it
+// cannot (each send in flight is a post a crash would leave for a person to check).
+func (q *sendQueues) perChannel(ch models.Channel) int {
+	if p, err := q.d.posters(ch); err == nil && posting.RecoveryOf(p) == posting.Resend {
+		return q.d.cfg.PerChannel
+	}
+	return 1
+}
+
+// haltLocked stops cq: its senders take nothing more, and its posts are given back, due again at
+// until (zero: at once). Two sends under way may both be refused: the later end wins. Call with
+// q.mu held.
+func (q *sendQueues) haltLocked(cq *channelQueue, until time.Time) {
+	if !cq.stopped || until.After(cq.next) {
+		cq.next = until
+	}
+	cq.stopped = true
+}
+
+// haltingPoster stops its channel the moment the network answers that the channel must wait (a
+// rate limit) or cannot send (credentials, settings): the channel's other senders take nothing
+// more from then on, rather than from when the dispatcher has written the hold.
+type haltingPoster struct {
+	posting.Poster
+	q  *sendQueues
+	cq *channelQueue
+}
+
+func (p haltingPoster) Post(ctx context.Context, m posting.Message) (posting.Receipt, error) {
+	r, err := p.Poster.Post(ctx, m)
+	var rl *posting.RateLimited
+	switch kind := posting.Classify(err); {
+	case kind == "rate-limited" && errors.As(err, &rl):
+		p.halt(rl.Until)
+	case kind == "rate-limited" || kind == "auth" || kind == "misconfigured":
+		p.halt(time.Time{})
+	}
+	return r, err
+}
+
+func (p haltingPoster) halt(until time.Time) {
+	p.q.mu.Lock()
+	p.q.haltLocked(p.cq, until)
+	p.q.mu.Unlock()
+}
+
+// Recovery and RemoteKey are the wrapped poster's: the dispatcher asks them of the poster it is
+// given.
+func (p haltingPoster) Recovery() posting.Recovery { return posting.RecoveryOf(p.Poster) }
+
+func (p haltingPoster) RemoteKey(m posting.Message) string { return posting.RemoteKeyOf(p.Poster, m) }
 
 // close waits for every queued post to be sent or given back and their outcomes written.
 func (q *sendQueues) close() (DispatchStats, error) {

@@ -196,3 +196,102 @@ func TestPostWhoseLeaseRunsOutIsGivenBack(t *testing.T) {
 		}
 	})
 }
+
+// dedupPoster is a gatePoster whose network deduplicates on the idempotency key: the dispatcher
+// may have several of its channel's sends under way.
+type dedupPoster struct{ *gatePoster }
+
+func (dedupPoster) Recovery() posting.Recovery { return posting.Resend }
+
+// On a network that deduplicates, a channel's posts for different broadcasts go side by side:
+// every one of them is under way before the first is answered.
+func TestChannelSendsBroadcastsSideBySide(t *testing.T) {
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start)
+		liveOnly(e, 4, start, "hook")
+		gated := &gatePoster{gate: make(chan struct{}), started: make(chan string, 4)}
+		posters := func(models.Channel) (posting.Poster, error) { return dedupPoster{gated}, nil }
+		d := NewDispatcher(e.store, posters, DispatchConfig{Owner: "test"}, func() time.Time { return start }, nil, nil)
+		done := make(chan DispatchStats)
+		go func() {
+			s, err := d.Dispatch(e.ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- s
+		}()
+		for range 4 {
+			select {
+			case <-gated.started:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the channel's posts did not go side by side")
+			}
+		}
+		close(gated.gate)
+		if s := <-done; s.Sent != 4 {
+			t.Errorf("stats %+v, want 4 sent", s)
+		}
+	})
+}
+
+// A broadcast's posts on one channel still go one after the other (a reply needs its parent's
+// remote id), on a network that deduplicates too: the second is not under way before the first
+// is answered.
+func TestBroadcastPostsGoInOrder(t *testing.T) {
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(-time.Hour))
+		e.channel("hook", "console")
+		c := e.campaign(models.Campaign{Name: "Two", Reminders: "20m,19m"}, "hook")
+		e.plan(e.broadcast(c, "b1", start).ID)
+		e.plan(e.broadcast(c, "b2", start).ID)
+		now := start.Add(-19 * time.Minute) // both reminders of both broadcasts are due
+		var mu sync.Mutex
+		under := map[string]int{} // sends under way per broadcast
+		order := map[string][]string{}
+		gated := &gatePoster{}
+		gated.onSend = func() { time.Sleep(20 * time.Millisecond) }
+		posters := func(models.Channel) (posting.Poster, error) {
+			return stepPoster{dedupPoster{gated}, &mu, under, order, t}, nil
+		}
+		d := NewDispatcher(e.store, posters, DispatchConfig{Owner: "test"}, func() time.Time { return now }, nil, nil)
+		s, err := d.Dispatch(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Sent != 4 {
+			t.Errorf("stats %+v, want 4 sent", s)
+		}
+		for _, b := range []string{"b1", "b2"} {
+			if got := fmt.Sprint(order[b]); got != "[20m 19m]" {
+				t.Errorf("%s's posts went out as %s, want [20m 19m]", b, got)
+			}
+		}
+	})
+}
+
+// stepPoster records each broadcast's steps in the order sent and fails the test when two sends
+// of one broadcast are under way at once.
+type stepPoster struct {
+	dedupPoster
+	mu    *sync.Mutex
+	under map[string]int
+	order map[string][]string
+	t     *testing.T
+}
+
+func (p stepPoster) Post(ctx context.Context, m posting.Message) (posting.Receipt, error) {
+	p.mu.Lock()
+	p.under[m.Broadcast]++
+	if p.under[m.Broadcast] > 1 {
+		p.t.Errorf("two sends of %s under way at once", m.Broadcast)
+	}
+	p.order[m.Broadcast] = append(p.order[m.Broadcast], m.Step)
+	p.mu.Unlock()
+	r, err := p.dedupPoster.Post(ctx, m)
+	p.mu.Lock()
+	p.under[m.Broadcast]--
+	p.mu.Unlock()
+	return r, err
+}

@@ -81,7 +81,8 @@ func (p *Posters) trustSeal(ch models.Channel, s ChannelSettings) error {
 	}
 	if p.Vault != nil && p.Vault.Sealer != nil {
 		if !p.Vault.Sealer.SettingsBound(ch) {
-			return fmt.Errorf("channel %s: %w; check them with `onair channel list --json`, then run `onair channel login %s` to bind them again", ch.Name, ErrSettingsChanged, ch.Name)
+			return &models.Error{Code: models.ECredentials, Fix: models.FixRebind, Channel: ch.Name,
+				Message: "channel " + ch.Name, Err: ErrSettingsChanged}
 		}
 		return nil
 	}

@@ -1,111 +1,160 @@
-// Command onair-bench measures onair's speed and cost: it builds its own data on a fresh database
-// (SQLite, PostgreSQL, or both), runs each scenario, and prints a table (or --json), each figure
-// with its setup. BENCHMARKS.md records the results and the command that produced them.
+// Command onair-bench checks onair's performance targets (issue 17): it builds its own data on
+// fresh databases (SQLite, PostgreSQL, or both), runs each scenario several times, alternating
+// onair and its peer (River, a Go job queue on PostgreSQL) run by run, and prints one row per
+// target with the range of the figures over the runs, the peer's figure and settings, the ratio
+// and whether the target is met (every run must meet it). BENCHMARKS.md records the results and
+// the command that produced them.
 //
 // It is its own Go module so that the peer comparison's dependencies never reach onair itself.
 package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
-// Result is one measured figure.
-type Result struct {
-	Scenario string  `json:"scenario"`
-	Engine   string  `json:"engine"`
-	Setup    string  `json:"setup"`
-	Metric   string  `json:"metric"`
-	Value    float64 `json:"value"`
-	Unit     string  `json:"unit"`
-	Target   string  `json:"target"`
-	Met      *bool   `json:"met,omitempty"`
+// Row is one target, checked over the repetitions.
+type Row struct {
+	Scenario string    `json:"scenario"`
+	Target   string    `json:"target"`
+	Engine   string    `json:"engine"`
+	Figure   string    `json:"figure"` // onair's, as the range over the runs
+	Values   []float64 `json:"values"` // onair's, one per run
+	Peer     string    `json:"peer,omitempty"`
+	PeerVals []float64 `json:"peer_values,omitempty"`
+	Ratio    string    `json:"ratio,omitempty"` // onair / peer, range over the runs
+	Met      *bool     `json:"met,omitempty"`   // nil: reported, not a target
+	Setup    string    `json:"setup"`
 }
-
-func met(ok bool) *bool { return &ok }
 
 type config struct {
 	engines   []string
 	pgDSN     string
-	scenarios map[string]bool
+	scenarios []string
 	scale     float64
+	reps      int
 	dir       string
 }
+
+func (c config) has(engine string) bool { return slices.Contains(c.engines, engine) }
 
 func main() {
 	var (
 		engines   = flag.String("engines", "sqlite,postgres", "engines to measure: sqlite, postgres")
-		pg        = flag.String("pg", os.Getenv("ONAIR_BENCH_POSTGRES"), "PostgreSQL server DSN (a fresh database is created on it); env ONAIR_BENCH_POSTGRES")
-		scenarios = flag.String("scenarios", "throughput,lateness,planning,pickup", "scenarios to run")
-		scale     = flag.Float64("scale", 1, "multiply the data sizes (0.1 for a quick run)")
+		pg        = flag.String("pg", os.Getenv("ONAIR_BENCH_POSTGRES"), "PostgreSQL server DSN (fresh databases are created on it and dropped); env ONAIR_BENCH_POSTGRES")
+		scenarios = flag.String("scenarios", strings.Join(targetScenarios, ","), "scenarios to run, in order; besides the targets: "+strings.Join(extraScenarios, ", "))
+		only      = flag.String("only", "", "run this one scenario (overrides --scenarios)")
+		scale     = flag.Float64("scale", 1, "multiply the data sizes and windows (0.1 for a quick run)")
+		reps      = flag.Int("reps", 3, "repetitions of each measurement, onair and River alternating")
 		asJSON    = flag.Bool("json", false, "print JSON")
-		cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+		cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof; use with --only)")
 	)
 	flag.Parse()
+	list := strings.Split(*scenarios, ",")
+	if *only != "" {
+		list = []string{*only}
+	}
+	for _, s := range list {
+		if scenarioByName(s) == nil {
+			fmt.Fprintf(os.Stderr, "onair-bench: no scenario %q; there are %s\n", s, strings.Join(append(slices.Clone(targetScenarios), extraScenarios...), ", "))
+			os.Exit(2)
+		}
+	}
+	cfg := config{engines: strings.Split(*engines, ","), pgDSN: *pg, scenarios: list, scale: *scale, reps: max(1, *reps)}
+	if cfg.has("postgres") && cfg.pgDSN == "" {
+		fmt.Fprintln(os.Stderr, "onair-bench: no --pg DSN: PostgreSQL (and River) skipped")
+		cfg.engines = slices.DeleteFunc(cfg.engines, func(e string) bool { return e == "postgres" })
+	}
+
+	// Whatever ends the run (an error, a signal, a panic), the databases it made are dropped.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		fmt.Fprintf(os.Stderr, "onair-bench: %v: dropping the bench's databases\n", s)
+		exit(130)
+	}()
+	defer func() {
+		if r := recover(); r != nil {
+			cleanAll()
+			panic(r)
+		}
+	}()
 	if *cpuprof != "" {
 		f, err := os.Create(*cpuprof)
 		if err != nil {
 			fail(err)
 		}
 		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
 	}
 	dir, err := os.MkdirTemp("", "onair-bench")
 	if err != nil {
 		fail(err)
 	}
-	defer os.RemoveAll(dir)
-	cfg := config{engines: strings.Split(*engines, ","), pgDSN: *pg, scenarios: map[string]bool{}, scale: *scale, dir: dir}
-	for _, s := range strings.Split(*scenarios, ",") {
-		cfg.scenarios[strings.TrimSpace(s)] = true
+	atExit(func() { os.RemoveAll(dir) })
+	cfg.dir = dir
+	if cfg.has("postgres") {
+		if err := openAdmin(cfg.pgDSN); err != nil {
+			fail(fmt.Errorf("PostgreSQL: %w", err))
+		}
 	}
+
 	ctx := context.Background()
-	var results []Result
-	for _, engine := range cfg.engines {
-		if engine == "postgres" && cfg.pgDSN == "" {
-			fmt.Fprintln(os.Stderr, "onair-bench: no --pg DSN: PostgreSQL skipped")
-			continue
+	began := time.Now()
+	var rows []Row
+	for _, name := range cfg.scenarios {
+		sc := scenarioByName(name)
+		fmt.Fprintf(os.Stderr, "onair-bench: %s (%s)...\n", name, time.Since(began).Round(time.Second))
+		rs, err := sc.run(ctx, cfg)
+		if err != nil {
+			fail(fmt.Errorf("%s: %w", name, err))
 		}
-		for _, sc := range allScenarios {
-			if !cfg.scenarios[sc.name] {
-				continue
-			}
-			fmt.Fprintf(os.Stderr, "onair-bench: %s on %s...\n", sc.name, engine)
-			rs, err := sc.run(ctx, cfg, engine)
-			if err != nil {
-				fail(fmt.Errorf("%s on %s: %w", sc.name, engine, err))
-			}
-			results = append(results, rs...)
-		}
+		rows = append(rows, rs...)
 	}
+	elapsed := time.Since(began).Round(time.Second)
+	pprof.StopCPUProfile()
+	cleanAll()
+
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"machine": machine(), "results": results})
+		enc.Encode(map[string]any{"machine": machine(), "scale": cfg.scale, "reps": cfg.reps, "river": riverSetup{}.String(),
+			"elapsed_s": elapsed.Seconds(), "rows": rows})
 		return
 	}
-	fmt.Printf("machine: %s\n\n", machine())
+	fmt.Printf("machine: %s; scale %g, %d runs per figure (onair and River alternating), %s\n", machine(), cfg.scale, cfg.reps, elapsed)
+	fmt.Printf("River: %s\n", riverSetup{})
+	fmt.Printf("met: every run meets the target; figures are ranges over the runs\n\n")
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tENGINE\tMETRIC\tVALUE\tTARGET\tMET\tSETUP")
-	for _, r := range results {
-		m := ""
+	fmt.Fprintln(tw, "TARGET\tENGINE\tONAIR\tRIVER\tRATIO\tMET\tSETUP")
+	for _, r := range rows {
+		m := "(reported)"
 		if r.Met != nil {
-			m = map[bool]string{true: "yes", false: "NO"}[*r.Met]
+			m = map[bool]string{true: "met", false: "MISSED"}[*r.Met]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f %s\t%s\t%s\t%s\n", r.Scenario, r.Engine, r.Metric, r.Value, r.Unit, r.Target, m, r.Setup)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target, r.Engine, r.Figure, dash(r.Peer), dash(r.Ratio), m, r.Setup)
 	}
 	tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func machine() string {
@@ -113,51 +162,17 @@ func machine() string {
 }
 
 func fail(err error) {
-	pprof.StopCPUProfile()
 	fmt.Fprintln(os.Stderr, "onair-bench:", err)
-	os.Exit(1)
+	exit(1)
 }
 
-// freshDSN returns a new, empty database of engine: a SQLite file, or a database created on the
-// PostgreSQL server (dropped by the returned cleanup).
-func freshDSN(cfg config, engine, name string) (string, func(), error) {
-	if engine == "sqlite" {
-		return fmt.Sprintf("%s/%s-%d.db", cfg.dir, name, time.Now().UnixNano()), func() {}, nil
-	}
-	admin, err := sql.Open("pgx", cfg.pgDSN)
-	if err != nil {
-		return "", nil, err
-	}
-	db := fmt.Sprintf("onair_bench_%s_%d", name, time.Now().UnixNano()%1e9)
-	if _, err := admin.Exec("CREATE DATABASE " + db); err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	dsn := strings.Replace(cfg.pgDSN, pathOf(cfg.pgDSN), "/"+db, 1)
-	return dsn, func() {
-		admin.Exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)")
-		admin.Close()
-	}, nil
-}
-
-// pathOf returns the "/dbname" part of a postgres URL.
-func pathOf(dsn string) string {
-	rest := dsn[strings.Index(dsn, "://")+3:]
-	i := strings.Index(rest, "/")
-	if i < 0 {
-		return ""
-	}
-	p := rest[i:]
-	if j := strings.IndexAny(p, "?"); j >= 0 {
-		p = p[:j]
-	}
-	return p
+// exit ends the run after the cleanups: databases dropped, daemons stopped, files removed.
+func exit(code int) {
+	pprof.StopCPUProfile()
+	cleanAll()
+	os.Exit(code)
 }
 
 func n(cfg config, base int) int {
-	v := int(float64(base) * cfg.scale)
-	if v < 1 {
-		v = 1
-	}
-	return v
+	return max(1, int(float64(base)*cfg.scale))
 }

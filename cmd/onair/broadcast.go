@@ -30,6 +30,7 @@ func (a *app) broadcastCmd() *cobra.Command {
 type broadcastFlags struct {
 	campaign, title, description, at, duration, watchURL, replayURL, ref, tz string
 	image, imageAlt                                                          string
+	sourceRef                                                                string
 }
 
 // zone is where typed times are read: --tz, else the campaign's zone.
@@ -298,72 +299,14 @@ func (a *app) broadcastListCmd() *cobra.Command {
 				}
 				filter.CampaignID = c.ID
 			}
-			list, err := a.store.ListBroadcasts(ctx, filter)
+			views, err := a.broadcastViews(ctx, filter)
 			if err != nil {
 				return err
-			}
-			camps, err := a.store.Campaigns(ctx)
-			if err != nil {
-				return err
-			}
-			byID, byName := map[int64]models.Campaign{}, map[string]models.Campaign{}
-			for _, c := range camps {
-				byID[c.ID], byName[strings.ToLower(c.Name)] = c, c
-			}
-			ids := make([]int64, len(list))
-			for i, b := range list {
-				ids[i] = b.ID
-			}
-			counts, err := a.store.CountPostsByStatus(ctx, ids)
-			if err != nil {
-				return err
-			}
-			views := make([]broadcastView, 0, len(list))
-			for _, b := range list {
-				var c *models.Campaign
-				if b.CampaignID != nil {
-					if found, ok := byID[*b.CampaignID]; ok {
-						c = &found
-					}
-				} else if b.CampaignName != nil {
-					if found, ok := byName[strings.ToLower(strings.TrimSpace(*b.CampaignName))]; ok {
-						c = &found
-					}
-				}
-				views = append(views, newBroadcastView(b, c, counts[b.ID], a.now()))
 			}
 			if asJSON {
 				return printJSON(a.out, views)
 			}
-			if len(views) == 0 {
-				fmt.Fprintln(a.out, "No broadcast. Add one: onair broadcast add --campaign NAME --title \"...\" --at \"YYYY-MM-DD HH:MM\"")
-				return nil
-			}
-			total, err := a.store.CountBroadcasts(cmd.Context(), filter)
-			if err != nil {
-				return err
-			}
-			tw := newTable(a.out)
-			fmt.Fprintln(tw, "ID\tSTART\tTITLE\tCAMPAIGN\tSTATUS\tPOSTS")
-			for _, v := range views {
-				loc, _ := models.LoadLocation(v.TimeZone)
-				posts := postSummary(v.Posts)
-				if v.Error != "" {
-					posts += "  ! " + short(v.Error, 60)
-				}
-				start := showTime(v.StartsAt.Time, loc)
-				if v.StartsAt.Invalid != "" {
-					start = fmt.Sprintf("%q?", v.StartsAt.Invalid)
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, start, short(v.Title, 40), v.Campaign, v.Phase, posts)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			if shown := offset + len(views); int64(shown) < total {
-				fmt.Fprintf(a.out, "\nShowing %d-%d of %d. Next page: --offset %d (or --limit 0 for all).\n", offset+1, shown, total, shown)
-			}
-			return nil
+			return a.printBroadcasts(ctx, views, filter)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -372,6 +315,80 @@ func (a *app) broadcastListCmd() *cobra.Command {
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many (0: all)")
 	cmd.Flags().IntVar(&offset, "offset", 0, "skip this many (the next page)")
 	return cmd
+}
+
+// broadcastViews lists the broadcasts filter selects, each with its campaign (by id, or by the
+// name a CMS wrote) and its posts counted by status.
+func (a *app) broadcastViews(ctx context.Context, filter models.BroadcastFilter) ([]broadcastView, error) {
+	list, err := a.store.ListBroadcasts(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	camps, err := a.store.Campaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID, byName := map[int64]models.Campaign{}, map[string]models.Campaign{}
+	for _, c := range camps {
+		byID[c.ID], byName[strings.ToLower(c.Name)] = c, c
+	}
+	ids := make([]int64, len(list))
+	for i, b := range list {
+		ids[i] = b.ID
+	}
+	counts, err := a.store.CountPostsByStatus(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]broadcastView, 0, len(list))
+	for _, b := range list {
+		var c *models.Campaign
+		if b.CampaignID != nil {
+			if found, ok := byID[*b.CampaignID]; ok {
+				c = &found
+			}
+		} else if b.CampaignName != nil {
+			if found, ok := byName[strings.ToLower(strings.TrimSpace(*b.CampaignName))]; ok {
+				c = &found
+			}
+		}
+		views = append(views, newBroadcastView(b, c, counts[b.ID], a.now()))
+	}
+	return views, nil
+}
+
+// printBroadcasts prints views as a table, and where the next page starts when filter left some
+// out.
+func (a *app) printBroadcasts(ctx context.Context, views []broadcastView, filter models.BroadcastFilter) error {
+	if len(views) == 0 {
+		fmt.Fprintln(a.out, "No broadcast. Add one: onair broadcast add --campaign NAME --title \"...\" --at \"YYYY-MM-DD HH:MM\"")
+		return nil
+	}
+	total, err := a.store.CountBroadcasts(ctx, filter)
+	if err != nil {
+		return err
+	}
+	tw := newTable(a.out)
+	fmt.Fprintln(tw, "ID\tSTART\tTITLE\tCAMPAIGN\tSTATUS\tPOSTS")
+	for _, v := range views {
+		loc, _ := models.LoadLocation(v.TimeZone)
+		posts := postSummary(v.Posts)
+		if v.Error != "" {
+			posts += "  ! " + short(v.Error, 60)
+		}
+		start := showTime(v.StartsAt.Time, loc)
+		if v.StartsAt.Invalid != "" {
+			start = fmt.Sprintf("%q?", v.StartsAt.Invalid)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, start, short(v.Title, 40), v.Campaign, v.Phase, posts)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if shown := filter.Offset + len(views); int64(shown) < total {
+		fmt.Fprintf(a.out, "\nShowing %d-%d of %d. Next page: --offset %d (or --limit 0 for all).\n", filter.Offset+1, shown, total, shown)
+	}
+	return nil
 }
 
 func (a *app) broadcastShowCmd() *cobra.Command {
@@ -391,10 +408,14 @@ func (a *app) broadcastShowCmd() *cobra.Command {
 				return err
 			}
 			v := newBroadcastView(*b, c, counts[b.ID], a.now())
-			if asJSON {
-				return printJSON(a.out, v)
-			}
 			loc := campaignLoc(c)
+			link, err := a.linkView(ctx, b, c, loc)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(a.out, broadcastSourceView{broadcastView: v, Link: link})
+			}
 			tw := newTable(a.out)
 			fmt.Fprintf(tw, "Broadcast\t%d\n", b.ID)
 			fmt.Fprintf(tw, "Title\t%s\n", b.Title)
@@ -413,6 +434,7 @@ func (a *app) broadcastShowCmd() *cobra.Command {
 			if b.ExternalRef != nil {
 				fmt.Fprintf(tw, "External ref\t%s\n", *b.ExternalRef)
 			}
+			a.printLink(tw, b, link, loc)
 			fmt.Fprintf(tw, "Posts\t%s\n", postSummary(v.Posts))
 			if b.Error != "" {
 				fmt.Fprintf(tw, "Error\t%s\n", b.Error)
@@ -453,6 +475,7 @@ func (a *app) broadcastEditCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.tz, "tz", "", "read --at in this zone instead of the campaign's")
 	cmd.Flags().StringVar(&f.image, "image", "", `a picture for its teasers ("" to use the campaign's)`)
 	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description")
+	cmd.Flags().StringVar(&f.sourceRef, "source-ref", "", `tie it to a live platform's broadcast, e.g. youtube:VIDEO_ID: its start, end and replay then come from there ("none" to untie)`)
 	return cmd
 }
 
@@ -536,8 +559,16 @@ func (a *app) editBroadcast(cmd *cobra.Command, arg string, f *broadcastFlags) e
 	if changed("image-alt") {
 		e.ImageAlt = str(strings.TrimSpace(f.imageAlt))
 	}
+	if changed("source-ref") {
+		if err := a.tieBroadcast(ctx, b, c, f.sourceRef); err != nil {
+			return err
+		}
+		if e.Empty() {
+			return nil
+		}
+	}
 	if e.Empty() {
-		return errors.New("nothing to change; give at least one of --title, --at, --duration, --watch-url, --replay-url, --description, --image")
+		return errors.New("nothing to change; give at least one of --title, --at, --duration, --watch-url, --replay-url, --description, --image, --source-ref")
 	}
 	if b.Status == models.BroadcastCancelled {
 		fmt.Fprintf(a.errOut, "note: broadcast %d is cancelled; its posts stay cancelled (undo: onair broadcast reopen %d).\n", b.ID, b.ID)

@@ -28,6 +28,7 @@ type campaignFlags struct {
 	tz, lang, channels, teasers, reminders, replayAfter, hashtags, templatesDir string
 	thread                                                                      bool
 	visibility, image, imageAlt                                                 string
+	src                                                                         campaignSourceFlags
 	metricsAfter                                                                string // normalized by apply
 }
 
@@ -50,6 +51,7 @@ func (f *campaignFlags) register(cmd *cobra.Command, defaults bool) {
 	cmd.Flags().StringVar(&f.visibility, "visibility", "", "Mastodon audience: public (default), unlisted or private")
 	cmd.Flags().StringVar(&f.image, "image", "", `a picture (JPEG, PNG, WebP, GIF) attached to teasers, and shown on Bluesky link cards ("" to remove)`)
 	cmd.Flags().StringVar(&f.imageAlt, "image-alt", "", "the picture's description, for people who cannot see it (default: the broadcast's title)")
+	f.src.register(cmd)
 	cmd.Flags().StringVar(&f.metricsAfter, "metrics-after", "", `when sent posts' engagement is read, after each went out (default "1h,24h,7d"; see docs/results.md)`)
 }
 
@@ -224,6 +226,9 @@ func (a *app) campaignAddCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.out, "Campaign %q created (id %d).\n", c.Name, c.ID)
+			if err := a.applyCampaignSource(cmd, c, &f.src); err != nil {
+				return err
+			}
 			a.describeCampaign(c)
 			fmt.Fprintf(a.out, "Next: onair broadcast add --campaign %q --title \"...\" --at \"YYYY-MM-DD HH:MM\" --watch-url https://...\n", c.Name)
 			return nil
@@ -270,6 +275,9 @@ func (a *app) campaignEditCmd() *cobra.Command {
 			}
 			n, err := a.store.UpdateCampaign(cmd.Context(), c, chans)
 			if err != nil {
+				return err
+			}
+			if err := a.applyCampaignSource(cmd, c, &f.src); err != nil {
 				return err
 			}
 			if err := a.storeMetricsAfter(cmd, c, f.metricsAfter); err != nil {
@@ -326,6 +334,7 @@ func (a *app) describeCampaign(c *models.Campaign) {
 		}
 		fmt.Fprintf(tw, "  image\t%s%s\n", c.Image, alt)
 	}
+	a.describeCampaignSource(context.Background(), tw, c)
 	tw.Flush()
 }
 

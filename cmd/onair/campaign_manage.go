@@ -35,9 +35,6 @@ func (a *app) campaignRenameCmd() *cobra.Command {
 				return nil
 			}
 			if err := a.store.RenameCampaign(ctx, c.ID, name); err != nil {
-				if errors.Is(err, models.ErrNameTaken) {
-					return fmt.Errorf("a campaign named %q already exists; pick another name or see `onair campaign list`", name)
-				}
 				return err
 			}
 			fmt.Fprintf(a.out, "Campaign %q is now %q (id %d).\n", c.Name, name, c.ID)

@@ -124,7 +124,7 @@ func (a *app) addNetworkChannel(cmd *cobra.Command, network, name string, nf *ne
 		return err
 	}
 	if _, err := a.store.ChannelByName(ctx, name); err == nil {
-		return fmt.Errorf("a channel named %q already exists; pick another --name or see `onair channel list`", name)
+		return models.NameTaken("channel", name)
 	}
 	sec, account, err := a.networkChannel(ctx, network, name, nf, s)
 	if err != nil {

@@ -35,9 +35,6 @@ func (a *app) channelRenameCmd() *cobra.Command {
 				return nil
 			}
 			if err := a.store.RenameChannel(ctx, ch.ID, name); err != nil {
-				if errors.Is(err, models.ErrNameTaken) {
-					return fmt.Errorf("a channel named %q already exists; pick another name or see `onair channel list`", name)
-				}
 				return err
 			}
 			fmt.Fprintf(a.out, "Channel %q is now %q (id %d).\n", ch.Name, name, ch.ID)

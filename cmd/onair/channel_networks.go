@@ -114,104 +114,125 @@ func withoutEnvSecrets(sec scheduler.Secrets, env map[string]string) scheduler.S
 // and checks the credentials with the network (unless --no-check). It returns what to say
 // about the account.
 func (a *app) networkChannel(ctx context.Context, network, name string, f *networkFlags, s *scheduler.ChannelSettings) (scheduler.Secrets, string, error) {
-	var sec scheduler.Secrets
-	client := http.DefaultClient
 	switch network {
 	case posting.X:
-		s.APIURL = strings.TrimRight(f.apiURL, "/")
-		if f.oauth2 || f.clientID != "" {
-			if f.clientID == "" {
-				return sec, "", errors.New("OAuth 2.0 needs the app's client id: --client-id ID (developer portal, your app, Keys and tokens)")
-			}
-			s.Auth, s.ClientID = scheduler.AuthOAuth2, f.clientID
-			if sec.ClientSecret = f.credential(network, "client_secret", f.clientSecret, s); sec.ClientSecret == "" {
-				delete(s.SecretsEnv, "client_secret") // a public client has no secret to read
-			}
-			return sec, "", nil // checked by `channel login`
-		}
-		s.Auth = scheduler.AuthOAuth1
-		sec.ConsumerKey = f.credential(network, "consumer_key", f.consumerKey, s)
-		sec.ConsumerSecret = f.credential(network, "consumer_secret", f.consumerSecret, s)
-		sec.AccessToken = f.credential(network, "access_token", f.accessToken, s)
-		sec.AccessSecret = f.credential(network, "access_secret", f.accessSecret, s)
-		var missing []string
-		for _, c := range []struct{ field, flag, v string }{{"consumer_key", "--consumer-key", sec.ConsumerKey},
-			{"consumer_secret", "--consumer-secret", sec.ConsumerSecret}, {"access_token", "--access-token", sec.AccessToken},
-			{"access_secret", "--access-secret", sec.AccessSecret}} {
-			if c.v == "" {
-				missing = append(missing, fmt.Sprintf("%s (or $%s)", c.flag, f.envName(network, c.field)))
-			}
-		}
-		if len(missing) > 0 {
-			return sec, "", fmt.Errorf("an X channel with OAuth 1.0a keys needs %s; or use --oauth2 --client-id ID and `onair channel login %s`",
-				strings.Join(missing, ", "), name)
-		}
-		if f.noCheck {
-			return sec, "", nil
-		}
-		xp, err := x.New(x.Config{APIURL: s.APIURL, OAuth1: &x.OAuth1{ConsumerKey: sec.ConsumerKey, ConsumerSecret: sec.ConsumerSecret,
-			Token: sec.AccessToken, TokenSecret: sec.AccessSecret}}, client)
-		if err != nil {
-			return sec, "", err
-		}
-		u, err := xp.Me(ctx)
-		if err != nil {
-			return sec, "", checkFailed(network, name, err)
-		}
-		s.Account = "@" + u.Username
-		return sec, s.Account, nil
+		return xChannel(ctx, name, f, s)
 	case posting.Mastodon:
-		server, err := serverURL(f.server, "--server https://mastodon.social")
-		if err != nil {
-			return sec, "", err
-		}
-		s.Server = server
-		sec.AccessToken = f.credential(network, "access_token", f.token, s)
-		if f.noCheck {
-			return sec, "", nil
-		}
-		limits, err := mastodon.InstanceLimits(ctx, client, server)
-		if err != nil {
-			return sec, "", fmt.Errorf("read the limits of %s: %w; is it a Mastodon server? (--no-check skips this)", server, err)
-		}
-		s.MaxLength, s.URLWeight = limits.MaxCharacters, limits.URLWeight
-		if sec.AccessToken == "" {
-			return sec, "", nil // `channel login` comes next
-		}
-		mp, err := mastodon.New(mastodon.Config{Server: server, Token: sec.AccessToken}, client)
-		if err != nil {
-			return sec, "", err
-		}
-		acct, err := mp.Me(ctx)
-		if err != nil {
-			return sec, "", checkFailed(network, name, err)
-		}
-		s.Account = acct.Handle(server)
-		return sec, s.Account, nil
-	default: // bluesky
-		if f.handle == "" {
-			return sec, "", errors.New("a Bluesky channel needs --handle brand.bsky.social and --app-password (Settings, Privacy and security, App passwords)")
-		}
-		pds := "https://bsky.social"
-		if f.pds != "" {
-			var err error
-			if pds, err = serverURL(f.pds, "--pds https://pds.example.com"); err != nil {
-				return sec, "", err
-			}
-		}
-		s.PDS, s.Handle = pds, strings.TrimPrefix(f.handle, "@")
-		sec.AppPassword = f.credential(network, "app_password", f.appPassword, s)
-		if sec.AppPassword == "" {
-			return sec, "", fmt.Errorf("a Bluesky channel needs an app password: --app-password xxxx-xxxx-xxxx-xxxx (or $%s)", f.envName(network, "app_password"))
-		}
-		sess, err := bluesky.Login(ctx, client, pds, s.Handle, sec.AppPassword)
-		if err != nil {
-			return sec, "", checkFailed(network, name, err)
-		}
-		s.DID, s.Handle, s.Account = sess.DID, sess.Handle, "@"+sess.Handle
-		sec.Token = &sess.Token
-		return sec, s.Account, nil
+		return mastodonChannel(ctx, name, f, s)
+	default:
+		return blueskyChannel(ctx, name, f, s)
 	}
+}
+
+// xChannel is networkChannel for X: an OAuth 2.0 app (logged in by `channel login`), or OAuth
+// 1.0a keys, checked with X.
+func xChannel(ctx context.Context, name string, f *networkFlags, s *scheduler.ChannelSettings) (scheduler.Secrets, string, error) {
+	const network = posting.X
+	var sec scheduler.Secrets
+	s.APIURL = strings.TrimRight(f.apiURL, "/")
+	if f.oauth2 || f.clientID != "" {
+		if f.clientID == "" {
+			return sec, "", errors.New("OAuth 2.0 needs the app's client id: --client-id ID (developer portal, your app, Keys and tokens)")
+		}
+		s.Auth, s.ClientID = scheduler.AuthOAuth2, f.clientID
+		if sec.ClientSecret = f.credential(network, "client_secret", f.clientSecret, s); sec.ClientSecret == "" {
+			delete(s.SecretsEnv, "client_secret") // a public client has no secret to read
+		}
+		return sec, "", nil // checked by `channel login`
+	}
+	s.Auth = scheduler.AuthOAuth1
+	sec.ConsumerKey = f.credential(network, "consumer_key", f.consumerKey, s)
+	sec.ConsumerSecret = f.credential(network, "consumer_secret", f.consumerSecret, s)
+	sec.AccessToken = f.credential(network, "access_token", f.accessToken, s)
+	sec.AccessSecret = f.credential(network, "access_secret", f.accessSecret, s)
+	var missing []string
+	for _, c := range []struct{ field, flag, v string }{{"consumer_key", "--consumer-key", sec.ConsumerKey},
+		{"consumer_secret", "--consumer-secret", sec.ConsumerSecret}, {"access_token", "--access-token", sec.AccessToken},
+		{"access_secret", "--access-secret", sec.AccessSecret}} {
+		if c.v == "" {
+			missing = append(missing, fmt.Sprintf("%s (or $%s)", c.flag, f.envName(network, c.field)))
+		}
+	}
+	if len(missing) > 0 {
+		return sec, "", fmt.Errorf("an X channel with OAuth 1.0a keys needs %s; or use --oauth2 --client-id ID and `onair channel login %s`",
+			strings.Join(missing, ", "), name)
+	}
+	if f.noCheck {
+		return sec, "", nil
+	}
+	xp, err := x.New(x.Config{APIURL: s.APIURL, OAuth1: &x.OAuth1{ConsumerKey: sec.ConsumerKey, ConsumerSecret: sec.ConsumerSecret,
+		Token: sec.AccessToken, TokenSecret: sec.AccessSecret}}, http.DefaultClient)
+	if err != nil {
+		return sec, "", err
+	}
+	u, err := xp.Me(ctx)
+	if err != nil {
+		return sec, "", checkFailed(network, name, err)
+	}
+	s.Account = "@" + u.Username
+	return sec, s.Account, nil
+}
+
+// mastodonChannel is networkChannel for Mastodon: the server's limits, and the token when one
+// is given (else `channel login` comes next).
+func mastodonChannel(ctx context.Context, name string, f *networkFlags, s *scheduler.ChannelSettings) (scheduler.Secrets, string, error) {
+	const network = posting.Mastodon
+	var sec scheduler.Secrets
+	server, err := serverURL(f.server, "--server https://mastodon.social")
+	if err != nil {
+		return sec, "", err
+	}
+	s.Server = server
+	sec.AccessToken = f.credential(network, "access_token", f.token, s)
+	if f.noCheck {
+		return sec, "", nil
+	}
+	limits, err := mastodon.InstanceLimits(ctx, http.DefaultClient, server)
+	if err != nil {
+		return sec, "", fmt.Errorf("read the limits of %s: %w; is it a Mastodon server? (--no-check skips this)", server, err)
+	}
+	s.MaxLength, s.URLWeight = limits.MaxCharacters, limits.URLWeight
+	if sec.AccessToken == "" {
+		return sec, "", nil // `channel login` comes next
+	}
+	mp, err := mastodon.New(mastodon.Config{Server: server, Token: sec.AccessToken}, http.DefaultClient)
+	if err != nil {
+		return sec, "", err
+	}
+	acct, err := mp.Me(ctx)
+	if err != nil {
+		return sec, "", checkFailed(network, name, err)
+	}
+	s.Account = acct.Handle(server)
+	return sec, s.Account, nil
+}
+
+// blueskyChannel is networkChannel for Bluesky: a session opened with the app password.
+func blueskyChannel(ctx context.Context, name string, f *networkFlags, s *scheduler.ChannelSettings) (scheduler.Secrets, string, error) {
+	const network = posting.Bluesky
+	var sec scheduler.Secrets
+	if f.handle == "" {
+		return sec, "", errors.New("a Bluesky channel needs --handle brand.bsky.social and --app-password (Settings, Privacy and security, App passwords)")
+	}
+	pds := "https://bsky.social"
+	if f.pds != "" {
+		var err error
+		if pds, err = serverURL(f.pds, "--pds https://pds.example.com"); err != nil {
+			return sec, "", err
+		}
+	}
+	s.PDS, s.Handle = pds, strings.TrimPrefix(f.handle, "@")
+	sec.AppPassword = f.credential(network, "app_password", f.appPassword, s)
+	if sec.AppPassword == "" {
+		return sec, "", fmt.Errorf("a Bluesky channel needs an app password: --app-password xxxx-xxxx-xxxx-xxxx (or $%s)", f.envName(network, "app_password"))
+	}
+	sess, err := bluesky.Login(ctx, http.DefaultClient, pds, s.Handle, sec.AppPassword)
+	if err != nil {
+		return sec, "", checkFailed(network, name, err)
+	}
+	s.DID, s.Handle, s.Account = sess.DID, sess.Handle, "@"+sess.Handle
+	sec.Token = &sess.Token
+	return sec, s.Account, nil
 }
 
 // checkFailed explains a failed credentials check.

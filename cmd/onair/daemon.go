@@ -69,9 +69,13 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		return nil, nil, err
 	}
 	disp := scheduler.NewDispatcher(a.store, posters.For, scheduler.DispatchConfig{
-		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease,
+		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease, Remedy: remedy,
 	}, a.now, log, metrics)
 	planner := scheduler.NewPlanner(a.store, a.now, log)
+	sync, err := a.daemonSyncer(planner, log)
+	if err != nil {
+		return nil, nil, err
+	}
 	if a.store.Engine() == models.EnginePostgres {
 		// Several daemons may share a PostgreSQL database: claims skip each other's rows, and one
 		// elected daemon reconciles.
@@ -81,7 +85,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		}
 		elector := scheduler.NewElector(sqlDB)
 		elector.OnElected = func() { log.Info("elected: this daemon now reconciles and housekeeps", slog.String("owner", owner)) }
-		cfg := scheduler.DaemonConfig{PostgresDSN: a.cfg.DB, Elector: elector}
+		cfg := scheduler.DaemonConfig{PostgresDSN: a.cfg.DB, Elector: elector, Sync: sync}
 		return a.collecting(scheduler.NewDaemon(a.store, planner, disp, metrics, cfg, a.now, log), posters, log), nil, nil
 	}
 	lock, err := scheduler.LockDispatch(a.cfg.DB)
@@ -104,7 +108,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 	if f.daemon {
 		heartbeat = scheduler.HeartbeatPath(a.cfg.DB)
 	}
-	d := scheduler.NewDaemon(a.store, planner, disp, metrics, scheduler.DaemonConfig{DBPath: a.cfg.DB, Exclusive: true,
+	d := scheduler.NewDaemon(a.store, planner, disp, metrics, scheduler.DaemonConfig{DBPath: a.cfg.DB, Exclusive: true, Sync: sync,
 		Heartbeat: heartbeat, Version: buildVersion().String()}, a.now, log)
 	return a.collecting(d, posters, log), lock, nil
 }

@@ -56,7 +56,7 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 			// operator who exported ONAIR_DB for the daemon must not lose that database to it.
 			if !cmd.Flags().Changed("db") {
 				if env := os.Getenv("ONAIR_DB"); env != "" {
-					fmt.Fprintf(a.errOut, "note: the demo uses its own file, %s; ONAIR_DB (%s) is left alone.\n", demoDB, redactDSN(env))
+					fmt.Fprintf(a.errOut, "note: the demo uses its own file, %s; ONAIR_DB (%s) is left alone.\n", demoDB, models.Redact(env))
 				}
 				a.cfg.DB = demoDB
 			}

@@ -7,14 +7,19 @@ import (
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/scheduler"
+	"github.com/onairhq/onair/scheduler/source"
 )
 
 // explain words an error for the marketer: the lower layers say what is wrong, this file says
-// what to type next. It is the one place that turns the scheduler's refusal codes into commands.
+// what to type next. It is the one place that turns the scheduler's refusal codes and the coded
+// errors of models and scheduler (models.Error) into commands.
 func explain(err error) string {
+	if h := sourceHint(err); h != "" {
+		return err.Error() + "; " + h
+	}
 	var r *scheduler.Refusal
 	if !errors.As(err, &r) {
-		msg := err.Error()
+		msg := remedy(err)
 		if strings.Contains(msg, "readonly database") || strings.Contains(msg, "unable to open database file") {
 			// SQLite's own words name neither the cause nor the fix.
 			msg += "; onair must be able to write the database file and its folder (for its -wal and -shm files): check their owner and permissions for the user onair runs as"
@@ -25,6 +30,65 @@ func explain(err error) string {
 		return r.Msg + "; " + h
 	}
 	return r.Msg
+}
+
+// remedy is err's message followed by the command to type, when err carries a coded
+// models.Error. The daemon stores its words as the reasons posts and channels carry
+// (scheduler.DispatchConfig.Remedy), which the CLI and a CMS read.
+func remedy(err error) string {
+	e, ok := errors.AsType[*models.Error](err)
+	if !ok {
+		return err.Error()
+	}
+	msg := err.Error()
+	if h := codeHint(e, msg); h != "" {
+		return msg + "; " + h
+	}
+	return msg
+}
+
+// codeHint is what to do about e; msg is the whole error's message.
+func codeHint(e *models.Error, msg string) string {
+	name := e.Channel
+	if name == "" {
+		name = "NAME"
+	}
+	login := "`onair channel login " + name + "`"
+	switch e.Code {
+	case models.EConflict:
+		if e.Channel != "" {
+			return "pick another name or see `onair channel list`"
+		}
+		return "pick another name or see `onair campaign list`"
+	case models.ENotFound:
+		if e.Channel != "" {
+			return fmt.Sprintf("add it with `onair channel add console --name %s` or see `onair channel list`", e.Channel)
+		}
+	case models.ENoKey:
+		return "set ONAIR_SECRET_KEY or run `onair init` to make a key file"
+	case models.EUnsettled:
+		other := map[models.Fix]string{models.FixResend: "--resend", models.FixSkip: "--skip"}[e.Fix]
+		return fmt.Sprintf("check the channel, then `onair post resolve %d --sent` or `%s`", e.Post, other)
+	case models.ECredentials:
+		switch e.Fix {
+		case models.FixLogin:
+			return "run " + login
+		case models.FixLoginKeys:
+			return "new keys go in with `onair channel login " + name + " --consumer-key K --consumer-secret S --access-token T --access-secret TS` (or `--client-id` for OAuth 2.0)"
+		case models.FixLoginToken:
+			return "run " + login + ", or add it again with --token"
+		case models.FixReadd:
+			return "add them again with " + login + " or `onair channel add`"
+		case models.FixRebind:
+			return "check them with `onair channel list --json`, then run " + login + " to bind them again"
+		case models.FixResume:
+			if strings.Contains(msg, "onair channel") {
+				return "" // the network's adapter said already (posting words some of its own fixes)
+			}
+			return "renew the channel's credentials (" + login + "), then `onair channel resume " + name + "`"
+		}
+	}
+	return ""
 }
 
 func refusalHint(r *scheduler.Refusal) string {
@@ -65,6 +129,49 @@ func refusalHint(r *scheduler.Refusal) string {
 		case r.Action == scheduler.ActGoLive && r.Status == models.BroadcastEnded:
 			return fmt.Sprintf("to undo the end: `onair broadcast reopen %d`", b)
 		}
+	}
+	return ""
+}
+
+// sourceHint says what fixes a source a platform refused, or that onair cannot read as stored.
+func sourceHint(err error) string {
+	var p *sourceProblem
+	if errors.As(err, &p) {
+		if errors.Is(err, source.ErrQuota) || errors.Is(err, source.ErrUnavailable) {
+			return checkHint(err)
+		}
+		return sourceFix(p.src)
+	}
+	var c *sourceCheckError
+	if errors.As(err, &c) {
+		return checkHint(err)
+	}
+	return ""
+}
+
+func checkHint(err error) string {
+	switch {
+	case errors.Is(err, source.ErrAuth):
+		return "check --client-id and --client-secret (and the refresh token: `onair source login NAME` gets a new one); docs/sources.md says where they are"
+	case errors.Is(err, source.ErrQuota):
+		return "the platform's quota is spent: onair reads it again when it resets; meanwhile its broadcasts go by their planned times (YouTube: raise the quota in the Google Cloud console)"
+	case errors.Is(err, source.ErrUnavailable):
+		return "the platform did not answer: check --api-url and the network, and try again"
+	}
+	return ""
+}
+
+// sourceFix is the command that makes onair follow a source again, by its status and last error.
+func sourceFix(src models.Source) string {
+	switch {
+	case src.Status == models.SourceNeedsAuth, src.Status == models.SourcePaused, src.ErrorKind == models.SourceErrAuth:
+		return fmt.Sprintf("`onair source login %s`", src.Name)
+	case src.ErrorKind == models.SourceErrQuota:
+		return "none needed: onair reads it again when the quota resets (YouTube: midnight Pacific time), or raise the quota in the Google Cloud console"
+	case src.ErrorKind != "":
+		return fmt.Sprintf("none needed if the platform comes back: onair keeps trying; `onair source test %s` checks it now", src.Name)
+	case src.LastSyncAt.IsZero():
+		return "start the daemon (`onair daemon`): it reads the source at once"
 	}
 	return ""
 }

@@ -84,7 +84,7 @@ Start with:  onair init  (or try  onair demo)`,
 		"the secret key that seals channel credentials (env ONAIR_KEY_FILE; default DB.key beside a SQLite file; ONAIR_SECRET_KEY overrides)")
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.initCmd(), a.channelCmd(), a.campaignCmd(), a.broadcastCmd(), a.planCmd(),
-		a.postCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd(), a.statusCmd(), a.calendarCmd(), a.reportCmd())
+		a.postCmd(), a.sourceCmd(), a.reconcileCmd(), a.daemonCmd(), a.runDueCmd(), a.demoCmd(), a.versionCmd(), a.statusCmd(), a.calendarCmd(), a.reportCmd())
 	explainArgs(root)
 	a.addCompletions(root)
 	return root
@@ -145,7 +145,7 @@ func (a *app) initCmd() *cobra.Command {
 				verb = "Opened"
 			}
 			if models.IsPostgres(a.cfg.DB) {
-				verb, shown = "Ready:", "PostgreSQL database "+redactDSN(a.cfg.DB)
+				verb, shown = "Ready:", "PostgreSQL database "+models.Redact(a.cfg.DB)
 			}
 			if _, err := a.vault(true); err != nil {
 				return err
@@ -185,6 +185,3 @@ func (a *app) reconcileCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
-
-// redactDSN hides a PostgreSQL DSN's password (URL or keyword form).
-func redactDSN(dsn string) string { return models.Redact(dsn) }

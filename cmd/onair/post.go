@@ -60,7 +60,7 @@ func (a *app) postListCmd() *cobra.Command {
 			if channel != "" {
 				ch, err := a.store.ChannelByName(ctx, channel)
 				if err != nil {
-					return fmt.Errorf("channel %q does not exist; see `onair channel list`", channel)
+					return models.NoSuchChannel(channel)
 				}
 				f.ChannelID = ch.ID
 			}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -117,15 +118,41 @@ func notice(line string) {
 	f.Close()
 	out := os.Stderr
 	if !testing.Verbose() {
-		// Appending: the go command may write to the same file.
 		if w, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", parent), os.O_WRONLY|os.O_APPEND, 0); err == nil {
 			defer w.Close()
 			if self, err := os.Stderr.Stat(); err != nil || !sameFile(self, w) {
+				if !sharable(w, parent) {
+					return
+				}
 				out = w
 			}
 		}
 	}
 	io.WriteString(out, line)
+}
+
+// sharable reports whether a line written to w, the go command's standard error, stays as it is:
+// a terminal or a pipe, or a file the go command appends to. Into a file it writes at its own
+// offset, the go command would write over the line.
+func sharable(w *os.File, parent int) bool {
+	fi, err := w.Stat()
+	if err != nil {
+		return false
+	}
+	if !fi.Mode().IsRegular() {
+		return true
+	}
+	info, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/2", parent))
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(info), "\n") {
+		if flags, ok := strings.CutPrefix(l, "flags:"); ok {
+			f, err := strconv.ParseInt(strings.TrimSpace(flags), 8, 64)
+			return err == nil && f&int64(os.O_APPEND) != 0
+		}
+	}
+	return false
 }
 
 func sameFile(fi os.FileInfo, f *os.File) bool {

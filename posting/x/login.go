@@ -45,6 +45,45 @@ type LoginConfig struct {
 // redirect back (checking state), exchanges the code, and returns the token, with its refresh
 // token and expiry. ctx bounds the wait. client (may be nil) makes the exchange.
 func Login(ctx context.Context, cfg LoginConfig, client *http.Client, show func(url string)) (posting.Token, error) {
+	cfg.defaults()
+	// The browser step may take minutes (ctx bounds it); each request to X takes at most
+	// posting.LoginTimeout unless client says otherwise.
+	client = posting.HTTPClient(client, posting.LoginTimeout)
+	if cfg.ClientID == "" {
+		return posting.Token{}, errors.New("X login needs the app's OAuth 2.0 Client ID (Keys and tokens page in the X developer portal)")
+	}
+	ln, redirect, err := listenForCallback(cfg.Listen)
+	if err != nil {
+		return posting.Token{}, err
+	}
+	defer ln.Close()
+
+	conf := oauth2Config(strings.TrimRight(cfg.APIURL, "/"), cfg.AuthorizeURL, cfg.ClientID, cfg.ClientSecret, redirect)
+	verifier := oauth2.GenerateVerifier()
+	state := randomState()
+	done := make(chan callbackResult, 1)
+	srv := &http.Server{Handler: callbackHandler(state, done), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}()
+
+	show(conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)))
+	var res callbackResult
+	select {
+	case <-ctx.Done():
+		return posting.Token{}, fmt.Errorf("no answer from X: open the link, log in to the account onair should post as and choose Authorize app (%w)", ctx.Err())
+	case res = <-done:
+	}
+	if res.err != nil {
+		return posting.Token{}, res.err
+	}
+	return exchange(ctx, conf, client, res.code, verifier, redirect)
+}
+
+func (cfg *LoginConfig) defaults() {
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
 	}
@@ -54,35 +93,35 @@ func Login(ctx context.Context, cfg LoginConfig, client *http.Client, show func(
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
 	}
-	// The browser step may take minutes (ctx bounds it); each request to X takes at most
-	// posting.LoginTimeout unless client says otherwise.
-	client = posting.HTTPClient(client, posting.LoginTimeout)
-	if cfg.ClientID == "" {
-		return posting.Token{}, errors.New("X login needs the app's OAuth 2.0 Client ID (Keys and tokens page in the X developer portal)")
-	}
-	host, port, err := net.SplitHostPort(cfg.Listen)
+}
+
+// listenForCallback listens on listen, an address of this machine, and returns the redirect URL
+// X sends the person back to.
+func listenForCallback(listen string) (net.Listener, string, error) {
+	host, port, err := net.SplitHostPort(listen)
 	if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return posting.Token{}, fmt.Errorf("the login callback address %q must be on this machine, such as %s", cfg.Listen, DefaultListen)
+		return nil, "", fmt.Errorf("the login callback address %q must be on this machine, such as %s", listen, DefaultListen)
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return posting.Token{}, fmt.Errorf("cannot wait for X's answer on %s (is another `onair channel login` running?): %w", cfg.Listen, err)
+		return nil, "", fmt.Errorf("cannot wait for X's answer on %s (is another `onair channel login` running?): %w", listen, err)
 	}
-	defer ln.Close()
-	addr := cfg.Listen
+	addr := listen
 	if port == "0" {
 		addr = ln.Addr().String()
 	}
-	redirect := "http://" + addr + "/callback"
+	return ln, "http://" + addr + "/callback", nil
+}
 
-	conf := oauth2Config(strings.TrimRight(cfg.APIURL, "/"), cfg.AuthorizeURL, cfg.ClientID, cfg.ClientSecret, redirect)
-	verifier := oauth2.GenerateVerifier()
-	state := randomState()
-	type result struct {
-		code string
-		err  error
-	}
-	done := make(chan result, 1)
+// callbackResult is X's answer on the callback: an authorization code, or why there is none.
+type callbackResult struct {
+	code string
+	err  error
+}
+
+// callbackHandler answers X's redirect on /callback: the first answer that carries state goes to
+// done.
+func callbackHandler(state string, done chan<- callbackResult) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -90,7 +129,7 @@ func Login(ctx context.Context, cfg LoginConfig, client *http.Client, show func(
 			page(w, http.StatusBadRequest, "This is not the answer to onair's login request. Start <code>onair channel login</code> again.")
 			return
 		}
-		var res result
+		var res callbackResult
 		switch {
 		case q.Get("error") != "":
 			why := q.Get("error")
@@ -111,25 +150,12 @@ func Login(ctx context.Context, cfg LoginConfig, client *http.Client, show func(
 		default: // an answer is already in
 		}
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}()
+	return mux
+}
 
-	show(conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)))
-	var res result
-	select {
-	case <-ctx.Done():
-		return posting.Token{}, fmt.Errorf("no answer from X: open the link, log in to the account onair should post as and choose Authorize app (%w)", ctx.Err())
-	case res = <-done:
-	}
-	if res.err != nil {
-		return posting.Token{}, res.err
-	}
-	t, err := conf.Exchange(context.WithValue(ctx, oauth2.HTTPClient, client), res.code, oauth2.VerifierOption(verifier))
+// exchange trades the authorization code for the token; X must give a refresh token.
+func exchange(ctx context.Context, conf *oauth2.Config, client *http.Client, code, verifier, redirect string) (posting.Token, error) {
+	t, err := conf.Exchange(context.WithValue(ctx, oauth2.HTTPClient, client), code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && re.Response != nil {

@@ -1,4 +1,4 @@
--- onair schema 9 (PostgreSQL; numbered 0010 once the sources migration lands): results; see the
+-- onair schema 10 (PostgreSQL): results; see the
 -- SQLite migration of the same number.
 ALTER TABLE campaigns ADD COLUMN metrics_after TEXT NOT NULL DEFAULT '';
 

@@ -1,4 +1,4 @@
--- onair schema 9 (numbered 0010 once the sources migration lands): results (docs/results.md). What each sent post drew on its network at the
+-- onair schema 10: results (docs/results.md). What each sent post drew on its network at the
 -- campaign's checkpoints (post_metrics, onair-written), what a broadcast's live platform reported
 -- after the live (platform_stats, onair-written), and the audience figures a person or a CMS gives
 -- (broadcast_stats, CMS-writable). A CMS reads all three.
