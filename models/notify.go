@@ -69,14 +69,13 @@ func (l *BroadcastListener) Wait(ctx context.Context) error {
 // Close closes the listener's connection.
 func (l *BroadcastListener) Close() { l.conn.Close(context.Background()) }
 
-// leaderLock is the first key of the PostgreSQL advisory lock the elected daemon holds ("onld");
-// the second is a hash of the schema onair's tables are in. An advisory lock is the database's,
-// not the schema's: keyed by schema, the onair of one schema (a deployment, a test) never waits
-// for the leader of another to elect its own.
-const leaderLock int32 = 0x6f6e6c64
-
-// leaderSchema is the lock's second key, evaluated on the session that takes or frees it.
-const leaderSchema = "hashtext(coalesce(current_schema(), ''))"
+// leaderLock is the PostgreSQL advisory lock the elected daemon holds: the pair ("onai", a hash
+// of the schema onair's tables are in). Advisory locks are per database, so onair installations
+// in different schemas of one database (or tests side by side) each elect their own daemon.
+const (
+	leaderLockClass int32 = 0x6f6e6169 // "onai"
+	leaderLockKey         = "hashtext(current_schema())"
+)
 
 // Leadership is the leader's session-level advisory lock on a pinned connection: when its
 // process dies, PostgreSQL ends the session and frees the lock.
@@ -92,7 +91,7 @@ func TryLead(ctx context.Context, db *sql.DB) (*Leadership, error) {
 		return nil, err
 	}
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, "+leaderSchema+")", leaderLock).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, "+leaderLockKey+")", leaderLockClass).Scan(&got); err != nil {
 		conn.Close()
 		return nil, err
 	}
@@ -115,6 +114,6 @@ func (l *Leadership) Held(ctx context.Context) bool {
 
 // Resign frees the lock at once (a graceful stop), so another daemon takes over.
 func (l *Leadership) Resign() {
-	l.conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1, "+leaderSchema+")", leaderLock)
+	l.conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1, "+leaderLockKey+")", leaderLockClass)
 	l.conn.Close()
 }

@@ -461,6 +461,10 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 	if err != nil {
 		return camp, nil, err
 	}
+	replayHold, err := p.replayWait(ctx, b, camp, cache)
+	if err != nil {
+		return camp, nil, err
+	}
 	out := make([]step, 0, len(camp.Channels)*(len(pc.groups[0])+len(pc.groups[1])+len(pc.groups[2])+1))
 	for c := range camp.Channels {
 		ch := &camp.Channels[c]
@@ -476,6 +480,9 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 			from := len(out)
 			for _, o := range offs {
 				s := step{channel: ch, kind: g.kind, label: o.Label}
+				if g.after {
+					s.hold = replayHold
+				}
 				if g.after {
 					s.due = o.After(end, loc)
 					s.expires = s.due.Add(ReplayWindow)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +45,10 @@ type SyncConfig struct {
 	ReplayEvery   time.Duration // after the end, until the replay is found: 2 min the first hour
 	ReplayFor     time.Duration // how long after the end the replay is looked for: 24 h
 	RetryMax      time.Duration // the longest wait after a failure (network, 5xx): 5 min
+	// PictureDir is where platform thumbnails are downloaded to serve as teaser pictures
+	// (sync_picture.go); "" = not downloaded.
+	PictureDir string
+	HTTPClient *http.Client // downloads thumbnails; nil: a default one
 }
 
 func (c *SyncConfig) defaults() {
@@ -492,6 +497,15 @@ func (s *Syncer) merge(ctx context.Context, p *pass, f *models.Followed, o sourc
 	if had && now.DurationMinutes > 0 && b.DurationMinutes != now.DurationMinutes && b.DurationMinutes == prev.DurationMinutes {
 		e.DurationMinutes = &now.DurationMinutes
 	}
+	if s.cfg.PictureDir != "" && now.Thumbnail != "" && (now.Thumbnail != prev.Thumbnail || !had) &&
+		(b.Image == "" || s.isPicture(b.Image, f.Link.SourceRef)) {
+		// The platform's picture, unless the broadcast has one of its own (edited in onair).
+		if path, err := s.picture(ctx, f.Link.SourceRef, now.Thumbnail); err != nil {
+			s.log.Warn("thumbnail not used as the teaser picture", slog.String("ref", f.Link.SourceRef), slog.String("error", err.Error()))
+		} else if path != b.Image {
+			e.Image = &path
+		}
+	}
 	if !e.Empty() {
 		_, err := s.life.Edit(ctx, b.ID, e)
 		var r *Refusal
@@ -656,6 +670,13 @@ func (s *Syncer) importOne(ctx context.Context, p *pass, o source.Broadcast) err
 	}
 	if models.ValidWatchURL(b.WatchURL) != nil {
 		b.WatchURL = ""
+	}
+	if s.cfg.PictureDir != "" && seen.Thumbnail != "" {
+		if path, err := s.picture(ctx, ref, seen.Thumbnail); err != nil {
+			s.log.Warn("thumbnail not used as the teaser picture", slog.String("ref", ref), slog.String("error", err.Error()))
+		} else {
+			b.Image = path
+		}
 	}
 	if err := s.store.ImportBroadcast(ctx, b, ref, seen, string(o.State)); err != nil {
 		if errors.Is(err, models.ErrRefTaken) || models.IsConflict(err) {

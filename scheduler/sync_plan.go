@@ -103,3 +103,22 @@ func (p *Planner) liveWait(ctx context.Context, b *models.Broadcast, camp *model
 	return fmt.Sprintf("waiting for the stream to start on %s (source %s): it goes when it starts, and is dropped if it has not by %s",
 		where, src.Name, deadline.UTC().Format(time.RFC3339)), "", nil
 }
+
+// replayWait is the note of a followed broadcast's replay posts while the platform has no replay
+// yet ("" when it is not followed, or has its replay URL): they are held, as any replay post
+// without its URL, until the platform has the recording (or a person gives the URL).
+func (p *Planner) replayWait(ctx context.Context, b *models.Broadcast, camp *models.Campaign, cache *campaignCache) (string, error) {
+	if camp.SourceID == nil || b.ReplayURL != "" {
+		return "", nil
+	}
+	src, err := cache.follow.source(ctx, p.store, *camp.SourceID)
+	if err != nil || src == nil {
+		return "", err
+	}
+	link, err := cache.follow.link(ctx, p.store, b.ID)
+	if err != nil || link == nil || link.Platform() != src.Platform {
+		return "", err
+	}
+	return fmt.Sprintf("waiting for the replay: %s has it once the recording is ready after the end (or give it: `onair broadcast edit %d --replay-url URL`)",
+		PlatformTitle(src.Platform), b.ID), nil
+}

@@ -3,6 +3,10 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -511,4 +515,37 @@ func TestSyncSourcePausedIsNotRead(t *testing.T) {
 		t.Fatalf("a paused source was read: %d calls, %+v", e.platform.calls, res)
 	}
 	_ = fmt.Sprint()
+}
+
+// TestSyncThumbnail: with a picture directory, the platform's thumbnail is downloaded and becomes
+// the imported broadcast's teaser picture; a picture set in onair is kept over a new thumbnail.
+func TestSyncThumbnail(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(png) }))
+	t.Cleanup(srv.Close)
+	e := newSyncEnv(t, t.TempDir()+"/onair.db", syncStart.Add(-48*time.Hour))
+	dir := t.TempDir()
+	e.sync = NewSyncer(e.store, e.life, e.sync.build, SyncConfig{PictureDir: dir}, func() time.Time { return e.now }, nil)
+	up := upcoming("youtube:v8", syncStart)
+	up.ThumbnailURL = srv.URL + "/vi/v8/maxresdefault.jpg"
+	e.platform.set(up)
+	e.pass()
+	b := e.byRef("youtube:v8")
+	if b.Image != filepath.Join(dir, "youtube-v8.png") {
+		t.Fatalf("imported broadcast's picture = %q", b.Image)
+	}
+	if p := e.posts(b.ID)["teaser 1d"]; !strings.Contains(p.Options, "youtube-v8.png") || p.Status != models.PostPlanned {
+		t.Fatalf("teaser = %s %q", p.Status, p.Options)
+	}
+	own := filepath.Join(dir, "own.png")
+	os.WriteFile(own, png, 0o644)
+	if _, err := e.life.Edit(e.ctx, b.ID, models.BroadcastEdit{Image: &own}); err != nil {
+		t.Fatal(err)
+	}
+	e.platform.edit("youtube:v8", func(p *source.Broadcast) { p.ThumbnailURL = srv.URL + "/new.jpg" })
+	e.now = e.now.Add(31 * time.Minute)
+	e.pass()
+	if b = e.byRef("youtube:v8"); b.Image != own {
+		t.Fatalf("picture after a new thumbnail = %q, want the one set in onair", b.Image)
+	}
 }

@@ -38,7 +38,7 @@ var (
 )
 
 func (a *app) demoCmd() *cobra.Command {
-	var fast, planOnly bool
+	var fast, planOnly, withSource bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Watch a whole campaign go out in a few minutes, on the console, with no account",
@@ -78,6 +78,13 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 			if fast {
 				cad = demoFast
 			}
+			if withSource {
+				// The source's credentials are sealed: the key comes first, so that the channel's
+				// settings are bound with it too.
+				if _, err := a.vault(true); err != nil {
+					return err
+				}
+			}
 			ch := &models.Channel{Name: demoChannel, Network: "console", Settings: demoConsoleSettings(fast)}
 			if err := a.store.CreateChannel(ctx, ch); err != nil {
 				return err
@@ -92,14 +99,27 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 				return err
 			}
 			start := a.now().Add(cad.startIn).Truncate(time.Second)
-			// A demo broadcast lasts seconds or minutes, which duration_minutes cannot say: it is
-			// ended by hand (runDemo), as a host would.
-			b := &models.Broadcast{CampaignID: &c.ID, Title: "Spring collection launch",
-				DurationMinutes: max(1, int(cad.duration/time.Minute)),
-				StartsAt:        models.NewTime(start), WatchURL: "https://x.com/i/broadcasts/1DEMO",
-				ReplayURL: "https://x.com/i/broadcasts/1DEMO"}
-			if err := a.store.CreateBroadcast(ctx, b); err != nil {
-				return err
+			end := start.Add(cad.duration)
+			var b *models.Broadcast
+			if withSource {
+				// The broadcast comes from a fake YouTube on loopback, which says when it starts
+				// (late), ends and has its replay: nobody ends it by hand.
+				imported, stopYT, err := a.demoSource(ctx, c, cad, start)
+				if err != nil {
+					return err
+				}
+				defer stopYT()
+				b, end = imported, time.Time{}
+			} else {
+				// A demo broadcast lasts seconds or minutes, which duration_minutes cannot say: it
+				// is ended by hand (runDemo), as a host would.
+				b = &models.Broadcast{CampaignID: &c.ID, Title: "Spring collection launch",
+					DurationMinutes: max(1, int(cad.duration/time.Minute)),
+					StartsAt:        models.NewTime(start), WatchURL: "https://x.com/i/broadcasts/1DEMO",
+					ReplayURL: "https://x.com/i/broadcasts/1DEMO"}
+				if err := a.store.CreateBroadcast(ctx, b); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(a.out, "Demo database %s: a console channel, a campaign with its cadence compressed\n", a.cfg.DB)
 			fmt.Fprintf(a.out, "(teasers %s, reminders %s before; replay %s after), and a broadcast starting in %s.\n",
@@ -114,11 +134,12 @@ the teasers, the reminders, the "we are live" post and the replay go out on this
 				return nil
 			}
 			fmt.Fprintf(a.out, "\nSending, %s. Ctrl-C stops the demo.\n\n", cad.label)
-			return a.runDemo(ctx, b.ID, start.Add(cad.duration))
+			return a.runDemo(ctx, b.ID, end)
 		},
 	}
 	cmd.Flags().BoolVar(&fast, "fast", false, "compress the whole campaign into under a minute")
 	cmd.Flags().BoolVar(&planOnly, "plan-only", false, "print the plan and stop")
+	cmd.Flags().BoolVar(&withSource, "source", false, "the broadcast comes from a fake YouTube channel on this machine (no account): it starts late, and onair waits for it")
 	return cmd
 }
 
@@ -173,7 +194,8 @@ func (a *app) runDemo(ctx context.Context, id int64, end time.Time) error {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	ended := false
+	ended := end.IsZero() // a broadcast a source follows ends when its platform says so
+	var story demoStory
 	var sampled time.Time
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
@@ -184,6 +206,7 @@ func (a *app) runDemo(ctx context.Context, id int64, end time.Time) error {
 			return err
 		case <-tick.C:
 		}
+		a.demoNarrate(ctx, id, &story)
 		a.demoAudience(ctx, id, end, &sampled)
 		if !ended && !a.now().Before(end) {
 			ended = true

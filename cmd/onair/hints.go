@@ -220,6 +220,9 @@ func refusalHint(r *scheduler.Refusal) string {
 // sourceHint says what fixes a source a platform refused, or that onair cannot read as stored.
 func sourceHint(err error) string {
 	var p *sourceProblem
+	if errors.As(err, &p) && errors.Is(err, scheduler.ErrSourceUntrusted) {
+		return fmt.Sprintf("check its settings (`onair source list --json`), then `onair source login %s --accept-settings`", p.src.Name)
+	}
 	if errors.As(err, &p) {
 		if errors.Is(err, source.ErrQuota) || errors.Is(err, source.ErrUnavailable) {
 			return checkHint(err)

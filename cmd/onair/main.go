@@ -36,6 +36,7 @@ type app struct {
 	life    *scheduler.Lifecycle // every change of a broadcast's or a post's state
 	sealer  *scheduler.Vault     // loaded on demand: see vault
 	daemon  *models.DaemonInfo   // set by the daemon command: names its PostgreSQL sessions
+	syncCfg scheduler.SyncConfig // the source sync's pace (the demo's is faster)
 	demo    demoResults          // the demo's compressed results clock (report_demo.go)
 }
 

@@ -56,7 +56,17 @@ func (a *app) syncer() (*scheduler.Syncer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scheduler.NewSyncer(a.store, a.life, srcs.For, scheduler.SyncConfig{}, a.now, nil), nil
+	return scheduler.NewSyncer(a.store, a.life, srcs.For, a.syncConfig(), a.now, nil), nil
+}
+
+// syncConfig is the source sync's pace, and where thumbnails go: beside a SQLite database (its
+// one daemon reads the sources and sends); on PostgreSQL, where another daemon may send, nowhere.
+func (a *app) syncConfig() scheduler.SyncConfig {
+	cfg := a.syncCfg
+	if !models.IsPostgres(a.cfg.DB) {
+		cfg.PictureDir = a.cfg.DB + ".pictures"
+	}
+	return cfg
 }
 
 // daemonSyncer is the daemon's (and run-due's) source sync.
@@ -65,7 +75,7 @@ func (a *app) daemonSyncer(planner *scheduler.Planner, log *slog.Logger) (*sched
 	if err != nil {
 		return nil, err
 	}
-	return scheduler.NewSyncer(a.store, scheduler.NewLifecycle(a.store, planner), srcs.For, scheduler.SyncConfig{}, a.now, log), nil
+	return scheduler.NewSyncer(a.store, scheduler.NewLifecycle(a.store, planner), srcs.For, a.syncConfig(), a.now, log), nil
 }
 
 func (a *app) sourceCmd() *cobra.Command {
@@ -256,6 +266,7 @@ func (a *app) sourceLoginCmd() *cobra.Command {
 	var (
 		f      sourceFlags
 		listen string
+		accept bool
 	)
 	cmd := &cobra.Command{
 		Use:   "login NAME",
@@ -286,9 +297,24 @@ is read again at once, and its broadcasts follow the platform again.`,
 			if err != nil {
 				return err
 			}
+			if vault.Sealer != nil && !vault.Sealer.SourceBound(*src) && !accept {
+				// Its settings say where the credentials go: settings onair did not write (a CMS,
+				// a hand edit) are not logged in at until a person has read them.
+				return fmt.Errorf("the settings of source %s were changed outside onair (or by an onair without this key): %s; "+
+					"if they are right, run `onair source login %s --accept-settings`", src.Name, src.Settings, src.Name)
+			}
 			sec, _ := vault.OpenSource(src.ID, src.Secrets) // unreadable: replaced by what is given now
-			if f.clientID != "" {
-				set.ClientID = f.clientID
+			for flag, u := range map[string]*string{"api-url": &f.apiURL, "token-url": &f.tokenURL, "auth-url": &f.authURL} {
+				if err := checkFlagURL(flag, *u); err != nil {
+					return err
+				}
+			}
+			for flag, field := range map[string]*string{"api-url": &set.APIURL, "token-url": &set.TokenURL, "auth-url": &set.AuthURL,
+				"channel": &set.Channel, "client-id": &set.ClientID} {
+				if cmd.Flags().Changed(flag) {
+					v, _ := cmd.Flags().GetString(flag)
+					*field = v
+				}
 			}
 			if f.clientSecret != "" {
 				sec.ClientSecret = f.clientSecret
@@ -333,6 +359,7 @@ is read again at once, and its broadcasts follow the platform again.`,
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&listen, "listen", "", "YouTube: the local address Google sends the browser back to (default 127.0.0.1, any free port)")
+	cmd.Flags().BoolVar(&accept, "accept-settings", false, "log in at settings changed outside onair, once you have read them (they say where the credentials go)")
 	return cmd
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -278,5 +280,69 @@ func TestSourceTwitchEndToEnd(t *testing.T) {
 				t.Errorf("broadcast: live since %v (want %v), ended %v", b.StartedAt, live, b.EndedAt)
 			}
 		})
+	}
+}
+
+// TestDemoSource: `onair demo --fast --source` follows a fake YouTube on loopback: the live post
+// goes once YouTube says the stream is live (late), the replay once it has the recording.
+func TestDemoSource(t *testing.T) {
+	endToEnd(t)
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "demo", "--fast", "--source")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ONAIR_DB=", "ONAIR_SECRET_KEY=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo --fast --source: %v\n%s", err, out)
+	}
+	text := string(out)
+	sending := text[strings.Index(text, "Sending,"):]
+	pos := 0
+	for _, w := range []string{"· reminder 4s ·", "· live 0 ·", "YouTube says the stream went live", "· replay 3s ·", "Done: 5 posts went out"} {
+		i := strings.Index(sending[pos:], w)
+		if i < 0 {
+			t.Fatalf("demo output lacks %q after position %d:\n%s", w, pos, text)
+		}
+		pos += i
+	}
+	if strings.Contains(text, "level=ERROR") {
+		t.Errorf("the demo logged an error:\n%s", text)
+	}
+}
+
+// TestSourcePostgresOneReader: two daemons share a PostgreSQL database; only the elected one
+// reads the source (one GoLive, from one daemon), and the live post goes once.
+func TestSourcePostgresOneReader(t *testing.T) {
+	endToEnd(t)
+	dsn := modelstest.Postgres(t)
+	if dsn == "" {
+		t.Skip("PostgreSQL only")
+	}
+	useKeyFile(t, dsn)
+	yt := youtubetest.New(t)
+	recv := webhooktest.New(t, hookSecret, nil)
+	t0 := time.Now()
+	live := t0.Add(25 * time.Second)
+	id := yt.AddBroadcast(youtubetest.Broadcast{Title: "Shared", ScheduledStart: t0.Add(15 * time.Second), LiveAt: live})
+	_, store := ytE2E(t, dsn, yt, recv)
+	b := byRef(t, store, "youtube:"+id)
+	d1, d2 := netdDaemon(t, dsn), netdDaemon(t, dsn)
+	if !netdWait(45*time.Second, func() bool { return len(deliveredKinds(recv, b.ID)[models.KindLive]) == 1 }) {
+		t.Fatalf("no live post:\n%s\n---\n%s", d1.stderr.String(), d2.stderr.String())
+	}
+	time.Sleep(2 * time.Second)
+	d1.stop(t)
+	d2.stop(t)
+	said := 0
+	for _, d := range []*daemonProc{d1, d2} {
+		if strings.Contains(d.stderr.String(), "broadcast is live on its platform") {
+			said++
+		}
+	}
+	if said != 1 {
+		t.Errorf("%d daemons marked the broadcast live from YouTube, want the elected one only", said)
+	}
+	if n := len(recv.Deliveries()); n != 1 {
+		t.Errorf("%d posts delivered, want the live post once", n)
 	}
 }

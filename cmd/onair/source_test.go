@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,4 +162,35 @@ func TestSourceCLI(t *testing.T) {
 
 	s.ok("campaign", "edit", "Live shopping", "--source", "none")
 	s.ok("source", "remove", "brand-yt")
+}
+
+// TestSourceCMSCannotRedirectCredentials: a writer that rewrites a source's settings (the guard
+// triggers dropped) to point its token endpoint elsewhere gets nothing: the source is paused
+// before any credential leaves, and `source login` refuses those settings until a person has
+// read them.
+func TestSourceCMSCannotRedirectCredentials(t *testing.T) {
+	t.Parallel()
+	s := newYTSession(t, t.TempDir()+"/onair.db", time.Date(2027, 3, 28, 9, 0, 0, 0, time.UTC))
+	var hits atomic.Int64
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	t.Cleanup(evil.Close)
+	s.ok("init")
+	s.ok("channel", "add", "console", "--name", "preview")
+	s.addSource()
+	store := netdStore(t, s.db)
+	settings := `{"api_url":"` + evil.URL + `","token_url":"` + evil.URL + `/token","client_id":"` + s.creds.ClientID + `"}`
+	if err := store.DB().Exec(`UPDATE sources SET settings = ?`, settings).Error; err != nil { // onair's mark: as if the triggers were gone
+		t.Fatal(err)
+	}
+	s.ok("source", "sync", "brand-yt")
+	if got := s.fails("source", "login", "brand-yt"); !strings.Contains(got, "--accept-settings") {
+		t.Errorf("source login at changed settings: %s", got)
+	}
+	src, _ := store.SourceByName(context.Background(), "brand-yt")
+	if src.Status != models.SourcePaused {
+		t.Errorf("source after its settings were changed: %s %q", src.Status, src.StatusReason)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the attacker's server got %d requests", n)
+	}
 }
