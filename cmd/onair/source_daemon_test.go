@@ -239,7 +239,7 @@ func TestSourceTwitchEndToEnd(t *testing.T) {
 			tw := twitchtest.New(t)
 			recv := webhooktest.New(t, hookSecret, nil)
 			t0 := time.Now()
-			planned, live, end := t0.Add(20*time.Second), t0.Add(35*time.Second), t0.Add(50*time.Second)
+			planned, live, end := t0.Add(20*time.Second), t0.Add(35*time.Second), t0.Add(80*time.Second)
 			seg := tw.AddSegment(twitchtest.Segment{Title: "Spring drop", Start: planned, End: planned.Add(time.Hour)})
 			s := &session{t: t, db: db, now: time.Now()}
 			s.ok("init")
