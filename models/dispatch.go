@@ -3,6 +3,7 @@ package models
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -79,6 +80,9 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now, leaseUntil time
 
 // ClaimDueExcept is ClaimDue leaving out the posts of the channels skip names (a dispatcher's
 // channels that already have plenty to send).
+//
+// The posts it returns carry the columns a send reads (claimedColumns); the others are left
+// zero. Reading every column through GORM's reflection was most of a claim's CPU.
 func (s *Store) ClaimDueExcept(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, skip []int64) ([]Post, error) {
 	var claimed []Post
 	n := NewTime(now)
@@ -102,7 +106,7 @@ func (s *Store) ClaimDueExcept(ctx context.Context, owner string, now, leaseUnti
 	if s.engine == EnginePostgres {
 		sendable = `p.channel_id = ANY(ARRAY(SELECT id FROM channels WHERE status = 'active' AND (paused_until IS NULL OR paused_until <= ?)))`
 	}
-	err := s.db.WithContext(ctx).Raw(`UPDATE posts
+	rows, err := s.db.WithContext(ctx).Raw(`UPDATE posts
 		   SET status = ?, lease_owner = ?, lease_expires_at = ?, send_started_at = NULL, attempts = attempts + 1, updated_at = ?
 		 WHERE id IN (
 			SELECT p.id FROM posts p
@@ -112,7 +116,10 @@ func (s *Store) ClaimDueExcept(ctx context.Context, owner string, now, leaseUnti
 			   AND `+sendable+` `+except+`
 			   AND EXISTS (SELECT 1 FROM broadcasts b WHERE b.id = p.broadcast_id)
 			 ORDER BY p.due_at, p.id LIMIT ? `+lock+`)
-		RETURNING *`, args...).Find(&claimed).Error
+		RETURNING `+claimedColumns, args...).Rows()
+	if err == nil {
+		claimed, err = scanClaimed(rows, limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("claim due posts: %w", err)
 	}
@@ -125,6 +132,26 @@ func (s *Store) ClaimDueExcept(ctx context.Context, owner string, now, leaseUnti
 		return cmp.Compare(a.ID, b.ID)
 	})
 	return claimed, nil
+}
+
+// claimedColumns are the columns of a claimed post that sending it reads.
+const claimedColumns = `id, broadcast_id, channel_id, kind, step, due_at, text, status, error, idempotency_key,
+	attempts, options, expires_at, lease_owner, lease_expires_at, first_tried_at, remote_key`
+
+// scanClaimed reads rows of claimedColumns, and closes them.
+func scanClaimed(rows *sql.Rows, size int) ([]Post, error) {
+	defer rows.Close()
+	out := make([]Post, 0, size)
+	for rows.Next() {
+		var p Post
+		if err := rows.Scan(&p.ID, &p.BroadcastID, &p.ChannelID, &p.Kind, &p.Step, &p.DueAt, &p.Text, &p.Status, &p.Error,
+			&p.IdempotencyKey, &p.Attempts, &p.Options, &p.ExpiresAt, &p.LeaseOwner, &p.LeaseExpiresAt, &p.FirstTriedAt,
+			&p.RemoteKey); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // Outcome is what became of one send.
@@ -155,44 +182,78 @@ func (s *Store) RecordMany(ctx context.Context, owner string, outcomes []PostOut
 	if s.engine == EnginePostgres {
 		return s.recordManyPostgres(ctx, owner, outcomes)
 	}
+	return s.recordManySQLite(ctx, owner, outcomes)
+}
+
+// recordOutcome is the UPDATE of one outcome on SQLite, one statement whatever the outcome, so
+// that a batch prepares it once (preparing a statement per post was a fifth of a dispatch's CPU).
+const recordOutcome = `UPDATE posts SET status = ?, error = ?, lease_owner = '', lease_expires_at = NULL,
+		send_started_at = NULL, updated_at = ?, next_attempt_at = ?,
+		sent_at = coalesce(?, sent_at),
+		remote_id = CASE WHEN ? THEN ? ELSE remote_id END,
+		remote_url = CASE WHEN ? THEN ? ELSE remote_url END,
+		remote_ref = CASE WHEN ? THEN ? ELSE remote_ref END,
+		attempts = attempts - ?
+	WHERE id = ? AND status = 'sending' AND lease_owner = ?`
+
+// recordAttempt is the INSERT of one attempt row on SQLite.
+const recordAttempt = `INSERT INTO attempts (post_id, started_at, duration_ms, result, error, worker) VALUES (?, ?, ?, ?, ?, ?)`
+
+// recordManySQLite writes a batch of outcomes in one transaction through two statements prepared
+// once.
+func (s *Store) recordManySQLite(ctx context.Context, owner string, outcomes []PostOutcome) (int, error) {
 	recorded := 0
 	err := s.Tx(ctx, func(tx *Store) error {
 		recorded = 0
+		pool := tx.db.Statement.ConnPool
+		update, err := pool.PrepareContext(ctx, recordOutcome)
+		if err != nil {
+			return err
+		}
+		defer update.Close()
+		var insert *sql.Stmt
+		defer func() {
+			if insert != nil {
+				insert.Close()
+			}
+		}()
 		now := NewTime(tx.now())
-		var attempts []Attempt
 		for _, po := range outcomes {
 			o := po.Outcome
-			cols := map[string]any{
-				"status": o.Status, "error": o.Error, "lease_owner": "", "lease_expires_at": Time{}, "send_started_at": Time{},
-				"updated_at": now, "next_attempt_at": NewTime(o.NextAttempt),
-			}
-			if o.Status == PostSent {
-				cols["sent_at"] = NewTime(o.Started.Add(o.Duration))
-				cols["remote_id"] = o.RemoteID
-				cols["remote_url"] = o.RemoteURL
-				cols["remote_ref"] = o.RemoteRef
+			sent, refund := o.Status == PostSent, 0
+			var sentAt Time
+			if sent {
+				sentAt = NewTime(o.Started.Add(o.Duration))
 			}
 			if o.Refund {
-				cols["attempts"] = gormExpr("attempts - 1")
+				refund = 1
 			}
-			res := tx.db.WithContext(ctx).Model(&Post{}).
-				Where("id = ? AND status = ? AND lease_owner = ?", po.PostID, PostSending, owner).Updates(cols)
-			if res.Error != nil {
-				return res.Error
+			res, err := update.ExecContext(ctx, o.Status, o.Error, now, NewTime(o.NextAttempt), sentAt,
+				sent, o.RemoteID, sent, o.RemoteURL, sent, o.RemoteRef, refund, po.PostID, owner)
+			if err != nil {
+				return err
 			}
-			if res.RowsAffected != 1 {
-				continue
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n != 1 {
+				continue // its lease was lost: not this dispatcher's to record
 			}
 			recorded++
-			if !o.NoAttempt {
-				attempts = append(attempts, Attempt{PostID: po.PostID, StartedAt: NewTime(o.Started),
-					DurationMS: o.Duration.Milliseconds(), Result: o.Result, Error: o.Error, Worker: owner})
+			if o.NoAttempt {
+				continue
+			}
+			if insert == nil {
+				if insert, err = pool.PrepareContext(ctx, recordAttempt); err != nil {
+					return err
+				}
+			}
+			if _, err := insert.ExecContext(ctx, po.PostID, NewTime(o.Started), o.Duration.Milliseconds(), o.Result, o.Error, owner); err != nil {
+				return err
 			}
 		}
-		if len(attempts) == 0 {
-			return nil
-		}
-		return tx.db.WithContext(ctx).CreateInBatches(attempts, 200).Error
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("record %d outcomes: %w", len(outcomes), err)

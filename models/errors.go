@@ -16,6 +16,8 @@ const (
 	ECredentials Code = "credentials" // a channel's credentials are missing, unreadable or refused
 	EUnsettled   Code = "unsettled"   // a post may have gone out or not: a person settles it
 	ENoKey       Code = "no_key"      // sealed credentials, and no secret key to open them
+	EInvalid     Code = "invalid"     // a broadcast or a post that cannot go out as it is
+	EWaiting     Code = "waiting"     // a post held until a person gives what it needs
 )
 
 // Fix names the remedy when a code has more than one.
@@ -30,6 +32,12 @@ const (
 	FixResume     Fix = "resume"      // renew the credentials, then resume the channel
 	FixResend     Fix = "resend"      // check the network, then resolve the post as sent or resend it
 	FixSkip       Fix = "skip"        // check the network, then resolve the post as sent or skip it
+	FixShorten    Fix = "shorten"     // edit the post, or its kind's template (Kind; none: the template)
+	FixImage      Fix = "image"       // give the broadcast or the campaign another picture
+	FixReplayURL  Fix = "replay-url"  // give the broadcast its replay URL
+	FixTitle      Fix = "title"       // give the broadcast a title
+	FixChannels   Fix = "channels"    // give the campaign a channel
+	FixCreate     Fix = "create"      // create the campaign
 )
 
 // Error is an error with a code and what it is about.
@@ -42,15 +50,19 @@ type Error struct {
 	Campaign  string // the campaign, by name
 	Broadcast int64
 	Post      int64
+	Kind      string // the post's kind, when the remedy depends on it
 
 	Err error // the cause, when there is one
 }
 
 func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
+	switch {
+	case e.Err == nil:
+		return e.Message
+	case e.Message == "":
+		return e.Err.Error() // the cause says it all; the Error adds what it is about
 	}
-	return e.Message
+	return e.Message + ": " + e.Err.Error()
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -69,13 +69,13 @@ func (l *BroadcastListener) Wait(ctx context.Context) error {
 // Close closes the listener's connection.
 func (l *BroadcastListener) Close() { l.conn.Close(context.Background()) }
 
-// leaderLock is the PostgreSQL advisory lock key the elected daemon holds ("onairldr").
-const leaderLock int64 = 0x6f6e6169726c6472
-
-// leaderKey is the lock's key in SQL: advisory locks are the database's, so onairs kept in
-// other schemas of one database (the tests' one schema each) elect apart, each with its schema
-// mixed into the key; onair's usual schema, public, keeps the plain key.
-const leaderKey = `(CASE WHEN current_schema() = 'public' THEN $1::bigint ELSE $1::bigint # hashtext(current_schema())::bigint END)`
+// leaderLock is the PostgreSQL advisory lock the elected daemon holds: the pair ("onai", a hash
+// of the schema onair's tables are in). Advisory locks are per database, so onair installations
+// in different schemas of one database (or tests side by side) each elect their own daemon.
+const (
+	leaderLockClass int32 = 0x6f6e6169 // "onai"
+	leaderLockKey         = "hashtext(current_schema())"
+)
 
 // Leadership is the leader's session-level advisory lock on a pinned connection: when its
 // process dies, PostgreSQL ends the session and frees the lock.
@@ -91,7 +91,7 @@ func TryLead(ctx context.Context, db *sql.DB) (*Leadership, error) {
 		return nil, err
 	}
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock("+leaderKey+")", leaderLock).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, "+leaderLockKey+")", leaderLockClass).Scan(&got); err != nil {
 		conn.Close()
 		return nil, err
 	}
@@ -114,6 +114,6 @@ func (l *Leadership) Held(ctx context.Context) bool {
 
 // Resign frees the lock at once (a graceful stop), so another daemon takes over.
 func (l *Leadership) Resign() {
-	l.conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock("+leaderKey+")", leaderLock)
+	l.conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1, "+leaderLockKey+")", leaderLockClass)
 	l.conn.Close()
 }

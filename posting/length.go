@@ -27,15 +27,8 @@ type Limit struct {
 // DefaultLimit is a network's documented limit. A Mastodon instance may configure a longer
 // one (its /api/v2/instance says so); the channel's settings then override Max and URLWeight.
 func DefaultLimit(network string) Limit {
-	switch network {
-	case X:
-		return Limit{Max: 280, URLWeight: xURLWeight, Unit: "weighted characters"}
-	case Mastodon:
-		return Limit{Max: 500, URLWeight: mastodonURLWeight, Unit: "characters"}
-	case Bluesky:
-		return Limit{Max: 300, Unit: "graphemes"}
-	}
-	return Limit{Unit: "characters"}
+	n, _ := NetworkOf(network)
+	return n.Limit
 }
 
 const (
@@ -63,15 +56,8 @@ func (e *TooLong) Error() string {
 // Length is the length of text as network counts it against l.Max. Console, webhook and any
 // network onair does not know count characters (runes).
 func Length(network string, l Limit, text string) int {
-	switch network {
-	case X:
-		return xLength(text, orDefault(l.URLWeight, xURLWeight))
-	case Mastodon:
-		return MastodonLength(text, orDefault(l.URLWeight, mastodonURLWeight))
-	case Bluesky:
-		return BlueskyLength(text)
-	}
-	return utf8.RuneCountInString(text)
+	n, _ := NetworkOf(network)
+	return n.length(l, text)
 }
 
 func orDefault(n, def int) int {
@@ -128,17 +114,18 @@ func xInvalid(text string) (r rune, at int, found bool) {
 // *InvalidText when it holds a character the network refuses. n is the length in l.Unit, over
 // the limit or not.
 func Check(network string, l Limit, text string) (n int, err error) {
-	n = Length(network, l, text)
-	if network == X {
-		if r, at, bad := xInvalid(text); bad {
+	net, _ := NetworkOf(network)
+	n = net.length(l, text)
+	if net.Refuse != nil {
+		if r, at, bad := net.Refuse(text); bad {
 			return n, &InvalidText{Network: network, Char: r, At: at}
 		}
 	}
 	if l.Max > 0 && n > l.Max {
 		return n, &TooLong{Network: network, Length: n, Max: l.Max, Unit: l.Unit}
 	}
-	if network == Bluesky && len(text) > blueskyMaxBytes {
-		return n, &TooLong{Network: network, Length: len(text), Max: blueskyMaxBytes, Unit: "bytes"}
+	if net.MaxBytes > 0 && len(text) > net.MaxBytes {
+		return n, &TooLong{Network: network, Length: len(text), Max: net.MaxBytes, Unit: "bytes"}
 	}
 	return n, nil
 }

@@ -15,18 +15,19 @@ type ImageRule struct {
 	MaxSize map[string]int64 // bytes, by type; "" for any type not listed
 }
 
-// ImageRules are the networks' documented limits on uploaded pictures: X's media upload takes
-// images up to 5 MB and GIFs up to 15 MB; Mastodon takes images up to 16 MB (an instance may say
-// otherwise in its configuration); Bluesky stores a blob of at most 1,000,000 bytes for a link
-// card's thumbnail.
-var ImageRules = map[string]ImageRule{
-	X: {Types: []string{"image/jpeg", "image/png", "image/webp", "image/gif"},
-		MaxSize: map[string]int64{"": 5_000_000, "image/gif": 15_000_000}},
-	Mastodon: {Types: []string{"image/jpeg", "image/png", "image/webp", "image/gif"},
-		MaxSize: map[string]int64{"": 16_000_000}},
-	Bluesky: {Types: []string{"image/jpeg", "image/png", "image/webp", "image/gif"},
-		MaxSize: map[string]int64{"": 1_000_000}},
-}
+// ImageRules are the networks' documented limits on uploaded pictures (Network.Image), by name:
+// X's media upload takes images up to 5 MB and GIFs up to 15 MB; Mastodon takes images up to
+// 16 MB (an instance may say otherwise in its configuration); Bluesky stores a blob of at most
+// 1,000,000 bytes for a link card's thumbnail.
+var ImageRules = func() map[string]ImageRule {
+	out := map[string]ImageRule{}
+	for name, n := range networks {
+		if n.Image != nil {
+			out[name] = *n.Image
+		}
+	}
+	return out
+}()
 
 // ImageInfo is what CheckImage learnt of a picture file.
 type ImageInfo struct {
@@ -65,10 +66,11 @@ func CheckImage(network, path string) (ImageInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	rule, ok := ImageRules[network]
-	if !ok {
+	n, _ := NetworkOf(network)
+	if n.Image == nil {
 		return info, nil
 	}
+	rule := *n.Image
 	if !slices.Contains(rule.Types, info.Type) {
 		return info, fmt.Errorf("image %s is %s; %s takes %s", path, describeType(info.Type), network, strings.Join(typeNames(rule.Types), ", "))
 	}

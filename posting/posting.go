@@ -19,15 +19,27 @@ const (
 // KnownNetwork reports whether name is a network onair knows, so that a typo in a channel is
 // refused when the channel is added rather than when its first post is due.
 func KnownNetwork(name string) bool {
-	switch name {
-	case Console, Webhook, X, Mastodon, Bluesky:
-		return true
-	}
-	return false
+	_, ok := networks[name]
+	return ok
 }
 
 // HasReplies reports whether posts on network can answer earlier ones, so that a campaign's
 // announcements form one thread.
 func HasReplies(network string) bool {
-	return network == X || network == Mastodon || network == Bluesky
+	n, _ := NetworkOf(network)
+	return n.Replies
+}
+
+// PictureOnAll reports whether every post on network carries the campaign's picture (Bluesky's
+// link card), not only the teasers. The planner decides which posts carry it; adapters post the
+// picture a Message has.
+func PictureOnAll(network string) bool {
+	n, _ := NetworkOf(network)
+	return n.PictureOnAll
+}
+
+// Title is how people write network's name: "X", "Mastodon".
+func Title(network string) string {
+	n, _ := NetworkOf(network)
+	return n.Title
 }

@@ -27,8 +27,11 @@ type Collector struct {
 	now     func() time.Time
 	log     *slog.Logger
 
-	mu   sync.Mutex
-	held map[int64]time.Time // channel -> no reads before then (a rate limit, a refusal)
+	sources SourceFor // builds live sources (WithSources); nil: no platform figures
+
+	mu      sync.Mutex
+	held    map[int64]time.Time // channel -> no reads before then (a rate limit, a refusal)
+	srcHeld map[int64]time.Time // source -> no reads before then
 }
 
 // NewCollector returns a collector. log may be nil.
@@ -39,7 +42,7 @@ func NewCollector(store *models.Store, readers MetricsReaderFor, now func() time
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Collector{store: store, readers: readers, now: now, log: log, held: map[int64]time.Time{}}
+	return &Collector{store: store, readers: readers, now: now, log: log, held: map[int64]time.Time{}, srcHeld: map[int64]time.Time{}}
 }
 
 // CollectStats sums up one collection pass.

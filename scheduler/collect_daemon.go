@@ -20,6 +20,11 @@ func (d *Daemon) collect(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		d.log.Warn("collect engagement (sending is not affected)", slog.String("error", err.Error()))
 	}
+	if n, err := c.CollectPlatform(ctx); err != nil && ctx.Err() == nil {
+		d.log.Warn("collect the live platforms' audience figures", slog.String("error", err.Error()))
+	} else if n > 0 {
+		d.log.Debug("platform audience figures read", slog.Int("broadcasts", n))
+	}
 	if st.Read+st.Gone+st.Missed > 0 {
 		d.log.Debug("engagement collected", slog.Int("read", st.Read), slog.Int("gone", st.Gone),
 			slog.Int("missed", st.Missed), slog.Int("waiting", st.Waiting), slog.Float64("cost_usd", st.CostUSD))

@@ -19,6 +19,7 @@ import (
 	"github.com/onairhq/onair/posting/mastodon/mastodontest"
 	"github.com/onairhq/onair/posting/x"
 	"github.com/onairhq/onair/posting/x/xtest"
+	"github.com/onairhq/onair/scheduler/source"
 )
 
 // syncClock is a clock the test moves, read by the fakes' goroutines.
@@ -339,5 +340,148 @@ func TestCollectAuthRefusalWaits(t *testing.T) {
 	n.set(start.Add(-23*time.Hour + 16*time.Minute))
 	if st := collectOnce(t, col); st.Read != 1 {
 		t.Errorf("16 minutes later: %+v, want read", st)
+	}
+}
+
+// TestCollectElectedOnly: with several daemons on PostgreSQL, only the elected one reads
+// engagement; a daemon's one-shot pass (run-due) reads what is due.
+func TestCollectElectedOnly(t *testing.T) {
+	dsn := modelstest.Postgres(t)
+	if dsn == "" {
+		t.Skip(modelstest.EnvPostgres + " is not set")
+	}
+	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+	e := newEnvOn(t, dsn, start.Add(-48*time.Hour))
+	n := newNetworks(t, e)
+	c := e.campaign(models.Campaign{Name: "Spring", Lang: "en", Teasers: "1d"}, "brand-m", "preview")
+	b := e.broadcast(c, "Launch", start)
+	e.plan(b.ID)
+	n.set(start.Add(-24 * time.Hour))
+	e.dispatch(n.dispatcher())
+	n.set(start.Add(-23 * time.Hour))
+
+	sqlDB, err := e.store.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The leader's lock is one per schema: this test's database elects its own daemon.
+	leader, follower := NewElector(sqlDB), NewElector(sqlDB)
+	if err := leader.IsLeader(e.ctx); err != nil {
+		t.Fatalf("the first elector of this database is not elected: %v", err)
+	}
+	defer leader.Resign()
+	daemon := func(el *Elector) *Daemon {
+		d := NewDaemon(e.store, e.planner, n.dispatcher(), nil, DaemonConfig{PostgresDSN: dsn, Elector: el}, n.clock.Now, nil)
+		d.CollectWith(n.collector(), 0)
+		return d
+	}
+	daemon(follower).collect(e.ctx)
+	if got := len(n.metrics(t, b.ID)); got != 0 {
+		t.Fatalf("a daemon that is not the leader read %d checkpoints", got)
+	}
+	daemon(leader).collect(e.ctx)
+	if got := len(n.metrics(t, b.ID)); got != 2 {
+		t.Fatalf("the leader read %d checkpoints, want the 2 teasers' 1h", got)
+	}
+}
+
+// TestRunOnceCollects: a one-shot pass (run-due, for crontab users) reads what is due.
+func TestRunOnceCollects(t *testing.T) {
+	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+	e := newEnv(t, start.Add(-48*time.Hour))
+	n := newNetworks(t, e)
+	c := e.campaign(models.Campaign{Name: "Spring", Lang: "en", Teasers: "1d"}, "brand-b", "preview")
+	b := e.broadcast(c, "Launch", start)
+	e.plan(b.ID)
+	n.set(start.Add(-24 * time.Hour))
+	d := NewDaemon(e.store, e.planner, n.dispatcher(), nil, DaemonConfig{Exclusive: true}, n.clock.Now, nil)
+	d.CollectWith(n.collector(), 0)
+	if res, err := d.RunOnce(e.ctx); err != nil || res.Dispatch.Sent != 2 {
+		t.Fatalf("run-due: %+v, %v", res, err)
+	}
+	n.set(start.Add(-23 * time.Hour))
+	if _, err := d.RunOnce(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(n.metrics(t, b.ID)); got != 2 {
+		t.Fatalf("run-due read %d checkpoints, want 2", got)
+	}
+}
+
+// statsReader is a live platform's analytics, as a source.StatsReader.
+type statsReader struct {
+	stats source.Stats
+	err   error
+	refs  []string
+}
+
+func (r *statsReader) Stats(_ context.Context, ref string) (source.Stats, error) {
+	r.refs = append(r.refs, ref)
+	return r.stats, r.err
+}
+
+func TestCollectPlatformStats(t *testing.T) {
+	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
+		start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
+		e := newEnvOn(t, db.DSN, start.Add(48*time.Hour))
+		c := spring(e)
+		b := e.broadcast(c, "Launch", start)
+		r := &statsReader{stats: source.Stats{Views: 5000, LiveViews: 1200, ReplayViews: 3800, WatchMinutes: 20400, AverageViewSeconds: -1}}
+		if err := CollectPlatformStats(e.ctx, e.store, b.ID, "youtube", "youtube:abc", r, e.now); err != nil {
+			t.Fatal(err)
+		}
+		r.stats.ReplayViews = 4100 // two days on
+		if err := CollectPlatformStats(e.ctx, e.store, b.ID, "youtube", "youtube:abc", r, e.now.Add(48*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := BuildReport(e.ctx, e.store, b.ID, Prices{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := rep.Audience
+		if a.Views == nil || a.Views.Value != 5000 || a.Viewers.Value != 1200 || a.ReplayViews.Value != 4100 ||
+			a.WatchMinutes.Value != 20400 || a.AverageViewSeconds != nil || a.ReplayViews.Source != "youtube" {
+			t.Errorf("audience %+v", a)
+		}
+		r.err = errors.New("quota")
+		if err := CollectPlatformStats(e.ctx, e.store, b.ID, "youtube", "youtube:abc", r, e.now); err == nil {
+			t.Error("a failing platform was not reported")
+		}
+		// Figures given by hand win over the platform's.
+		v := int64(1500)
+		if err := e.store.SetBroadcastStats(e.ctx, models.BroadcastStats{BroadcastID: b.ID, Viewers: &v}); err != nil {
+			t.Fatal(err)
+		}
+		rep, _ = BuildReport(e.ctx, e.store, b.ID, Prices{})
+		if rep.Audience.Viewers.Value != 1500 || rep.Audience.Viewers.Source != "given" || rep.Audience.ReplayViews.Value != 4100 {
+			t.Errorf("given figures: %+v", rep.Audience)
+		}
+	})
+}
+
+func TestPeakAndAverage(t *testing.T) {
+	at := time.Date(2027, 3, 30, 16, 0, 0, 0, time.UTC)
+	sample := func(min int, v int) models.AudienceSample {
+		return models.AudienceSample{SampledAt: models.NewTime(at.Add(time.Duration(min) * time.Minute)), Viewers: v}
+	}
+	for _, tt := range []struct {
+		name          string
+		samples       []models.AudienceSample
+		peak, average int
+	}{
+		{"one", []models.AudienceSample{sample(0, 40)}, 40, 40},
+		{"steady minutes", []models.AudienceSample{sample(0, 100), sample(1, 200), sample(2, 300)}, 300, 200},
+		// A ten-minute gap (the platform did not answer) counts for its length.
+		{"a gap", []models.AudienceSample{sample(0, 100), sample(10, 400), sample(11, 400)}, 400, 150},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, a, ok := PeakAndAverage(tt.samples)
+			if !ok || p != tt.peak || a != tt.average {
+				t.Errorf("PeakAndAverage = %d, %d, %v; want %d, %d", p, a, ok, tt.peak, tt.average)
+			}
+		})
+	}
+	if _, _, ok := PeakAndAverage(nil); ok {
+		t.Error("no samples gave figures")
 	}
 }

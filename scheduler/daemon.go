@@ -130,6 +130,7 @@ func (d *Daemon) RunOnce(ctx context.Context) (RunResult, error) {
 	if err != nil {
 		return res, err
 	}
+	d.collect(ctx) // engagement reads due (crontab users have no daemon); never fails the pass
 	res.DueLeft, _, err = d.store.CountDue(ctx, d.now())
 	return res, err
 }

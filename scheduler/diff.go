@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,7 +78,7 @@ func (p *Planner) diff(b *models.Broadcast, camp *models.Campaign, steps []step,
 			return nil, &RowError{Msg: fmt.Sprintf("campaign %q templates: %v", camp.Name, err)}
 		}
 	}
-	d := stepDiff{b: b, camp: camp, set: set, cache: cache, pc: cache.parse(camp), texts: cache.texts(), now: now}
+	d := stepDiff{b: b, camp: camp, set: set, cache: cache, pc: cache.parse(camp), texts: cache.texts(), now: now, words: p.words}
 	var wanted map[stepKey]bool // for the posts that exist: a new broadcast has none
 	if len(existing) > 0 {
 		wanted = make(map[stepKey]bool, len(steps))
@@ -114,6 +113,7 @@ type stepDiff struct {
 	pc    *parsedCampaign
 	texts *broadcastTexts
 	now   time.Time
+	words func(error) string // Planner.words
 }
 
 // change is the write one step needs given its post old (nil when it has none), if any.
@@ -199,7 +199,7 @@ func (d *stepDiff) verdict(s step, opts models.PostOptions, lerr error) (verdict
 	if _, ok := errors.AsType[*posting.TooLong](lerr); ok {
 		v.status = models.PostInvalid
 		v.tooLong = fmt.Sprintf("%s %s on %s: %v", s.kind, s.label, s.channel.Name, lerr)
-		v.errText = fmt.Sprintf("%v; shorten it with `onair post edit` or change the %s template", lerr, s.kind)
+		v.errText = d.words(&models.Error{Code: models.EInvalid, Fix: models.FixShorten, Broadcast: d.b.ID, Kind: s.kind, Message: lerr.Error()})
 		return v, nil
 	}
 	if lerr != nil {
@@ -209,7 +209,7 @@ func (d *stepDiff) verdict(s step, opts models.PostOptions, lerr error) (verdict
 		if ierr := d.cache.checkImage(s.channel.Network, opts.Image); ierr != nil {
 			v.status = models.PostInvalid
 			v.badImage = fmt.Sprintf("%s %s on %s: %v", s.kind, s.label, s.channel.Name, ierr)
-			v.errText = fmt.Sprintf("%v; set another with `onair broadcast edit %d --image FILE` or `onair campaign edit --image FILE`", ierr, d.b.ID)
+			v.errText = d.words(&models.Error{Code: models.EInvalid, Fix: models.FixImage, Broadcast: d.b.ID, Message: ierr.Error()})
 			return v, nil
 		}
 	}
@@ -219,7 +219,7 @@ func (d *stepDiff) verdict(s step, opts models.PostOptions, lerr error) (verdict
 	}
 	if s.kind == models.KindReplay && d.b.ReplayURL == "" {
 		v.status = models.PostHeld
-		v.errText = "waiting for the replay URL: `onair broadcast edit " + strconv.FormatInt(d.b.ID, 10) + " --replay-url URL`, or the replay_url column"
+		v.errText = d.words(&models.Error{Code: models.EWaiting, Fix: models.FixReplayURL, Broadcast: d.b.ID, Message: "waiting for the replay URL"})
 	}
 	return v, nil
 }
@@ -284,7 +284,8 @@ func postOptions(b *models.Broadcast, camp *models.Campaign, s step) models.Post
 	if image == "" {
 		image, alt = camp.Image, camp.ImageAlt
 	}
-	if image != "" && (s.kind == models.KindTeaser || s.channel.Network == posting.Bluesky) {
+	// The one place that decides which posts carry the picture: adapters post the one they get.
+	if image != "" && (s.kind == models.KindTeaser || posting.PictureOnAll(s.channel.Network)) {
 		o.Image, o.ImageAlt = image, alt
 		if o.ImageAlt == "" {
 			o.ImageAlt = b.Title

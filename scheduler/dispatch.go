@@ -83,7 +83,7 @@ func NewDispatcher(store *models.Store, posters PosterFor, cfg DispatchConfig, n
 		d.posters = func(ch models.Channel) (posting.Poster, error) {
 			p, err := posters(ch)
 			if err != nil {
-				return nil, worded{err, cfg.Remedy(err)}
+				return nil, worded{err, cfg.Remedy(&models.Error{Channel: ch.Name, Err: err})}
 			}
 			return p, nil
 		}
@@ -320,11 +320,11 @@ func (d *Dispatcher) settle(ctx context.Context, r *sendResult) (stop time.Time,
 		return rl.Until, nil
 	}
 	if _, ok := errors.AsType[*posting.Auth](r.err); ok {
-		reason := d.words(&models.Error{Code: models.ECredentials, Fix: models.FixResume, Channel: r.ch.Name, Message: r.err.Error()})
+		reason := d.words(&models.Error{Code: models.ECredentials, Fix: models.FixResume, Channel: r.ch.Name, Post: r.p.ID, Err: r.err})
 		return d.stopChannel(ctx, r, models.ResultAuth, models.ChannelNeedsAuth, reason, "channel needs new credentials: nothing more goes out on it")
 	}
 	if _, ok := errors.AsType[*posting.Rejected](r.err); ok {
-		r.o.Status, r.o.Result, r.o.Error = models.PostFailed, models.ResultRejected, r.err.Error()
+		r.o.Status, r.o.Result, r.o.Error = models.PostFailed, models.ResultRejected, d.words(&models.Error{Channel: r.ch.Name, Post: r.p.ID, Err: r.err})
 		r.stats.Failed++
 		d.metrics.outcome(r.p, "failed")
 		r.log.Error("post refused by the network", slog.String("error", r.err.Error()))
@@ -356,7 +356,7 @@ func (d *Dispatcher) settleSent(ctx context.Context, r *sendResult, receipt post
 // stopChannel keeps the post planned (its try refunded) and gives the channel status, with
 // reason, until a person acts: nothing more goes out on it.
 func (d *Dispatcher) stopChannel(ctx context.Context, r *sendResult, result, status, reason, logMsg string) (time.Time, error) {
-	r.o.Status, r.o.Result, r.o.Error, r.o.Refund = models.PostPlanned, result, r.err.Error(), true
+	r.o.Status, r.o.Result, r.o.Error, r.o.Refund = models.PostPlanned, result, d.words(&models.Error{Channel: r.ch.Name, Post: r.p.ID, Err: r.err}), true
 	if err := d.store.SetChannelStatus(ctx, r.ch.ID, status, reason); err != nil {
 		return time.Time{}, err
 	}

@@ -26,6 +26,10 @@ type Planner struct {
 	store *models.Store
 	now   func() time.Time
 	log   *slog.Logger
+	// Remedy words the reasons the planner stores (a broadcast's or a post's error), which the
+	// CLI and a CMS read: what is wrong and the command to type (the CLI passes its hints, as
+	// to DispatchConfig.Remedy). Without one, a reason is the error's own message.
+	Remedy func(error) string
 
 	mu    sync.Mutex
 	cache map[string]cachedSet
@@ -74,6 +78,17 @@ type RowError struct{ Msg string }
 func (e *RowError) Error() string { return e.Msg }
 
 func rowErr(format string, args ...any) error { return &RowError{Msg: fmt.Sprintf(format, args...)} }
+
+// rowError is the RowError of a coded error, worded by p.Remedy.
+func (p *Planner) rowError(e *models.Error) error { return &RowError{Msg: p.words(e)} }
+
+// words is what a person reads of err in a stored reason: see Planner.Remedy.
+func (p *Planner) words(err error) string {
+	if p.Remedy != nil {
+		return p.Remedy(err)
+	}
+	return err.Error()
+}
 
 // step is one post the plan wants.
 type step struct {
@@ -299,8 +314,8 @@ func (p *Planner) changes(ctx context.Context, b *models.Broadcast, existing []m
 	if res.Error == "" {
 		var problems []string
 		if len(tooLong) > 0 {
-			problems = append(problems, fmt.Sprintf("%d post(s) too long, shorten them with `onair post edit` or the template: %s",
-				len(tooLong), strings.Join(tooLong, "; ")))
+			problems = append(problems, p.words(&models.Error{Code: models.EInvalid, Fix: models.FixShorten, Broadcast: b.ID,
+				Message: fmt.Sprintf("%d post(s) too long: %s", len(tooLong), strings.Join(tooLong, "; "))}))
 		}
 		if len(badImage) > 0 {
 			problems = append(problems, fmt.Sprintf("%d post(s) with a picture their network refuses: %s",
@@ -404,7 +419,7 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 		return camp, nil, err
 	}
 	if strings.TrimSpace(b.Title) == "" {
-		return camp, nil, rowErr("the broadcast has no title; set one with `onair broadcast edit %d --title ...` or in the title column", b.ID)
+		return camp, nil, p.rowError(&models.Error{Code: models.EInvalid, Fix: models.FixTitle, Broadcast: b.ID, Message: "the broadcast has no title"})
 	}
 	if b.StartsAt.Invalid != "" {
 		_, perr := models.ParseTime(b.StartsAt.Invalid)
@@ -543,17 +558,17 @@ func (p *Planner) campaign(ctx context.Context, b *models.Broadcast, cache *camp
 	}
 	if errors.Is(err, models.ErrNotFound) {
 		names, _ := p.store.CampaignNames(ctx)
-		known := "none yet: create one with `onair campaign add`"
-		if len(names) > 0 {
-			known = strings.Join(names, ", ")
+		if len(names) == 0 {
+			return nil, p.rowError(&models.Error{Code: models.ENotFound, Fix: models.FixCreate, Message: fmt.Sprintf("%v; known campaigns: none yet", err)})
 		}
-		return nil, rowErr("%v; known campaigns: %s", err, known)
+		return nil, rowErr("%v; known campaigns: %s", err, strings.Join(names, ", "))
 	}
 	if err != nil {
 		return nil, err
 	}
 	if len(c.Channels) == 0 {
-		return c, rowErr("campaign %q has no channel to post to; add one with `onair campaign edit %q --channels NAME`", c.Name, c.Name)
+		return c, p.rowError(&models.Error{Code: models.EInvalid, Fix: models.FixChannels, Campaign: c.Name,
+			Message: fmt.Sprintf("campaign %q has no channel to post to", c.Name)})
 	}
 	return c, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/models/modelstest"
+	"github.com/onairhq/onair/posting"
 )
 
 var paris = mustZone("Europe/Paris")
@@ -472,4 +473,36 @@ func TestConcurrentPlanners(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPictureOnTeasersOnly: the planner alone decides which posts carry the picture (adapters
+// post the one a message has): teasers, and every Bluesky post (its link card's picture); the
+// broadcast's picture before the campaign's, its title as the alternative text by default.
+func TestPictureOnTeasersOnly(t *testing.T) {
+	t.Parallel()
+	x := &models.Channel{Name: "brand-x", Network: posting.X}
+	bsky := &models.Channel{Name: "brand-bsky", Network: posting.Bluesky}
+	camp := &models.Campaign{Image: "campaign.png", ImageAlt: "Campaign"}
+	b := &models.Broadcast{Title: "Launch", Image: "launch.png"}
+	for _, tt := range []struct {
+		name  string
+		b     *models.Broadcast
+		ch    *models.Channel
+		kind  string
+		image string
+		alt   string
+	}{
+		{"teaser on X", b, x, models.KindTeaser, "launch.png", "Launch"},
+		{"reminder on X", b, x, models.KindReminder, "", ""},
+		{"live on X", b, x, models.KindLive, "", ""},
+		{"replay on Bluesky", b, bsky, models.KindReplay, "launch.png", "Launch"},
+		{"teaser, the campaign's picture", &models.Broadcast{Title: "Launch"}, x, models.KindTeaser, "campaign.png", "Campaign"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := postOptions(tt.b, camp, step{channel: tt.ch, kind: tt.kind})
+			if o.Image != tt.image || o.ImageAlt != tt.alt {
+				t.Errorf("picture %q (alt %q), want %q (alt %q)", o.Image, o.ImageAlt, tt.image, tt.alt)
+			}
+		})
+	}
 }

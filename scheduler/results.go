@@ -354,7 +354,7 @@ func PeakAndAverage(samples []models.AudienceSample) (peak, average int, ok bool
 	}
 	sorted := append([]time.Duration(nil), gaps...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	gaps = append(gaps, sorted[len(sorted)/2])
+	gaps = append(gaps, sorted[(len(sorted)-1)/2])
 	var sum, total float64
 	for i, s := range samples {
 		peak = max(peak, s.Viewers)

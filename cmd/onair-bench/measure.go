@@ -185,19 +185,25 @@ func cpuTicks(pid int) (int64, error) {
 }
 
 // vmHWM reads a process's peak resident set size (kB) from /proc.
-func vmHWM(pid int) (int64, error) {
+func vmHWM(pid int) (int64, error) { return procStatus(pid, "VmHWM:") }
+
+// vmRSS reads a process's resident set size now (kB) from /proc.
+func vmRSS(pid int) (int64, error) { return procStatus(pid, "VmRSS:") }
+
+// procStatus reads one kB figure of /proc/pid/status.
+func procStatus(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			var kb int64
 			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
 			return kb, nil
 		}
 	}
-	return 0, fmt.Errorf("no VmHWM for process %d", pid)
+	return 0, fmt.Errorf("no %s for process %d", field, pid)
 }
 
 // percentile returns the q-quantile of v (nearest rank).

@@ -168,7 +168,7 @@ func onairThroughput(ctx context.Context, cfg config, engine string, posts, chan
 	began := time.Now()
 	for i, store := range stores {
 		posters := &scheduler.Posters{}
-		disp := scheduler.NewDispatcher(store, posters.For, scheduler.DispatchConfig{Owner: fmt.Sprintf("bench-%d", i)}, nil, nil, nil)
+		disp := scheduler.NewDispatcher(store, posters.For, cfg.dispatcher(fmt.Sprintf("bench-%d", i)), nil, nil, nil)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -219,7 +219,7 @@ func onairLateness(ctx context.Context, cfg config, engine string, channels, bro
 		return nil, fmt.Errorf("planning took past the first due time; use a smaller --scale")
 	}
 	posters := &scheduler.Posters{}
-	disp := scheduler.NewDispatcher(f.store, posters.For, scheduler.DispatchConfig{Owner: "bench"}, nil, nil, nil)
+	disp := scheduler.NewDispatcher(f.store, posters.For, cfg.dispatcher("bench"), nil, nil, nil)
 	dcfg := scheduler.DaemonConfig{Exclusive: true}
 	if engine == "sqlite" {
 		dcfg.DBPath = f.dsn
@@ -254,4 +254,11 @@ func onairLateness(ctx context.Context, cfg config, engine string, channels, bro
 	}
 	recv.mu.Unlock()
 	return late, nil
+}
+
+// dispatcher returns the dispatcher settings of a run: onair's defaults, but for --per-channel.
+func (c config) dispatcher(owner string) scheduler.DispatchConfig {
+	d := c.dispatch
+	d.Owner = owner
+	return d
 }

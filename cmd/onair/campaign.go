@@ -335,6 +335,7 @@ func (a *app) describeCampaign(c *models.Campaign) {
 		fmt.Fprintf(tw, "  image\t%s%s\n", c.Image, alt)
 	}
 	a.describeCampaignSource(context.Background(), tw, c)
+	a.describeCampaignMetrics(tw, c)
 	tw.Flush()
 }
 

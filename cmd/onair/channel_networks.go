@@ -239,21 +239,9 @@ func blueskyChannel(ctx context.Context, name string, f *networkFlags, s *schedu
 func checkFailed(network, name string, err error) error {
 	var au *posting.Auth
 	if errors.As(err, &au) {
-		return fmt.Errorf("%s refused the credentials: %s", networkName(network), named(err.Error(), name))
+		return fmt.Errorf("%s refused the credentials: %s", posting.Title(network), remedyFor(err, name))
 	}
-	return fmt.Errorf("could not check the credentials with %s: %v (--no-check adds the channel without checking)", networkName(network), err)
-}
-
-func networkName(network string) string {
-	switch network {
-	case posting.X:
-		return "X"
-	case posting.Mastodon:
-		return "Mastodon"
-	case posting.Bluesky:
-		return "Bluesky"
-	}
-	return network
+	return fmt.Errorf("could not check the credentials with %s: %v (--no-check adds the channel without checking)", posting.Title(network), err)
 }
 
 // serverURL checks a server address typed by a marketer; https:// is assumed when missing.
@@ -416,25 +404,19 @@ func (a *app) checkAccount(ctx context.Context, ch *models.Channel) (string, err
 
 // explainCheck says what to do about a failed check.
 func explainCheck(ch *models.Channel, err error) error {
-	msg := named(err.Error(), ch.Name)
+	msg := remedyFor(err, ch.Name)
 	var au *posting.Auth
 	if !errors.As(err, &au) {
-		return fmt.Errorf("could not reach %s: %s", networkName(ch.Network), msg)
+		return fmt.Errorf("could not reach %s: %s", posting.Title(ch.Network), msg)
 	}
-	if !strings.Contains(msg, "onair channel") { // the adapter did not already say what to do
+	if posting.FixOf(err) == "" { // the adapter named no fix: renew the credentials
 		renew := "`onair channel login " + ch.Name + "`"
 		if s, _ := scheduler.ParseSettings(*ch); ch.Network == posting.X && s.Auth != scheduler.AuthOAuth2 {
 			renew = "`onair channel login " + ch.Name + " --consumer-key K --consumer-secret S --access-token T --access-secret TS`"
 		}
 		msg += "; renew them with " + renew + ", then `onair channel resume " + ch.Name + "`"
 	}
-	return fmt.Errorf("%s refused the credentials: %s", networkName(ch.Network), msg)
-}
-
-// named puts a channel's name into the commands an adapter's message suggests: adapters that do
-// not know it write NAME.
-func named(msg, name string) string {
-	return strings.ReplaceAll(msg, " NAME`", " "+name+"`")
+	return fmt.Errorf("%s refused the credentials: %s", posting.Title(ch.Network), msg)
 }
 
 // openChannel opens the database and finds a channel by name.

@@ -72,6 +72,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		Owner: owner, MaxAttempts: f.retries, BackoffBase: f.backoff, Lease: f.lease, Remedy: remedy,
 	}, a.now, log, metrics)
 	planner := scheduler.NewPlanner(a.store, a.now, log)
+	planner.Remedy = remedy
 	sync, err := a.daemonSyncer(planner, log)
 	if err != nil {
 		return nil, nil, err

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
 	"github.com/onairhq/onair/scheduler"
 	"github.com/onairhq/onair/scheduler/source"
 )
@@ -35,20 +37,76 @@ func explain(err error) string {
 // remedy is err's message followed by the command to type, when err carries a coded
 // models.Error. The daemon stores its words as the reasons posts and channels carry
 // (scheduler.DispatchConfig.Remedy), which the CLI and a CMS read.
-func remedy(err error) string {
-	e, ok := errors.AsType[*models.Error](err)
-	if !ok {
-		return err.Error()
-	}
+func remedy(err error) string { return remedyFor(err, "") }
+
+// remedyFor is remedy for an error about channel (when err does not say which).
+func remedyFor(err error, channel string) string {
 	msg := err.Error()
-	if h := codeHint(e, msg); h != "" {
+	e := about(err)
+	if e.Channel == "" {
+		e.Channel = channel
+	}
+	if h := codeHint(&e, err); h != "" {
 		return msg + "; " + h
 	}
 	return msg
 }
 
-// codeHint is what to do about e; msg is the whole error's message.
-func codeHint(e *models.Error, msg string) string {
+// about merges the coded errors in err's chain: the first code and fix, and the first channel,
+// campaign, broadcast, post and kind any of them names (a layer adds what it knows).
+func about(err error) models.Error {
+	var out models.Error
+	for e := err; e != nil; {
+		if m, ok := e.(*models.Error); ok {
+			if out.Code == "" && m.Code != "" {
+				out.Code, out.Fix = m.Code, m.Fix
+			}
+			out.Channel = cmp.Or(out.Channel, m.Channel)
+			out.Campaign = cmp.Or(out.Campaign, m.Campaign)
+			out.Broadcast = cmp.Or(out.Broadcast, m.Broadcast)
+			out.Post = cmp.Or(out.Post, m.Post)
+			out.Kind = cmp.Or(out.Kind, m.Kind)
+		}
+		e = errors.Unwrap(e)
+	}
+	return out
+}
+
+// codeHint is what to do about e, found in err (the whole error): the hint of its code, else
+// that of the fix a network's adapter named (posting.Fix).
+func codeHint(e *models.Error, err error) string {
+	if h := modelsHint(e, err); h != "" {
+		return h
+	}
+	return postingHint(posting.FixOf(err), e)
+}
+
+// postingHint words the fix an adapter named, for the channel and post of e.
+func postingHint(fix posting.Fix, e *models.Error) string {
+	name := e.Channel
+	if name == "" {
+		name = "NAME"
+	}
+	login, resume := "`onair channel login "+name+"`", "`onair channel resume "+name+"`"
+	switch fix {
+	case posting.FixLogin:
+		return "log in again with " + login
+	case posting.FixLoginResume:
+		return "log in again with " + login + ", then " + resume
+	case posting.FixResume:
+		return "then " + resume
+	case posting.FixEdit:
+		return "edit the template or the planned posts with `onair post edit`"
+	case posting.FixResend:
+		if e.Post != 0 {
+			return fmt.Sprintf("once that is fixed, `onair post resolve %d --resend` sends it again", e.Post)
+		}
+	}
+	return ""
+}
+
+// modelsHint is what to do about e by its code.
+func modelsHint(e *models.Error, err error) string {
 	name := e.Channel
 	if name == "" {
 		name = "NAME"
@@ -64,6 +122,11 @@ func codeHint(e *models.Error, msg string) string {
 		if e.Channel != "" {
 			return fmt.Sprintf("add it with `onair channel add console --name %s` or see `onair channel list`", e.Channel)
 		}
+		if e.Fix == models.FixCreate {
+			return "create one with `onair campaign add`"
+		}
+	case models.EInvalid, models.EWaiting:
+		return planHint(e)
 	case models.ENoKey:
 		return "set ONAIR_SECRET_KEY or run `onair init` to make a key file"
 	case models.EUnsettled:
@@ -82,11 +145,32 @@ func codeHint(e *models.Error, msg string) string {
 		case models.FixRebind:
 			return "check them with `onair channel list --json`, then run " + login + " to bind them again"
 		case models.FixResume:
-			if strings.Contains(msg, "onair channel") {
-				return "" // the network's adapter said already (posting words some of its own fixes)
+			if posting.FixOf(err) != "" {
+				return "" // the network's adapter named its own fix: postingHint words it
 			}
 			return "renew the channel's credentials (" + login + "), then `onair channel resume " + name + "`"
 		}
+	}
+	return ""
+}
+
+// planHint is what to do about a broadcast or a post the plan cannot send as it is.
+func planHint(e *models.Error) string {
+	b := e.Broadcast
+	switch e.Fix {
+	case models.FixShorten:
+		if e.Kind == "" {
+			return "shorten them with `onair post edit` or the template"
+		}
+		return fmt.Sprintf("shorten it with `onair post edit` or change the %s template", e.Kind)
+	case models.FixImage:
+		return fmt.Sprintf("set another with `onair broadcast edit %d --image FILE` or `onair campaign edit --image FILE`", b)
+	case models.FixReplayURL:
+		return fmt.Sprintf("give it with `onair broadcast edit %d --replay-url URL`, or in the replay_url column", b)
+	case models.FixTitle:
+		return fmt.Sprintf("set one with `onair broadcast edit %d --title ...` or in the title column", b)
+	case models.FixChannels:
+		return fmt.Sprintf("add one with `onair campaign edit %q --channels NAME`", e.Campaign)
 	}
 	return ""
 }

@@ -105,6 +105,7 @@ func (a *app) open(ctx context.Context) error {
 		s.UseSealer(a.sealer.Sealer)
 	}
 	a.planner = scheduler.NewPlanner(s, a.now, nil)
+	a.planner.Remedy = remedy
 	a.life = scheduler.NewLifecycle(s, a.planner)
 	return nil
 }

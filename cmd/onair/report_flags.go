@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,4 +100,19 @@ func (a *app) channelMetricsCmd() *cobra.Command {
 	}
 	cmd.Flags().String("appview", "", "bluesky: the AppView engagement is read from (default https://public.api.bsky.app)")
 	return cmd
+}
+
+// describeCampaignMetrics adds when the campaign's posts' engagement is read to its description.
+func (a *app) describeCampaignMetrics(tw *table, c *models.Campaign) {
+	if a.store == nil || c.ID == 0 {
+		return
+	}
+	after, err := a.store.CampaignMetricsAfter(context.Background(), c.ID)
+	if err != nil {
+		return
+	}
+	if after == "" {
+		after = models.DefaultMetricsAfter
+	}
+	fmt.Fprintf(tw, "  engagement read\t%s after each post (onair report)\n", after)
 }

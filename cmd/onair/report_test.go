@@ -275,6 +275,9 @@ func TestReportSettings(t *testing.T) {
 	if c := pv.XCost; c == nil || c.ReadsToCome != 5*2 {
 		t.Errorf("after --metrics-after 2h,3d: %+v, want 10 reads", c)
 	}
+	if show := s.ok("campaign", "show", "Spring launch"); !strings.Contains(show, "engagement read  2h,3d after each post") {
+		t.Errorf("campaign show:\n%s", show)
+	}
 	if err := s.fails("campaign", "edit", "Spring launch", "--metrics-after", "0"); !strings.Contains(err, "--metrics-after") {
 		t.Errorf("--metrics-after 0: %s", err)
 	}

@@ -62,13 +62,13 @@ type Poster struct {
 // New checks cfg and returns a poster. client may be nil.
 func New(cfg Config, client *http.Client) (*Poster, error) {
 	if cfg.DID == "" {
-		return nil, errors.New("the Bluesky channel has no account DID; run `onair channel login` to log it in")
+		return nil, posting.WithFix(posting.FixLogin, errors.New("the Bluesky channel has no account DID"))
 	}
 	if !strings.HasPrefix(cfg.DID, "did:") {
-		return nil, fmt.Errorf("Bluesky account %q is not a DID (did:plc:... or did:web:...); run `onair channel login` to log it in", cfg.DID)
+		return nil, posting.WithFix(posting.FixLogin, fmt.Errorf("Bluesky account %q is not a DID (did:plc:... or did:web:...)", cfg.DID))
 	}
 	if cfg.Tokens == nil {
-		return nil, errors.New("the Bluesky channel has no session store; run `onair channel login` to log it in")
+		return nil, posting.WithFix(posting.FixLogin, errors.New("the Bluesky channel has no session store"))
 	}
 	cfg.Handle = strings.TrimPrefix(cfg.Handle, "@")
 	c, err := newXRPC(cfg.PDS, client, cfg.Timeout)

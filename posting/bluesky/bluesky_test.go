@@ -469,7 +469,7 @@ func TestRevokedAppPassword(t *testing.T) {
 	}
 	e.clock.Advance(2 * time.Hour)
 	_, err := e.poster(t).Post(context.Background(), message(1))
-	if kindOf(err) != "auth" || !strings.Contains(err.Error(), "onair channel login") || !strings.Contains(err.Error(), "Invalid identifier or password") {
+	if kindOf(err) != "auth" || posting.FixOf(err) != posting.FixLogin || !strings.Contains(err.Error(), "Invalid identifier or password") {
 		t.Fatalf("%v", err)
 	}
 	if strings.Contains(err.Error(), password) {

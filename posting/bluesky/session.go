@@ -105,9 +105,9 @@ func loginError(err error, now time.Time, identifier string) error {
 		return &posting.Auth{Err: fmt.Errorf("Bluesky asks %s for an e-mail code: that is the account password, not an app password; "+
 			"create an app password (Settings > Privacy and security > App passwords) and use it: %w", identifier, err)}
 	case e != nil && (e.Status == http.StatusUnauthorized || e.Name == "AuthenticationRequired"):
-		return &posting.Auth{Err: fmt.Errorf("Bluesky refused %s with this app password (wrong, or revoked): %w; "+
+		return &posting.Auth{Err: posting.WithFix(posting.FixLogin, fmt.Errorf("Bluesky refused %s with this app password (wrong, or revoked): %w; "+
 			"check the handle, create a new app password (Settings > Privacy and security > App passwords) "+
-			"and run `onair channel login` with it", identifier, err)}
+			"and log in with it", identifier, err))}
 	case e != nil && (e.Status == http.StatusTooManyRequests || e.Name == "RateLimitExceeded"):
 		until := resetTime(e.Header, now)
 		return &posting.RateLimited{Until: until, Err: fmt.Errorf("Bluesky allows 30 logins per 5 minutes and 300 per day per account; "+
@@ -168,8 +168,7 @@ func (p *Poster) authed(ctx context.Context, tok *posting.Token, call func(acces
 	*tok = next
 	err = call(tok.Access)
 	if isTokenFailure(err) {
-		return &posting.Auth{Err: fmt.Errorf("Bluesky refused a session it had just renewed: %w; "+
-			"log the channel in again (onair channel login)", err)}
+		return &posting.Auth{Err: posting.WithFix(posting.FixLogin, fmt.Errorf("Bluesky refused a session it had just renewed: %w", err))}
 	}
 	return err
 }
@@ -223,8 +222,8 @@ func (p *Poster) renew(ctx context.Context, tok posting.Token) (posting.Token, e
 			tok = cur
 		}
 		if p.cfg.AppPassword == "" {
-			return tok, &posting.Auth{Err: fmt.Errorf("the Bluesky session of %s has ended and onair holds no app password to open another: %w; "+
-				"run `onair channel login` with an app password", p.account(), err)}
+			return tok, &posting.Auth{Err: posting.WithFix(posting.FixLogin, fmt.Errorf("the Bluesky session of %s has ended and onair holds no app password to open another: %w; "+
+				"log in with an app password", p.account(), err))}
 		}
 		next, err = createSession(ctx, p.xrpc, p.loginID(), p.cfg.AppPassword)
 		if err != nil {

@@ -195,7 +195,7 @@ func classify(err error, now time.Time, what string) error {
 	case isAccountFailure(err):
 		return &posting.Auth{Err: fmt.Errorf("%s: %w; the Bluesky account cannot post: check it at bsky.app", what, err)}
 	case isTokenFailure(err):
-		return &posting.Auth{Err: fmt.Errorf("%s: %w; log the channel in again with a new app password (onair channel login)", what, err)}
+		return &posting.Auth{Err: posting.WithFix(posting.FixLogin, fmt.Errorf("%s: %w; log the channel in again with a new app password", what, err))}
 	case e.Status >= 500 || e.Status == http.StatusRequestTimeout:
 		return &posting.Retryable{Err: fmt.Errorf("%s: %w", what, err)}
 	case e.Status == http.StatusForbidden:

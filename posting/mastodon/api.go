@@ -95,25 +95,16 @@ func (p *Poster) networkError(ctx context.Context, err error) error {
 func (p *Poster) answerError(resp *http.Response, body []byte, r apiRequest, m posting.Message, now time.Time) error {
 	host := p.base.Host
 	msg := p.scrubString(serverMessage(body, resp.Status))
-	name := m.Channel
-	if name == "" {
-		name = "NAME"
-	}
-	resend := ""
-	if m.PostID != 0 {
-		resend = fmt.Sprintf("; once that is fixed, `onair post resolve %d --resend` sends it again", m.PostID)
-	}
 	switch code := resp.StatusCode; {
 	case code >= 300 && code < 400:
 		return &posting.Misconfigured{Err: fmt.Errorf("%s answered %s %s with %d, redirecting to %q: onair does not resend a post elsewhere; set the channel's server to the address it moved to",
 			host, r.method, r.path, code, resp.Header.Get("Location"))}
 	case code == http.StatusUnauthorized:
-		return &posting.Auth{Err: fmt.Errorf("%s refused the access token (%d %s): it is wrong, expired or was revoked; "+
-			"log in again with `onair channel login %s`, then `onair channel resume %s`", host, code, msg, name, name)}
+		return &posting.Auth{Err: posting.WithFix(posting.FixLoginResume,
+			fmt.Errorf("%s refused the access token (%d %s): it is wrong, expired or was revoked", host, code, msg))}
 	case code == http.StatusForbidden:
-		return &posting.Auth{Err: fmt.Errorf("%s refused the request (%d %s): the token lacks a permission onair needs (%s) "+
-			"or the account is disabled or suspended; check the account on %s, log in again with `onair channel login %s`, "+
-			"then `onair channel resume %s`", host, code, msg, LoginScopes, host, name, name)}
+		return &posting.Auth{Err: posting.WithFix(posting.FixLoginResume, fmt.Errorf("%s refused the request (%d %s): the token lacks a permission onair needs (%s) "+
+			"or the account is disabled or suspended; check the account on %s", host, code, msg, LoginScopes, host))}
 	case code == http.StatusTooManyRequests:
 		until := rateLimitEnd(resp.Header, now)
 		note := ""
@@ -132,12 +123,12 @@ func (p *Poster) answerError(resp *http.Response, body []byte, r apiRequest, m p
 	case r.method == http.MethodGet:
 		return &posting.Rejected{Err: fmt.Errorf("%s refused to answer %s (%d %s)", host, r.path, code, msg)}
 	case code == http.StatusUnprocessableEntity:
-		return &posting.Rejected{Err: fmt.Errorf("%s refused the post (%d %s); nothing was published%s", host, code, msg, resend)}
+		return &posting.Rejected{Err: posting.WithFix(posting.FixResend, fmt.Errorf("%s refused the post (%d %s); nothing was published", host, code, msg))}
 	case code == http.StatusNotFound && m.Thread != nil:
-		return &posting.Rejected{Err: fmt.Errorf("%s refused the post (%d %s): the post it answers (%s) may have been deleted; nothing was published%s",
-			host, code, msg, m.Thread.Parent.RemoteID, resend)}
+		return &posting.Rejected{Err: posting.WithFix(posting.FixResend, fmt.Errorf("%s refused the post (%d %s): the post it answers (%s) may have been deleted; nothing was published",
+			host, code, msg, m.Thread.Parent.RemoteID))}
 	default:
-		return &posting.Rejected{Err: fmt.Errorf("%s refused the request (%d %s); nothing was published%s", host, code, msg, resend)}
+		return &posting.Rejected{Err: posting.WithFix(posting.FixResend, fmt.Errorf("%s refused the request (%d %s); nothing was published", host, code, msg))}
 	}
 }
 

@@ -63,8 +63,8 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 	}
 	cfg.Token = strings.TrimSpace(cfg.Token)
 	if cfg.Token == "" {
-		return nil, fmt.Errorf("no access token for %s; get one with `onair channel login NAME` "+
-			"or create one in Preferences > Development (scopes %s)", base.Host, LoginScopes)
+		return nil, posting.WithFix(posting.FixLogin, fmt.Errorf("no access token for %s; log the channel in, "+
+			"or create one in Preferences > Development (scopes %s)", base.Host, LoginScopes))
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
@@ -77,9 +77,6 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 // Recovery: Mastodon deduplicates by Idempotency-Key for an hour, and Post looks for the status
 // among the account's recent ones before creating it again, so an interrupted send is resent.
 func (p *Poster) Recovery() posting.Recovery { return posting.Resend }
-
-// The post kind that carries the campaign's picture (posting.Message.Image).
-const kindTeaser = "teaser"
 
 // statusRequest is the body of POST /api/v1/statuses.
 type statusRequest struct {
@@ -142,7 +139,7 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 	if m.Thread != nil {
 		body.InReplyToID = m.Thread.Parent.RemoteID
 	}
-	if m.Image != nil && m.Kind == kindTeaser {
+	if m.Image != nil {
 		id, err := p.upload(ctx, m)
 		if err != nil {
 			return posting.Receipt{}, err

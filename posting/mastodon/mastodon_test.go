@@ -98,9 +98,12 @@ func TestPost(t *testing.T) {
 		{"teaser picture without alt text", func(m *posting.Message) {
 			m.Kind, m.Image = "teaser", &posting.Image{Path: pic}
 		}, 0, "public", "en", 1, ""},
-		{"pictures go with teasers only", func(m *posting.Message) {
+		// Which posts carry the picture is the planner's to decide (postOptions): the adapter
+		// posts the one a message has.
+		{"a picture goes with the message that has it", func(m *posting.Message) {
 			m.Kind, m.Image = "reminder", &posting.Image{Path: pic, Alt: "A terrace"}
-		}, 0, "public", "en", 0, ""},
+		}, 0, "public", "en", 1, "A terrace"},
+		{"no picture, none attached", func(m *posting.Message) { m.Kind = "teaser" }, 0, "public", "en", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,13 +176,13 @@ func TestErrorMapping(t *testing.T) {
 	}{
 		{"401 token refused", func(srv *mastodontest.Server, m *posting.Message) {
 			srv.FailNext(mastodontest.RouteStatuses, mastodontest.Unauthorized)
-		}, "auth", 0, []string{"The access token is invalid", "onair channel login brand", "onair channel resume brand"}},
+		}, "auth", 0, []string{"The access token is invalid", "fix:login-resume"}},
 		{"403 scope or suspended account", func(srv *mastodontest.Server, m *posting.Message) {
 			srv.FailNext(mastodontest.RouteStatuses, mastodontest.Forbidden)
-		}, "auth", 0, []string{"This action is outside the authorized scopes", "write:statuses", "onair channel login brand"}},
+		}, "auth", 0, []string{"This action is outside the authorized scopes", "write:statuses", "fix:login-resume"}},
 		{"422 refused content", func(srv *mastodontest.Server, m *posting.Message) {
 			srv.FailNext(mastodontest.RouteStatuses, mastodontest.Unprocessable)
-		}, "rejected", 0, []string{"Validation failed", "onair post resolve 7 --resend"}},
+		}, "rejected", 0, []string{"Validation failed", "fix:resend"}},
 		{"422 text longer than the server takes", func(srv *mastodontest.Server, m *posting.Message) {
 			m.Text = strings.Repeat("Spring! ", 70)
 		}, "rejected", 0, []string{"Text character limit of 500 exceeded"}},
@@ -231,7 +234,11 @@ func TestErrorMapping(t *testing.T) {
 				t.Fatalf("%v classified %q, want %q", err, got, tt.kind)
 			}
 			for _, w := range tt.words {
-				if !strings.Contains(err.Error(), w) {
+				if fix, ok := strings.CutPrefix(w, "fix:"); ok { // the fix the CLI words as a command
+					if got := posting.FixOf(err); got != posting.Fix(fix) {
+						t.Errorf("error %q calls for fix %q, want %q", err, got, fix)
+					}
+				} else if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}
@@ -287,7 +294,7 @@ func TestTokenErrors(t *testing.T) {
 		if _, err := p.Post(context.Background(), msg()); posting.Classify(err) != "auth" {
 			t.Errorf("%v", err)
 		}
-		if _, err := p.Me(context.Background()); posting.Classify(err) != "auth" || !strings.Contains(err.Error(), "onair channel login NAME") {
+		if _, err := p.Me(context.Background()); posting.Classify(err) != "auth" || posting.FixOf(err) != posting.FixLoginResume {
 			t.Errorf("%v", err)
 		}
 	})

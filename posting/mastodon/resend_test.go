@@ -215,7 +215,7 @@ func TestResendLookupFailures(t *testing.T) {
 	}{
 		{"token without read:statuses", func(srv *mastodontest.Server) string {
 			return srv.AddToken("brand", "write:statuses write:media read:accounts")
-		}, "auth", []string{"outside the authorized scopes", "read:statuses", "onair channel login brand"}},
+		}, "auth", []string{"outside the authorized scopes", "read:statuses", "fix:login-resume"}},
 		{"server error while looking: not posted blind", func(srv *mastodontest.Server) string {
 			srv.FailNext(mastodontest.RouteAccountStatuses, mastodontest.ServerError)
 			return srv.AddAccount("brand")
@@ -236,7 +236,11 @@ func TestResendLookupFailures(t *testing.T) {
 				t.Fatalf("%v classified %q, want %q", err, posting.Classify(err), tt.kind)
 			}
 			for _, w := range tt.words {
-				if !strings.Contains(err.Error(), w) {
+				if fix, ok := strings.CutPrefix(w, "fix:"); ok { // the fix the CLI words as a command
+					if got := posting.FixOf(err); got != posting.Fix(fix) {
+						t.Errorf("error %q calls for fix %q, want %q", err, got, fix)
+					}
+				} else if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}

@@ -90,24 +90,23 @@ func said(ans answer) string {
 func (p *Poster) refusal(ans answer, m posting.Message, what string) error {
 	pr := parseProblem(ans.body)
 	xsaid := fmt.Errorf("X answered %d %s to %s: %s", ans.status, http.StatusText(ans.status), what, said(ans))
-	channel := channelName(m.Channel)
 	switch status := ans.status; {
 	case status == http.StatusUnauthorized && p.oauth2 != nil:
-		return &posting.Auth{Err: fmt.Errorf("%w; the channel's X login is no longer valid (revoked, or renewed elsewhere without being stored): log in again with `onair channel login %s`", xsaid, channel)}
+		return &posting.Auth{Err: posting.WithFix(posting.FixLogin, fmt.Errorf("%w; the channel's X login is no longer valid (revoked, or renewed elsewhere without being stored)", xsaid))}
 	case status == http.StatusUnauthorized:
 		return &posting.Auth{Err: fmt.Errorf("%w; X refused the channel's OAuth 1.0a keys: check the API key and secret and the access token and secret on the app's Keys and tokens page in the X developer portal (regenerate them if in doubt) and give them to the channel again", xsaid)}
 	case status == http.StatusPaymentRequired:
-		return &posting.Auth{Err: fmt.Errorf("%w; the X app has no API credits left: buy credits in the X Developer Console (https://console.x.com), then `onair channel resume %s`", xsaid, channel)}
+		return &posting.Auth{Err: posting.WithFix(posting.FixResume, fmt.Errorf("%w; the X app has no API credits left: buy credits in the X Developer Console (https://console.x.com)", xsaid))}
 	case status == http.StatusForbidden && pr.duplicate():
 		if m.Attempt > 1 {
 			// An earlier try (a timeout, a crash mid-send) reached X: this is that post.
 			return &posting.Already{}
 		}
-		return &posting.Rejected{Err: fmt.Errorf("%w; X refuses a text this account has already posted: make this post's text differ from the earlier one (edit the template or the planned posts with `onair post edit`)", xsaid)}
+		return &posting.Rejected{Err: posting.WithFix(posting.FixEdit, fmt.Errorf("%w; X refuses a text this account has already posted: make this post's text differ from the earlier one", xsaid))}
 	case status == http.StatusForbidden && pr.kind() == "oauth1-permissions":
-		return &posting.Auth{Err: fmt.Errorf("%w; the X app may read but not write: in the X developer portal, open the app's User authentication settings, set App permissions to Read and write, then generate the access token and secret again (OAuth 1.0a) or log in again with `onair channel login %s` (OAuth 2.0), then `onair channel resume %s`", xsaid, channel, channel)}
+		return &posting.Auth{Err: posting.WithFix(posting.FixLoginResume, fmt.Errorf("%w; the X app may read but not write: in the X developer portal, open the app's User authentication settings, set App permissions to Read and write, then generate the access token and secret again (OAuth 1.0a) or log in again (OAuth 2.0)", xsaid))}
 	case status == http.StatusForbidden && (pr.kind() == "client-forbidden" || pr.kind() == "unsupported-authentication"):
-		return &posting.Auth{Err: fmt.Errorf("%w; the X app may not post this way: in the X developer portal, attach the app to a project with API access and set up its User authentication settings with Read and write permission, then `onair channel resume %s`", xsaid, channel)}
+		return &posting.Auth{Err: posting.WithFix(posting.FixResume, fmt.Errorf("%w; the X app may not post this way: in the X developer portal, attach the app to a project with API access and set up its User authentication settings with Read and write permission", xsaid))}
 	case status == http.StatusForbidden:
 		return &posting.Rejected{Err: xsaid}
 	case status == http.StatusTooManyRequests:

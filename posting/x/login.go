@@ -104,7 +104,7 @@ func listenForCallback(listen string) (net.Listener, string, error) {
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return nil, "", fmt.Errorf("cannot wait for X's answer on %s (is another `onair channel login` running?): %w", listen, err)
+		return nil, "", fmt.Errorf("cannot wait for X's answer on %s (is another login running?): %w", listen, err)
 	}
 	addr := listen
 	if port == "0" {
@@ -126,7 +126,7 @@ func callbackHandler(state string, done chan<- callbackResult) http.Handler {
 	mux.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
-			page(w, http.StatusBadRequest, "This is not the answer to onair's login request. Start <code>onair channel login</code> again.")
+			page(w, http.StatusBadRequest, "This is not the answer to onair's login request. Start the login again.")
 			return
 		}
 		var res callbackResult

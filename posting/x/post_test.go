@@ -146,11 +146,13 @@ func TestImages(t *testing.T) {
 					t.Error("X has the post")
 				}
 			})
-			t.Run("other kinds go without it", func(t *testing.T) {
+			// Which posts carry the picture is the planner's to decide (postOptions): the
+			// adapter posts the one a message has, and none when it has none.
+			t.Run("a message without a picture goes without one", func(t *testing.T) {
 				s, c := fake(t)
 				p := pp.new(t, s, c)
 				m := teaser("On est en direct !", picture(t, "png", 1000))
-				m.Kind = "live"
+				m.Kind, m.Image = "live", nil
 				if _, err := p.Post(ctx, m); err != nil {
 					t.Fatal(err)
 				}
@@ -254,11 +256,11 @@ func TestErrorMapping(t *testing.T) {
 		{name: "401 with OAuth 1.0a keys", auth: "oauth1", faults: []xtest.Fault{xtest.Unauthorized}, kind: "auth",
 			words: []string{"401 Unauthorized", "Keys and tokens"}},
 		{name: "401 with an OAuth 2.0 token", auth: "oauth2", faults: []xtest.Fault{xtest.Unauthorized}, kind: "auth",
-			words: []string{"401 Unauthorized", "onair channel login brand-x"}},
+			words: []string{"401 Unauthorized", "fix:login"}},
 		{name: "403 app without write permission", faults: []xtest.Fault{xtest.OAuth1Permissions}, kind: "auth",
-			words: []string{"appropriate oauth1 app permissions", "Read and write", "onair channel resume brand-x"}},
+			words: []string{"appropriate oauth1 app permissions", "Read and write", "fix:login-resume"}},
 		{name: "403 app outside a project", faults: []xtest.Fault{xtest.ClientForbidden}, kind: "auth",
-			words: []string{"attached to a Project", "attach the app to a project", "onair channel resume brand-x"}},
+			words: []string{"attached to a Project", "attach the app to a project", "fix:resume"}},
 		{name: "402 credits spent", faults: []xtest.Fault{xtest.CreditsDepleted}, kind: "auth",
 			words: []string{"credits depleted", "buy credits"}},
 		{name: "429 per 15 minutes", faults: []xtest.Fault{xtest.RateLimit}, kind: "rate-limited",
@@ -381,7 +383,7 @@ func TestNew(t *testing.T) {
 		{"both", Config{OAuth1: o1, OAuth2: o2}, "not both"},
 		{"OAuth 1.0a without secrets", Config{OAuth1: &OAuth1{ConsumerKey: "ck", Token: "t"}}, "API key secret (consumer secret), access token secret"},
 		{"OAuth 2.0 without a client id", Config{OAuth2: &OAuth2{Tokens: o2.Tokens}}, "Client ID"},
-		{"OAuth 2.0 without tokens", Config{OAuth2: &OAuth2{ClientID: "id"}}, "onair channel login"},
+		{"OAuth 2.0 without tokens", Config{OAuth2: &OAuth2{ClientID: "id"}}, "needs the channel's token"},
 		{"API URL without a scheme", Config{APIURL: "api.x.com", OAuth1: o1}, "not a full http(s) address"},
 	}
 	for _, tt := range tests {
@@ -394,6 +396,8 @@ func TestNew(t *testing.T) {
 				t.Errorf("defaults: %s, %v", p.api, p.cfg.Timeout)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("error %v, want one saying %q", err, tt.want)
+			case tt.cfg.OAuth2 != nil && tt.cfg.OAuth2.Tokens == nil && posting.FixOf(err) != posting.FixLogin:
+				t.Errorf("error %v calls for fix %q, want a login", err, posting.FixOf(err))
 			}
 		})
 	}
@@ -434,7 +438,11 @@ func wantKind(t *testing.T, err error, kind string, words ...string) {
 		t.Fatalf("%v is %q, want %q", err, got, kind)
 	}
 	for _, w := range words {
-		if !strings.Contains(err.Error(), w) {
+		if fix, ok := strings.CutPrefix(w, "fix:"); ok { // the fix the CLI words as a command
+			if got := posting.FixOf(err); got != posting.Fix(fix) {
+				t.Errorf("%q calls for fix %q, want %q", err, got, fix)
+			}
+		} else if !strings.Contains(err.Error(), w) {
 			t.Errorf("%q does not say %q", err, w)
 		}
 	}

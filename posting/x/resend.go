@@ -52,7 +52,7 @@ func (p *Poster) findSent(ctx context.Context, m posting.Message) posting.Receip
 		return posting.Receipt{}
 	}
 	want := comparable(m.Text)
-	withPicture := m.Image != nil && m.Kind == kindTeaser
+	withPicture := m.Image != nil
 	parent := ""
 	if m.Thread != nil {
 		parent = m.Thread.Parent.RemoteID

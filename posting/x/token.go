@@ -65,7 +65,7 @@ func (p *Poster) token(ctx context.Context, channel string) (posting.Token, erro
 			continue
 		}
 		if p.tok.Access == "" {
-			return posting.Token{}, &posting.Auth{Err: fmt.Errorf("%w: log in with `onair channel login %s`", errNoToken, channelName(channel))}
+			return posting.Token{}, &posting.Auth{Err: posting.WithFix(posting.FixLogin, errNoToken)}
 		}
 		if !p.tok.Expired(p.Now(), p.margin()) {
 			return p.tok, nil
@@ -135,9 +135,8 @@ func (p *Poster) store(ctx context.Context, next posting.Token) error {
 // the refresh token but the store holds another token (another process renewed it first).
 func (p *Poster) refresh(ctx context.Context, channel string) (*posting.Token, error) {
 	old := p.tok
-	login := fmt.Sprintf("log in again with `onair channel login %s`", channelName(channel))
 	if old.Refresh == "" {
-		return nil, &posting.Auth{Err: fmt.Errorf("the channel's X token has expired and came without a refresh token: %s", login)}
+		return nil, &posting.Auth{Err: posting.WithFix(posting.FixLogin, errors.New("the channel's X token has expired and came without a refresh token"))}
 	}
 	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, p.client), p.cfg.Timeout)
 	defer cancel()
@@ -167,13 +166,13 @@ func (p *Poster) refresh(ctx context.Context, channel string) (*posting.Token, e
 			p.tok = stored
 			return nil, nil
 		}
-		return nil, &posting.Auth{Err: fmt.Errorf("%w; X no longer takes the channel's refresh token (the login was revoked or expired, or a renewed token was lost): %s", xsaid, login)}
+		return nil, &posting.Auth{Err: posting.WithFix(posting.FixLogin, fmt.Errorf("%w; X no longer takes the channel's refresh token (the login was revoked or expired, or a renewed token was lost)", xsaid))}
 	case status == http.StatusUnauthorized || re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 		return nil, &posting.Auth{Err: fmt.Errorf("%w; X refused the app's OAuth 2.0 Client ID or Client Secret: check them on the app's Keys and tokens page in the X developer portal (a confidential client needs its secret, a public one has none) and update the channel", xsaid)}
 	case status == http.StatusTooManyRequests || status >= 500:
 		return nil, &posting.Retryable{Err: xsaid}
 	}
-	return nil, &posting.Auth{Err: fmt.Errorf("%w; %s", xsaid, login)}
+	return nil, &posting.Auth{Err: posting.WithFix(posting.FixLogin, xsaid)}
 }
 
 // tokenChangedSince reports, after X refused used with a 401, whether there is another token to
@@ -204,11 +203,4 @@ func oauthWords(re *oauth2.RetrieveError) string {
 		return re.ErrorCode
 	}
 	return said(answer{status: re.Response.StatusCode, body: re.Body})
-}
-
-func channelName(channel string) string {
-	if channel == "" {
-		return "NAME"
-	}
-	return channel
 }

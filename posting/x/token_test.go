@@ -112,7 +112,7 @@ func TestCrashBetweenRefreshAndStore(t *testing.T) {
 
 	o.store.set(func(st *tokenStore) { st.saveErr = nil })
 	_, err = o.poster(t, s, c).Post(context.Background(), msg("J-0."))
-	wantKind(t, err, "auth", "Value passed for the token was invalid", "onair channel login brand-x")
+	wantKind(t, err, "auth", "Value passed for the token was invalid", "fix:login")
 	if strings.Contains(err.Error(), o.first.Refresh) || strings.Contains(err.Error(), o.client.Secret) {
 		t.Errorf("the error %q shows a credential", err)
 	}
@@ -216,7 +216,7 @@ func TestLoginNeededAgain(t *testing.T) {
 		o := newOAuth2(t, s, true)
 		c.Advance(8 * 24 * time.Hour)
 		_, err := o.poster(t, s, c).Post(ctx, msg("J-0."))
-		wantKind(t, err, "auth", "invalid_grant", "onair channel login brand-x")
+		wantKind(t, err, "auth", "invalid_grant", "fix:login")
 		if n := s.Requests(xtest.EndpointTweets); n != 0 {
 			t.Errorf("%d posts", n)
 		}
@@ -226,7 +226,7 @@ func TestLoginNeededAgain(t *testing.T) {
 		o := newOAuth2(t, s, true)
 		s.Revoke(o.first)
 		_, err := o.poster(t, s, c).Post(ctx, msg("J-0."))
-		wantKind(t, err, "auth", "onair channel login brand-x")
+		wantKind(t, err, "auth", "fix:login")
 		if n := s.Requests(xtest.EndpointTweets); n != 1 {
 			t.Errorf("%d requests: the stored token did not change, so no second try", n)
 		}
@@ -236,14 +236,14 @@ func TestLoginNeededAgain(t *testing.T) {
 		o := newOAuth2(t, s, true, "tweet.read", "tweet.write", "users.read")
 		c.Advance(2 * time.Hour)
 		_, err := o.poster(t, s, c).Post(ctx, msg("J-0."))
-		wantKind(t, err, "auth", "without a refresh token", "onair channel login brand-x")
+		wantKind(t, err, "auth", "without a refresh token", "fix:login")
 	})
 	t.Run("no token at all", func(t *testing.T) {
 		s, c := fake(t)
 		o := newOAuth2(t, s, true)
 		o.store.MemoryTokens = posting.NewMemoryTokens(posting.Token{})
 		_, err := o.poster(t, s, c).Post(ctx, msg("J-0."))
-		wantKind(t, err, "auth", "onair channel login brand-x")
+		wantKind(t, err, "auth", "fix:login")
 	})
 	t.Run("client secret changed", func(t *testing.T) {
 		s, c := fake(t)

@@ -32,9 +32,6 @@ import (
 // DefaultAPIURL is X's API.
 const DefaultAPIURL = "https://api.x.com"
 
-// kindTeaser is the only kind of post a picture goes with on X (posting.Message.Image).
-const kindTeaser = "teaser"
-
 // OAuth1 are an app's consumer key and secret ("API Key and Secret" in the developer portal) and
 // the access token and secret of the account it posts as.
 type OAuth1 struct{ ConsumerKey, ConsumerSecret, Token, TokenSecret string }
@@ -112,11 +109,11 @@ func New(cfg Config, client *http.Client) (*Poster, error) {
 			return nil, errors.New("X OAuth 2.0 needs the app's Client ID (Keys and tokens page in the X developer portal)")
 		}
 		if cfg.OAuth2.Tokens == nil {
-			return nil, errors.New("X OAuth 2.0 needs the channel's token: log in with `onair channel login`")
+			return nil, posting.WithFix(posting.FixLogin, errors.New("X OAuth 2.0 needs the channel's token"))
 		}
 		p.oauth2 = oauth2Config(p.api, "", cfg.OAuth2.ClientID, cfg.OAuth2.ClientSecret, "")
 	default:
-		return nil, errors.New("an X channel needs OAuth 1.0a keys or an OAuth 2.0 login (`onair channel login`)")
+		return nil, posting.WithFix(posting.FixLogin, errors.New("an X channel needs OAuth 1.0a keys or an OAuth 2.0 login"))
 	}
 	return p, nil
 }
@@ -147,7 +144,7 @@ func (p *Poster) Post(ctx context.Context, m posting.Message) (posting.Receipt, 
 	if m.Thread != nil && m.Thread.Parent.RemoteID != "" {
 		body.Reply = &replyTo{InReplyToTweetID: m.Thread.Parent.RemoteID}
 	}
-	if m.Image != nil && m.Kind == kindTeaser {
+	if m.Image != nil {
 		id, err := p.upload(ctx, m)
 		if err != nil {
 			return posting.Receipt{}, err
