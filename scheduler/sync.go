@@ -68,6 +68,26 @@ func (c *SyncConfig) defaults() {
 	def(&c.RetryMax, 5*time.Minute)
 }
 
+// Paced returns the configuration, its defaults filled in, with every interval of the schedule
+// multiplied by pace: at 0.1 a source is read ten times as often, near a live every 2 s. The
+// daemon's hidden --sync-pace flag sets it for the end-to-end tests, whose platforms live in
+// seconds rather than hours; pace 1 (or 0) is the schedule above.
+func (c SyncConfig) Paced(pace float64) SyncConfig {
+	c.defaults()
+	if pace <= 0 || pace == 1 {
+		return c
+	}
+	for _, d := range []*time.Duration{&c.ListEvery, &c.ApproachEvery, &c.ApproachFrom, &c.NearFrom, &c.NearEvery,
+		&c.LiveEvery, &c.ReplayEvery, &c.ReplayFor, &c.RetryMax} {
+		*d = max(time.Duration(float64(*d)*pace), time.Millisecond)
+	}
+	return c
+}
+
+// LookEvery is how often a daemon looks for the sources due a read: a quarter of the closest
+// pace (NearEvery; 5 s by default), so a read comes at most that late.
+func (s *Syncer) LookEvery() time.Duration { return s.cfg.NearEvery / 4 }
+
 // Syncer reads live sources and applies what they say.
 type Syncer struct {
 	store *models.Store
@@ -440,7 +460,7 @@ func (s *Syncer) observe(ctx context.Context, p *pass, f *models.Followed, o sou
 		}
 	}
 	if o.State == source.StateLive && o.Viewers >= 0 &&
-		(f.Link.SampledAt.IsZero() || p.now.Sub(f.Link.SampledAt.Time) >= s.cfg.LiveEvery-5*time.Second) {
+		(f.Link.SampledAt.IsZero() || p.now.Sub(f.Link.SampledAt.Time) >= s.cfg.LiveEvery*11/12) {
 		if err := s.store.AddSample(ctx, b.ID, p.now, o.Viewers, p.src.Platform); err != nil {
 			return err
 		}

@@ -31,6 +31,9 @@ type runFlags struct {
 	backoff  time.Duration
 	lease    time.Duration
 	daemon   bool // onair daemon, not one run-due pass
+	// syncPace multiplies every interval of the source sync's schedule (scheduler.SyncConfig.Paced):
+	// the hidden --sync-pace, for the end-to-end tests, whose fake platforms live in seconds.
+	syncPace float64
 }
 
 func (f *runFlags) register(cmd *cobra.Command, daemon bool) {
@@ -43,6 +46,8 @@ func (f *runFlags) register(cmd *cobra.Command, daemon bool) {
 	if daemon {
 		cmd.Flags().StringVar(&f.listen, "listen", "", "serve /healthz and Prometheus /metrics on this address (e.g. 127.0.0.1:9090)")
 		cmd.Flags().BoolVar(&f.standby, "standby", false, "if another daemon sends from this database, wait and take over when it stops")
+		cmd.Flags().Float64Var(&f.syncPace, "sync-pace", 1, "multiply every interval of the source sync by this (tests: 0.1 reads a source every 2 s near a live)")
+		cmd.Flags().MarkHidden("sync-pace")
 	}
 }
 
@@ -86,7 +91,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		}
 		elector := scheduler.NewElector(sqlDB)
 		elector.OnElected = func() { log.Info("elected: this daemon now reconciles and housekeeps", slog.String("owner", owner)) }
-		cfg := scheduler.DaemonConfig{PostgresDSN: a.cfg.DB, Elector: elector, Sync: sync}
+		cfg := scheduler.DaemonConfig{PostgresDSN: a.cfg.DB, Elector: elector, Sync: sync, SyncEvery: sync.LookEvery()}
 		return a.collecting(scheduler.NewDaemon(a.store, planner, disp, metrics, cfg, a.now, log), posters, log), nil, nil
 	}
 	lock, err := scheduler.LockDispatch(a.cfg.DB)
@@ -110,7 +115,7 @@ func (a *app) engine(ctx context.Context, f *runFlags, log *slog.Logger, metrics
 		heartbeat = scheduler.HeartbeatPath(a.cfg.DB)
 	}
 	d := scheduler.NewDaemon(a.store, planner, disp, metrics, scheduler.DaemonConfig{DBPath: a.cfg.DB, Exclusive: true, Sync: sync,
-		Heartbeat: heartbeat, Version: buildVersion().String()}, a.now, log)
+		SyncEvery: sync.LookEvery(), Heartbeat: heartbeat, Version: buildVersion().String()}, a.now, log)
 	return a.collecting(d, posters, log), lock, nil
 }
 
@@ -128,6 +133,10 @@ new, lets sends under way finish and gives back the rest. Only one daemon sends 
 			if err != nil {
 				return err
 			}
+			if f.syncPace <= 0 {
+				return fmt.Errorf("--sync-pace %v: give a factor above 0 (1 is the normal schedule)", f.syncPace)
+			}
+			a.syncCfg = a.syncCfg.Paced(f.syncPace)
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			host, _ := os.Hostname()

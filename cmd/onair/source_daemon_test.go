@@ -14,6 +14,7 @@ import (
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/models/modelstest"
 	"github.com/onairhq/onair/posting/webhook/webhooktest"
+	"github.com/onairhq/onair/scheduler"
 	"github.com/onairhq/onair/scheduler/source/twitch/twitchtest"
 	"github.com/onairhq/onair/scheduler/source/youtube/youtubetest"
 )
@@ -23,6 +24,36 @@ import (
 // replay post goes with the platform's URL, changes on the platform re-plan, a deletion cancels,
 // a kill -9 during the live loses nothing and sends nothing twice; a platform that fails or
 // refuses leaves the broadcasts on their planned times.
+
+// The daemons of these tests read their sources at syncPace (the hidden --sync-pace): every
+// interval of the schedule a tenth as long, so a timeline of hours passes in seconds; every wait
+// and bound below is worked out from it (testSync), as the schedule's own would be.
+const syncPace = 0.1
+
+var testSync = scheduler.SyncConfig{}.Paced(syncPace)
+
+// liveLagMax is how late the live post may go after the real start: one read at the pace near a
+// live (NearEvery), the daemon's look for the sources due a read, and a few seconds to plan and
+// send on a loaded machine (at pace 1: 20 s + 5 s + 3 s). It stays under one read at the pace
+// while live: a daemon reading that slowly near a live would miss it.
+var liveLagMax = testSync.NearEvery + testSync.NearEvery/4 + 3*time.Second
+
+// sourceDaemon starts the daemon binary on db, reading its sources at syncPace, and waits until
+// it runs: the timelines of the tests are set from then on, however slow the start.
+func sourceDaemon(t *testing.T, db string) *daemonProc {
+	t.Helper()
+	d := netdDaemon(t, db, "--sync-pace", fmt.Sprint(syncPace))
+	waitLog(t, d, "daemon started")
+	return d
+}
+
+// after is the later of a and b.
+func after(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
 
 // sourceDB is the database of an end-to-end source test on each engine.
 func sourceDBs(t *testing.T) []string {
@@ -82,9 +113,9 @@ func deliveredKinds(recv *webhooktest.Receiver, broadcast int64) map[string][]we
 }
 
 // TestSourceYouTubeEndToEnd: import and plan; a reschedule and a deletion on YouTube; a start
-// 20 s late holds the live post, which goes within 30 s of the real start; kill -9 during the
-// live; the end and the recording found after the restart send the replay post with YouTube's
-// URL; every post went out once.
+// later than planned holds the live post, which goes within liveLagMax of the real start;
+// kill -9 during the live; the end and the recording found after the restart send the replay
+// post with YouTube's URL; every post went out once.
 func TestSourceYouTubeEndToEnd(t *testing.T) {
 	endToEnd(t)
 	for _, db := range sourceDBs(t) {
@@ -92,14 +123,15 @@ func TestSourceYouTubeEndToEnd(t *testing.T) {
 			t.Parallel()
 			yt := youtubetest.New(t)
 			recv := webhooktest.New(t, hookSecret, nil)
+			// The planned start is imported at the setup; if the setup is slow and it passes
+			// first, nothing changes: the live post is held for the stream, which YouTube only
+			// starts once the daemon runs (below).
 			t0 := time.Now()
-			planned, live, end := t0.Add(25*time.Second), t0.Add(45*time.Second), t0.Add(85*time.Second)
+			planned := t0.Add(6 * time.Second)
 			late := yt.AddBroadcast(youtubetest.Broadcast{Title: "Spring collection", ScheduledStart: planned,
-				ScheduledEnd: planned.Add(30 * time.Minute), LiveAt: live, EndAt: end, RecordedAt: end,
-				Viewers: func(time.Time) int { return 42 }})
-			moved := yt.AddBroadcast(youtubetest.Broadcast{Title: "Summer preview", ScheduledStart: t0.Add(72 * time.Hour),
-				Changes: []youtubetest.Change{{At: t0.Add(3 * time.Second), Title: "Summer preview (new date)", ScheduledStart: t0.Add(96 * time.Hour)}}})
-			gone := yt.AddBroadcast(youtubetest.Broadcast{Title: "Autumn", ScheduledStart: t0.Add(100 * time.Hour), DeletedAt: t0.Add(3 * time.Second)})
+				ScheduledEnd: planned.Add(30 * time.Minute), Viewers: func(time.Time) int { return 42 }})
+			moved := yt.AddBroadcast(youtubetest.Broadcast{Title: "Summer preview", ScheduledStart: t0.Add(72 * time.Hour)})
+			gone := yt.AddBroadcast(youtubetest.Broadcast{Title: "Autumn", ScheduledStart: t0.Add(100 * time.Hour)})
 
 			s, store := ytE2E(t, db, yt, recv)
 			lateB := byRef(t, store, "youtube:"+late)
@@ -110,8 +142,12 @@ func TestSourceYouTubeEndToEnd(t *testing.T) {
 				t.Fatalf("moved = %+v", b)
 			}
 
-			d := netdDaemon(t, db)
-			time.Sleep(time.Until(t0.Add(4 * time.Second)))
+			// One broadcast is moved on YouTube, another deleted: `source sync` follows.
+			changed := time.Now()
+			yt.Update(moved, func(b *youtubetest.Broadcast) {
+				b.Changes = []youtubetest.Change{{At: changed, Title: "Summer preview (new date)", ScheduledStart: t0.Add(96 * time.Hour)}}
+			})
+			yt.Update(gone, func(b *youtubetest.Broadcast) { b.DeletedAt = changed })
 			s.now = time.Now()
 			out := s.ok("source", "sync", "brand-yt")
 			if !strings.Contains(out, "1 updated, 1 cancelled") {
@@ -125,17 +161,24 @@ func TestSourceYouTubeEndToEnd(t *testing.T) {
 				t.Errorf("deleted on YouTube: %s", b.Status)
 			}
 
+			// The stream starts three near reads after the planned start (or after the daemon
+			// started, if later); it ends soon after the live post, while onair is down.
+			d := sourceDaemon(t, db)
+			live := after(planned, time.Now()).Add(3 * testSync.NearEvery).Truncate(time.Second)
+			end := live.Add(liveLagMax + 2*time.Second)
+			yt.Update(late, func(b *youtubetest.Broadcast) { b.LiveAt, b.EndAt, b.RecordedAt = live, end, end })
+
 			// The planned start passes with no stream: no "we are live".
-			time.Sleep(time.Until(planned.Add(8 * time.Second)))
+			time.Sleep(time.Until(live.Add(-testSync.NearEvery / 2)))
 			if got := deliveredKinds(recv, lateB.ID)[models.KindLive]; len(got) != 0 {
 				t.Fatalf("the live post went at %v, before the stream started (planned %v, live %v)", got[0].At, planned, live)
 			}
-			if !netdWait(40*time.Second, func() bool { return len(deliveredKinds(recv, lateB.ID)[models.KindLive]) == 1 }) {
+			if !netdWait(time.Until(live.Add(3*liveLagMax)), func() bool { return len(deliveredKinds(recv, lateB.ID)[models.KindLive]) == 1 }) {
 				t.Fatalf("no live post after the real start:\n%v\n%s", netdPosts(t, store), d.stderr.String())
 			}
 			sent := deliveredKinds(recv, lateB.ID)[models.KindLive][0]
-			if lag := sent.At.Sub(live); lag < 0 || lag > 30*time.Second {
-				t.Errorf("the live post went %v after the real start, want within 30 s", lag)
+			if lag := sent.At.Sub(live); lag < 0 || lag > liveLagMax {
+				t.Errorf("the live post went %v after the real start, want within %v", lag, liveLagMax)
 			}
 			b := byRef(t, store, "youtube:"+late)
 			if b.Status != models.BroadcastLive || b.StartedAt.Sub(live).Abs() > time.Second {
@@ -144,9 +187,9 @@ func TestSourceYouTubeEndToEnd(t *testing.T) {
 
 			// kill -9 in the middle of the live; the stream ends while onair is down.
 			d.kill9()
-			time.Sleep(time.Until(end.Add(2 * time.Second)))
-			d = netdDaemon(t, db)
-			if !netdWait(30*time.Second, func() bool { return len(deliveredKinds(recv, lateB.ID)[models.KindReplay]) == 1 }) {
+			time.Sleep(time.Until(end.Add(time.Second)))
+			d = sourceDaemon(t, db)
+			if !netdWait(10*time.Second+testSync.ReplayEvery, func() bool { return len(deliveredKinds(recv, lateB.ID)[models.KindReplay]) == 1 }) {
 				t.Fatalf("no replay post after the end:\n%v\n%s", netdPosts(t, store), d.stderr.String())
 			}
 			replay := deliveredKinds(recv, lateB.ID)[models.KindReplay][0]
@@ -197,13 +240,20 @@ func TestSourceFailuresFallBack(t *testing.T) {
 				t.Parallel()
 				yt := youtubetest.New(t)
 				recv := webhooktest.New(t, hookSecret, nil)
-				planned := time.Now().Add(25 * time.Second)
-				id := yt.AddBroadcast(youtubetest.Broadcast{Title: "Never starts", ScheduledStart: planned})
+				// Imported an hour ahead, then moved on YouTube to a few seconds after the setup,
+				// however long that took: the daemon is up before the planned start.
+				id := yt.AddBroadcast(youtubetest.Broadcast{Title: "Never starts", ScheduledStart: time.Now().Add(time.Hour)})
 				s, store := ytE2E(t, db, yt, recv)
 				b := byRef(t, store, "youtube:"+id)
+				planned := time.Now().Add(8 * time.Second).Truncate(time.Second)
+				yt.Update(id, func(b *youtubetest.Broadcast) { b.ScheduledStart = planned })
+				s.now = time.Now()
+				if out := s.ok("source", "sync", "brand-yt"); !strings.Contains(out, "1 updated") {
+					t.Fatalf("source sync after the move on YouTube: %s", out)
+				}
 				c.fail(yt)
-				d := netdDaemon(t, db)
-				if !netdWait(40*time.Second, func() bool { return len(deliveredKinds(recv, b.ID)[models.KindLive]) == 1 }) {
+				d := sourceDaemon(t, db)
+				if !netdWait(time.Until(planned.Add(15*time.Second)), func() bool { return len(deliveredKinds(recv, b.ID)[models.KindLive]) == 1 }) {
 					t.Fatalf("no live post with YouTube failing:\n%v\n%s", netdPosts(t, store), d.stderr.String())
 				}
 				sent := deliveredKinds(recv, b.ID)[models.KindLive][0]
@@ -229,7 +279,7 @@ func TestSourceFailuresFallBack(t *testing.T) {
 }
 
 // TestSourceTwitchEndToEnd: a Twitch schedule segment is imported; its stream starts late: the
-// live post waits for it and goes within 30 s; the stream ends and its archive video is the
+// live post waits for it and goes within liveLagMax; the stream ends and its archive video is the
 // replay, sent with its URL.
 func TestSourceTwitchEndToEnd(t *testing.T) {
 	endToEnd(t)
@@ -238,8 +288,7 @@ func TestSourceTwitchEndToEnd(t *testing.T) {
 			t.Parallel()
 			tw := twitchtest.New(t)
 			recv := webhooktest.New(t, hookSecret, nil)
-			t0 := time.Now()
-			planned, live, end := t0.Add(20*time.Second), t0.Add(35*time.Second), t0.Add(80*time.Second)
+			planned := time.Now().Add(6 * time.Second) // passing during a slow setup changes nothing: see the YouTube test
 			seg := tw.AddSegment(twitchtest.Segment{Title: "Spring drop", Start: planned, End: planned.Add(time.Hour)})
 			s := &session{t: t, db: db, now: time.Now()}
 			s.ok("init")
@@ -255,19 +304,24 @@ func TestSourceTwitchEndToEnd(t *testing.T) {
 			if b.Title != "Spring drop" || b.StartsAt.Sub(planned).Abs() > time.Second || b.DurationMinutes != 60 {
 				t.Fatalf("imported segment = %+v", b)
 			}
+			// The stream starts three near reads after the planned start (or after the daemon
+			// started, if later), and ends once the live post went.
+			d := sourceDaemon(t, db)
+			live := after(planned, time.Now()).Add(3 * testSync.NearEvery).Truncate(time.Second)
+			end := live.Add(liveLagMax + time.Second)
 			tw.AddStream(twitchtest.Stream{Title: "Spring drop", Start: live, End: end, Viewers: func(time.Time) int { return 7 }})
-			d := netdDaemon(t, db)
-			time.Sleep(time.Until(planned.Add(5 * time.Second)))
+			time.Sleep(time.Until(live.Add(-testSync.NearEvery / 2)))
 			if got := deliveredKinds(recv, b.ID)[models.KindLive]; len(got) != 0 {
 				t.Fatalf("the live post went before the stream started")
 			}
-			if !netdWait(40*time.Second, func() bool { return len(deliveredKinds(recv, b.ID)[models.KindLive]) == 1 }) {
+			if !netdWait(time.Until(live.Add(3*liveLagMax)), func() bool { return len(deliveredKinds(recv, b.ID)[models.KindLive]) == 1 }) {
 				t.Fatalf("no live post after the stream started:\n%v\n%s", netdPosts(t, store), d.stderr.String())
 			}
-			if lag := deliveredKinds(recv, b.ID)[models.KindLive][0].At.Sub(live); lag < 0 || lag > 30*time.Second {
-				t.Errorf("the live post went %v after the real start, want within 30 s", lag)
+			if lag := deliveredKinds(recv, b.ID)[models.KindLive][0].At.Sub(live); lag < 0 || lag > liveLagMax {
+				t.Errorf("the live post went %v after the real start, want within %v", lag, liveLagMax)
 			}
-			if !netdWait(90*time.Second, func() bool { return len(deliveredKinds(recv, b.ID)[models.KindReplay]) == 1 }) {
+			// The end is seen at the next read while live; the archive at most a replay read later.
+			if !netdWait(time.Until(end.Add(testSync.LiveEvery+2*testSync.ReplayEvery+liveLagMax)), func() bool { return len(deliveredKinds(recv, b.ID)[models.KindReplay]) == 1 }) {
 				t.Fatalf("no replay post after the stream ended:\n%v\n%s", netdPosts(t, store), d.stderr.String())
 			}
 			replay := deliveredKinds(recv, b.ID)[models.KindReplay][0]
@@ -326,16 +380,17 @@ func TestSourcePostgresOneReader(t *testing.T) {
 	useKeyFile(t, dsn)
 	yt := youtubetest.New(t)
 	recv := webhooktest.New(t, hookSecret, nil)
-	t0 := time.Now()
-	live := t0.Add(25 * time.Second)
-	id := yt.AddBroadcast(youtubetest.Broadcast{Title: "Shared", ScheduledStart: t0.Add(15 * time.Second), LiveAt: live})
+	planned := time.Now().Add(6 * time.Second)
+	id := yt.AddBroadcast(youtubetest.Broadcast{Title: "Shared", ScheduledStart: planned})
 	_, store := ytE2E(t, dsn, yt, recv)
 	b := byRef(t, store, "youtube:"+id)
-	d1, d2 := netdDaemon(t, dsn), netdDaemon(t, dsn)
-	if !netdWait(45*time.Second, func() bool { return len(deliveredKinds(recv, b.ID)[models.KindLive]) == 1 }) {
+	d1, d2 := sourceDaemon(t, dsn), sourceDaemon(t, dsn)
+	live := after(planned, time.Now()).Add(2 * testSync.NearEvery)
+	yt.Update(id, func(b *youtubetest.Broadcast) { b.LiveAt = live })
+	if !netdWait(time.Until(live.Add(3*liveLagMax)), func() bool { return len(deliveredKinds(recv, b.ID)[models.KindLive]) == 1 }) {
 		t.Fatalf("no live post:\n%s\n---\n%s", d1.stderr.String(), d2.stderr.String())
 	}
-	time.Sleep(2 * time.Second)
+	time.Sleep(testSync.NearEvery + testSync.NearEvery/4) // a second reader would have read the live by now
 	d1.stop(t)
 	d2.stop(t)
 	said := 0
