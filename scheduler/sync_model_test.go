@@ -14,6 +14,9 @@ import (
 	"github.com/onairhq/onair/scheduler/source"
 )
 
+// go test runs 30 sequences (10 with -short); -sync.checks=N runs N.
+var syncChecks = flag.Int("sync.checks", 0, "sequences the sync model test runs (default 30, 10 with -short)")
+
 // TestSyncModel runs random sequences of what a platform does (reschedule, start, end, record,
 // delete), how it fails (quota, credentials, 5xx) and recovers, and of onair restarting (its
 // memory lost, or killed between storing what it learnt and acting on it), with the clock moving,
@@ -23,9 +26,12 @@ import (
 // platform's; audience samples are a minute apart. A failure prints the shortest sequence.
 func TestSyncModel(t *testing.T) {
 	t.Parallel()
-	checks := 60
-	if testing.Short() {
-		checks = 15
+	checks := 30
+	switch {
+	case *syncChecks > 0:
+		checks = *syncChecks
+	case testing.Short():
+		checks = 10
 	}
 	if f := flag.Lookup("rapid.checks"); f != nil {
 		old := f.Value.String()
