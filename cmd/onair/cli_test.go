@@ -27,15 +27,27 @@ var (
 	binaryError string
 )
 
+// cleanups run when every test is done (what tests share: demoFastRun's directory).
+var cleanups []func()
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	modelstest.TellIfNoPostgres()
 	// The end-to-end tests mostly wait on the real clock, not on a core: more of them at once than
-	// GOMAXPROCS (go test's default) keeps the package's run near its longest test.
+	// GOMAXPROCS (go test's default) keeps the package's run near its longest test (with 8, the last ones to start waited 20 s for a slot).
 	if f := flag.Lookup("test.parallel"); f != nil && !flagSet("test.parallel") {
-		f.Value.Set(fmt.Sprint(max(8, runtime.GOMAXPROCS(0))))
+		f.Value.Set(fmt.Sprint(max(16, runtime.GOMAXPROCS(0))))
+	}
+	// A whole run (not -short, no -run) needs the binary: it is built while the tests that do not
+	// run it go, rather than by the first test that does.
+	if f := flag.Lookup("test.run"); !testing.Short() && f != nil && f.Value.String() == "" {
+		go binaryOnce.Do(buildBinary)
 	}
 	code := m.Run()
+	binaryOnce.Do(func() {}) // a build under way ends before its directory is removed
+	for _, f := range cleanups {
+		f()
+	}
 	if binary != "" {
 		os.RemoveAll(filepath.Dir(binary))
 	}
@@ -56,23 +68,26 @@ func needBinary(t testing.TB) {
 	if testing.Short() {
 		t.Skip("runs the onair binary: skipped under -short")
 	}
-	binaryOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "onair-bin")
-		if err != nil {
-			binaryError = err.Error()
-			return
-		}
-		path := filepath.Join(dir, "onair")
-		if out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput(); err != nil {
-			binaryError = fmt.Sprintf("build onair: %v\n%s", err, out)
-			os.RemoveAll(dir)
-			return
-		}
-		binary = path
-	})
+	binaryOnce.Do(buildBinary)
 	if binaryError != "" {
 		t.Fatal(binaryError)
 	}
+}
+
+// buildBinary builds the onair binary into a temp directory (once: through binaryOnce).
+func buildBinary() {
+	dir, err := os.MkdirTemp("", "onair-bin")
+	if err != nil {
+		binaryError = err.Error()
+		return
+	}
+	path := filepath.Join(dir, "onair")
+	if out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput(); err != nil {
+		binaryError = fmt.Sprintf("build onair: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		return
+	}
+	binary = path
 }
 
 // endToEnd marks a test that runs onair processes on the real clock for seconds: it runs beside

@@ -325,17 +325,41 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 }
 
+// demoRun is one run of `onair demo --fast` through the binary, which TestDemoFast and
+// TestDemoReport both read: its directory (the demo's database in it) and its output.
+var demoRun struct {
+	once           sync.Once
+	dir, out, fail string
+}
+
+// demoFastRun runs the demo once for the tests that read it, and returns its directory and output.
+func demoFastRun(t *testing.T) (dir, out string) {
+	t.Helper()
+	demoRun.once.Do(func() {
+		dir, err := os.MkdirTemp("", "onair-demo")
+		if err != nil {
+			demoRun.fail = err.Error()
+			return
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+		cmd := exec.Command(binary, "demo", "--fast")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "ONAIR_DB=")
+		out, err := cmd.CombinedOutput()
+		demoRun.dir, demoRun.out = dir, string(out)
+		if err != nil {
+			demoRun.fail = fmt.Sprintf("demo --fast: %v\n%s", err, out)
+		}
+	})
+	if demoRun.fail != "" {
+		t.Fatal(demoRun.fail)
+	}
+	return demoRun.dir, demoRun.out
+}
+
 func TestDemoFast(t *testing.T) {
 	endToEnd(t)
-	dir := t.TempDir()
-	cmd := exec.Command(binary, "demo", "--fast")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "ONAIR_DB=")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("demo --fast: %v\n%s", err, out)
-	}
-	text := string(out)
+	dir, text := demoFastRun(t)
 	sending := text[strings.Index(text, "Sending,"):]
 	order := []string{"· teaser 12s ·", "· reminder 8s ·", "· reminder 4s ·", "· live 0 ·", "broadcast has ended", "· replay 3s ·", "Done: 5 posts went out"}
 	pos := 0

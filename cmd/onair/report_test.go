@@ -304,15 +304,7 @@ func TestReportSettings(t *testing.T) {
 // a viewer curve, and `onair report` then draws its chart.
 func TestDemoReport(t *testing.T) {
 	endToEnd(t)
-	dir := t.TempDir()
-	cmd := exec.Command(binary, "demo", "--fast")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "ONAIR_DB=")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("demo --fast: %v\n%s", err, out)
-	}
-	text := string(out)
+	dir, text := demoFastRun(t)
 	for _, want := range []string{"Posts: interactions (likes, reposts, replies, quotes) 2s, 4s, 8s after each went out",
 		"peak viewers", "demo samples", "Interactions by step and network", "What the next broadcast could change", "report 1 --chart demo.png"} {
 		if !strings.Contains(text, want) {
