@@ -9,6 +9,7 @@ import (
 )
 
 func TestAudienceSamples(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := openDB(t, db.DSN)
 		ctx := context.Background()

@@ -44,6 +44,7 @@ func claimFixture(tb testing.TB, db modelstest.DB, posts int, now time.Time) *St
 
 // A claimed post carries what sending it reads, as stored, in due order.
 func TestClaimReturnsWhatASendReads(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		now := time.Date(2027, 3, 30, 18, 0, 0, 0, time.UTC)
 		s := claimFixture(t, db, 3, now)

@@ -12,6 +12,7 @@ import (
 // TestDaemonsOnPostgres: a daemon's sessions carry who it is, and Daemons finds it while its
 // store is open, and no longer once it is closed.
 func TestDaemonsOnPostgres(t *testing.T) {
+	t.Parallel()
 	dsn := modelstest.Postgres(t)
 	if dsn == "" {
 		return

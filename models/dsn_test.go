@@ -6,6 +6,7 @@ import (
 )
 
 func TestDSNs(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		dsn      string
 		postgres bool

@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseCheckpoints(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in, want, err string
 	}{
@@ -51,6 +52,7 @@ func sentPost(t *testing.T, s *Store, b *Broadcast, at time.Time) *Post {
 }
 
 func TestPostMetricsOnce(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := openDB(t, db.DSN)
 		ctx := context.Background()
@@ -114,6 +116,7 @@ func TestPostMetricsOnce(t *testing.T) {
 
 // TestResultsCMSBoundary: a CMS writes broadcast_stats, never post_metrics nor platform_stats.
 func TestResultsCMSBoundary(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := openDB(t, db.DSN)
 		ctx := context.Background()

@@ -29,6 +29,7 @@ func cmsConn(t *testing.T, db modelstest.DB) *sql.DB {
 }
 
 func TestSources(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := openDB(t, db.DSN)
 		ctx := context.Background()

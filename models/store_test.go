@@ -50,6 +50,7 @@ func seed(t *testing.T, s *Store) (*Campaign, *Broadcast) {
 }
 
 func TestOpenSetsPragmas(t *testing.T) {
+	t.Parallel()
 	s, _ := openTemp(t)
 	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000"} {
 		var got string
@@ -63,6 +64,7 @@ func TestOpenSetsPragmas(t *testing.T) {
 }
 
 func TestRevisionTrigger(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := openDB(t, db.DSN)
 		ctx := context.Background()
@@ -103,6 +105,7 @@ func TestRevisionTrigger(t *testing.T) {
 }
 
 func TestAckPlanOnlyForThePlannedRevision(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := openDB(t, db.DSN)
 		ctx := context.Background()
@@ -129,6 +132,7 @@ func TestAckPlanOnlyForThePlannedRevision(t *testing.T) {
 }
 
 func TestFriendlyErrors(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := openDB(t, db.DSN)
 		ctx := context.Background()
@@ -151,6 +155,7 @@ func TestFriendlyErrors(t *testing.T) {
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		s, path := openDB(t, db.DSN)
 		if err := s.DB().Exec(`INSERT INTO schema_version VALUES (999, 'future', '2030-01-01T00:00:00.000Z')`).Error; err != nil {
@@ -169,6 +174,7 @@ func TestRefusesNewerSchema(t *testing.T) {
 const fixtureV1 = "testdata/schema1.db"
 
 func TestMigrateFixture(t *testing.T) {
+	t.Parallel()
 	if *update {
 		writeFixtureV1(t)
 	}
@@ -297,6 +303,7 @@ func copyFile(t *testing.T, from, to string) {
 // connection, as a CMS would use) write broadcasts while the store writes too: neither side may
 // see "database is locked".
 func TestConcurrentWriterNeverLocked(t *testing.T) {
+	t.Parallel()
 	s, path := openTemp(t)
 	ctx := context.Background()
 	c, _ := seed(t, s)
@@ -347,6 +354,7 @@ func TestConcurrentWriterNeverLocked(t *testing.T) {
 
 // TestMigrateStepByStep builds a schema-1 database with data on each engine, then upgrades it.
 func TestMigrateStepByStep(t *testing.T) {
+	t.Parallel()
 	modelstest.Run(t, func(t *testing.T, db modelstest.DB) {
 		ctx := context.Background()
 		old, err := OpenUnmigrated(db.DSN)
@@ -390,6 +398,7 @@ func TestMigrateStepByStep(t *testing.T) {
 }
 
 func TestMigrationsMatchAcrossEngines(t *testing.T) {
+	t.Parallel()
 	sq, err := Migrations(EngineSQLite)
 	if err != nil {
 		t.Fatal(err)

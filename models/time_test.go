@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseTime(t *testing.T) {
+	t.Parallel()
 	want := time.Date(2027, 3, 30, 16, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name, in string
@@ -43,6 +44,7 @@ func TestParseTime(t *testing.T) {
 }
 
 func TestTimeScan(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		in          any
@@ -70,6 +72,7 @@ func TestTimeScan(t *testing.T) {
 }
 
 func TestTimeValueSortsAsText(t *testing.T) {
+	t.Parallel()
 	a, _ := NewTime(time.Date(2027, 3, 30, 16, 0, 0, 0, time.UTC)).Value()
 	b, _ := NewTime(time.Date(2027, 3, 30, 16, 0, 0, 500e6, time.UTC)).Value()
 	c, _ := NewTime(time.Date(2027, 3, 30, 16, 0, 1, 0, time.UTC)).Value()
@@ -82,6 +85,7 @@ func TestTimeValueSortsAsText(t *testing.T) {
 }
 
 func TestOffsets(t *testing.T) {
+	t.Parallel()
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +125,7 @@ func TestOffsets(t *testing.T) {
 }
 
 func TestSplitHashtags(t *testing.T) {
+	t.Parallel()
 	got := SplitHashtags("#SpringLaunch, Paris  #Mode #")
 	want := []string{"#SpringLaunch", "#Paris", "#Mode"}
 	if len(got) != len(want) {

@@ -34,7 +34,8 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	modelstest.TellIfNoPostgres()
 	// The end-to-end tests mostly wait on the real clock, not on a core: more of them at once than
-	// GOMAXPROCS (go test's default) keeps the package's run near its longest test (with 8, the last ones to start waited 20 s for a slot).
+	// GOMAXPROCS (go test's default) keeps the package's run near its longest test (with 8, the
+	// last ones to start waited 20 s for a slot).
 	if f := flag.Lookup("test.parallel"); f != nil && !flagSet("test.parallel") {
 		f.Value.Set(fmt.Sprint(max(16, runtime.GOMAXPROCS(0))))
 	}

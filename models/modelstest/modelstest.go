@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,9 +87,17 @@ func Run(t *testing.T, fn func(t *testing.T, db DB)) {
 // Main runs a package's tests, saying once for the whole `go test ./...` run (not only under -v)
 // that the PostgreSQL cases did not run when ONAIR_TEST_POSTGRES is unset. A package whose
 // tests use Postgres or Databases calls it from its TestMain.
+//
+// Its tests wait on a database round trip or a fake server's timeout more than on a core: it runs
+// twice GOMAXPROCS of them at once (go test's default is GOMAXPROCS); -parallel N wins.
 func Main(m *testing.M) {
 	flag.Parse()
 	TellIfNoPostgres()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if f := flag.Lookup("test.parallel"); f != nil && !set {
+		f.Value.Set(strconv.Itoa(2 * runtime.GOMAXPROCS(0)))
+	}
 	os.Exit(m.Run())
 }
 
