@@ -33,6 +33,8 @@ type Network struct {
 	Once string
 	// Credentials are the secrets a channel of this network holds; none: it needs no account.
 	Credentials []Credential
+	// New builds the Poster of one channel of this network from its settings and credentials.
+	New func(Setup) (Poster, error)
 }
 
 // networks is every network onair posts to, by name: each network's package registers its

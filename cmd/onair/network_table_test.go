@@ -30,8 +30,8 @@ func TestNetworksTable(t *testing.T) {
 			if reg, ok := posting.NetworkOf(n.Name); !ok || reg.Title != n.Title {
 				t.Errorf("the table's descriptor is not the one registered (%v, %q)", ok, reg.Title)
 			}
-			if n.Title == "" || n.Limit.Unit == "" || n.Once == "" {
-				t.Errorf("incomplete descriptor: title %q, unit %q, sent once %q", n.Title, n.Limit.Unit, n.Once)
+			if n.Title == "" || n.Limit.Unit == "" || n.Once == "" || n.New == nil {
+				t.Errorf("incomplete descriptor: title %q, unit %q, sent once %q, constructor %v", n.Title, n.Limit.Unit, n.Once, n.New != nil)
 			}
 			if n.Count == nil && n.Limit.Unit != "characters" {
 				t.Errorf("counts %s without a counter", n.Limit.Unit)

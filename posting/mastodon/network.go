@@ -14,6 +14,43 @@ var Network = posting.Network{
 	Once: "the Idempotency-Key header (Mastodon deduplicates by it for an hour), and the poster " +
 		"looks for the status among the account's recent ones before creating it again",
 	Credentials: []posting.Credential{{Field: "access_token", Env: "TOKEN"}},
+	New:         fromSetup,
 }
 
 func init() { posting.Register(Network) }
+
+// Settings are a Mastodon channel's settings.
+type Settings struct {
+	Server  string `json:"server,omitempty"`  // the server's URL
+	Timeout string `json:"timeout,omitempty"` // per request ("30s")
+}
+
+// Secrets are a Mastodon channel's credentials.
+type Secrets struct {
+	AccessToken string `json:"access_token,omitempty"`
+}
+
+func fromSetup(s posting.Setup) (posting.Poster, error) {
+	var (
+		set Settings
+		sec Secrets
+	)
+	if err := s.Decode(&set, &sec); err != nil {
+		return nil, err
+	}
+	timeout, err := posting.Timeout(set.Timeout, "30s")
+	if err != nil {
+		return nil, err
+	}
+	if sec.AccessToken == "" {
+		return nil, &posting.NoCredentials{Fix: posting.CredLoginToken, Message: "has no access token"}
+	}
+	p, err := New(Config{Server: set.Server, Token: sec.AccessToken, Timeout: timeout}, s.Client)
+	if err != nil {
+		return nil, err
+	}
+	if s.Now != nil {
+		p.Now = s.Now
+	}
+	return p, nil
+}
