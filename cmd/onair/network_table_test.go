@@ -40,16 +40,16 @@ func TestNetworksTable(t *testing.T) {
 				t.Errorf("picture rule %+v has no types or no size for any type", *r)
 			}
 			if n.account() {
-				if n.login == nil || n.who == nil || len(n.Credentials) == 0 || n.flags != nil {
-					t.Errorf("a network with an account needs add, login, who and its credential fields, not flags")
+				if n.login == nil || n.who == nil || len(n.Credentials) == 0 || n.flags != nil || n.edit != nil {
+					t.Errorf("a network with an account needs add, login, who and its credential fields, not flags or edit")
 				}
 				for _, c := range n.Credentials {
 					if c.Field == "" || c.Env == "" {
 						t.Errorf("credential %+v: a field and an environment variable", c)
 					}
 				}
-			} else if n.flags == nil || n.login != nil || n.who != nil || len(n.Credentials) > 0 {
-				t.Errorf("a network without an account checks its flags, and has no login, who or credentials")
+			} else if n.flags == nil || n.edit == nil || n.login != nil || n.who != nil || len(n.Credentials) > 0 {
+				t.Errorf("a network without an account checks its flags (add and edit), and has no login, who or credentials")
 			}
 		})
 	}

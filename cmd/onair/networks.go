@@ -25,8 +25,8 @@ var networks = []network{
 	{Network: x.Network, add: xChannel, login: (*app).loginX, who: xWho},
 	{Network: mastodon.Network, add: mastodonChannel, login: (*app).loginMastodon, who: mastodonWho},
 	{Network: bluesky.Network, add: blueskyChannel, login: (*app).loginBluesky, who: blueskyWho},
-	{Network: webhook.Network, flags: webhookFlags},
-	{Network: console.Network, flags: consoleFlags},
+	{Network: webhook.Network, flags: webhookFlags, edit: webhookEdit},
+	{Network: console.Network, flags: consoleFlags, edit: consoleEdit},
 }
 
 // network is one line of the networks table: a descriptor, and either the account functions of
@@ -41,8 +41,10 @@ type network struct {
 	login func(a *app, ctx context.Context, ch *models.Channel, s *scheduler.ChannelSettings, sec *scheduler.Secrets, f *loginFlags, save func() error) error
 	// who asks the network whose credentials p, the channel's poster, holds (`channel test`).
 	who func(ctx context.Context, p posting.Poster, s scheduler.ChannelSettings) (string, error)
-	// flags checks `channel add`'s flags of a network without an account.
+	// flags checks `channel add`'s flags of a network without an account, and edit those of
+	// `channel edit` (set reports whether a flag was given; s holds the flags' values).
 	flags func(s scheduler.ChannelSettings) error
+	edit  func(name string, set func(flag string) bool, s scheduler.ChannelSettings) error
 }
 
 // account reports whether the network's channels hold credentials for an account.
@@ -80,6 +82,23 @@ func webhookFlags(s scheduler.ChannelSettings) error {
 	}
 	if s.File != "" {
 		return errors.New("--file is for console channels")
+	}
+	return nil
+}
+
+func consoleEdit(name string, set func(string) bool, _ scheduler.ChannelSettings) error {
+	if set("url") || set("format") || set("secret-env") {
+		return fmt.Errorf("--url, --format and --secret-env are for webhook channels; %s is a console channel", name)
+	}
+	return nil
+}
+
+func webhookEdit(name string, set func(string) bool, s scheduler.ChannelSettings) error {
+	if set("file") {
+		return fmt.Errorf("--file is for console channels; %s is a webhook channel", name)
+	}
+	if set("url") && strings.TrimSpace(s.URL) == "" {
+		return errors.New("a webhook channel needs --url https://...")
 	}
 	return nil
 }
