@@ -57,7 +57,7 @@ type channelQueue struct {
 	ch      models.Channel // as read with the latest claim
 	posts   []queuedPost
 	senders int            // goroutines taking posts from this queue
-	limit   int            // senders at most (see perChannel)
+	limit   int            // senders at most (see perChannel); a second starts only when a send is slow
 	busy    map[int64]bool // broadcasts with a send under way
 	pending int            // posts queued or being sent
 
@@ -187,12 +187,8 @@ func (q *sendQueues) add(claimed []models.Post, short bool, skip []int64) error 
 		}
 		q.pend(cq, 1)
 		cq.posts = append(cq.posts, queuedPost{post: p, broadcast: broadcasts[p.BroadcastID], batch: q.batch})
-		// A sender not under way is about to look at the queue: start one more only for posts
-		// beyond those. One that finds nothing it may take (their broadcasts are busy) ends.
-		if cq.senders < cq.limit && cq.senders-len(cq.busy) < len(cq.posts) {
-			cq.senders++
-			q.wg.Add(1)
-			go q.send(cq)
+		if cq.senders == 0 { // more are started when its sends are slow (see send)
+			q.startSender(cq)
 		}
 	}
 	return nil
@@ -223,11 +219,29 @@ func (q *sendQueues) send(cq *channelQueue) {
 			lt = &laneThreads{cache: threadCache{}, batch: qp.batch}
 			cq.threads[b] = lt
 		}
-		ch, stopped, next := cq.ch, cq.stopped, cq.next
+		ch, stopped, next, limit := cq.ch, cq.stopped, cq.next, cq.limit
 		q.mu.Unlock()
 
+		// A send still under way after slowSend waits on the network, not the CPU: the channel
+		// gets another sender for its other broadcasts' posts. Sends that answer at once leave
+		// the channel to one sender, which costs least.
+		var grow *time.Timer
+		grown := make(chan struct{})
+		if limit > 1 {
+			grow = time.AfterFunc(slowSend, func() {
+				defer close(grown)
+				q.mu.Lock()
+				if cq.senders < cq.limit && cq.senders-len(cq.busy) < len(cq.posts) {
+					q.startSender(cq)
+				}
+				q.mu.Unlock()
+			})
+		}
 		var stats DispatchStats
 		stop, until, err := q.sendOne(cq, &poster, ch, stopped, next, qp, lt.cache, &stats)
+		if grow != nil && !grow.Stop() {
+			<-grown // it may start a sender: this one is still counted while it does
+		}
 		<-q.slots
 		q.mu.Lock()
 		delete(cq.busy, b)
@@ -281,6 +295,17 @@ func (q *sendQueues) sendOne(cq *channelQueue, poster *posting.Poster, ch models
 	}
 	at, err := d.sendPost(q.ctx, *poster, ch, p, qp.broadcast, threads, q.start, q.rec, stats)
 	return !at.IsZero(), at, err
+}
+
+// slowSend is how long a send may take before its channel gets another sender.
+const slowSend = 25 * time.Millisecond
+
+// startSender starts one more sender on cq. Call with q.mu held, while a sender of this
+// Dispatch is running or from add.
+func (q *sendQueues) startSender(cq *channelQueue) {
+	cq.senders++
+	q.wg.Add(1)
+	go q.send(cq)
 }
 
 // perChannel is how many sends may be under way at once on ch: DispatchConfig.PerChannel where
