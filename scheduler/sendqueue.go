@@ -138,7 +138,7 @@ func (q *sendQueues) pend(cq *channelQueue, delta int) {
 	}
 }
 
-// add queues claimed posts on their channels, starting senders for them up to PerChannel.
+// add queues claimed posts on their channels, starting a sender on each channel that has none.
 // short says the claim found fewer posts than it asked for, leaving out the channels skip names.
 // When their channels or broadcasts cannot be read, the posts are given back.
 func (q *sendQueues) add(claimed []models.Post, short bool, skip []int64) error {
@@ -229,8 +229,9 @@ func (q *sendQueues) send(cq *channelQueue) {
 		// gets another sender for its other broadcasts' posts. Sends that answer at once leave
 		// the channel to one sender, which costs least.
 		var grow *time.Timer
-		grown := make(chan struct{})
+		var grown chan struct{}
 		if limit > 1 {
+			grown = make(chan struct{})
 			grow = time.AfterFunc(slowSend, func() {
 				defer close(grown)
 				q.mu.Lock()
