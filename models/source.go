@@ -92,9 +92,9 @@ func (s SourceSettings) Encode() string {
 	return string(b)
 }
 
-// FallbackAfter is how long a platform may keep failing with a network fault or a 5xx before its
-// broadcasts fall back to their planned times. A quota or credentials error, which does not go
-// away in minutes, makes them fall back at once.
+// FallbackAfter is how long a platform may keep failing with a network fault, a 5xx or a short
+// rate limit before its broadcasts fall back to their planned times. A spent daily quota or
+// refused credentials, which do not go away in minutes, make them fall back at once.
 const FallbackAfter = 2 * time.Minute
 
 // Following reports whether onair follows what the platform says at now: the source is active
@@ -109,6 +109,11 @@ func (s *Source) Following(now time.Time) bool {
 		return true
 	case SourceErrUnavailable, SourceErrOther:
 		return !s.FailingSince.IsZero() && now.Sub(s.FailingSince.Time) < FallbackAfter
+	case SourceErrQuota:
+		// A rate limit that ends within FallbackAfter (Twitch's bucket refills each minute) is a
+		// pause; a spent daily quota (YouTube: until midnight Pacific) is not.
+		return !s.FailingSince.IsZero() && !s.NextPollAt.IsZero() && s.NextPollAt.Sub(s.FailingSince.Time) <= FallbackAfter &&
+			now.Sub(s.FailingSince.Time) < FallbackAfter
 	}
 	return false
 }

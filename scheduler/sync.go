@@ -277,7 +277,12 @@ func (s *Syncer) Sync(ctx context.Context, id int64, list bool) (SyncResult, err
 	if err := s.store.RecordSync(ctx, src.ID, models.SyncOutcome{Account: src.Account, NextPoll: p.res.NextPoll, Listed: listed, Units: p.units}); err != nil {
 		return p.res, err
 	}
-	if err := s.replan(ctx, p, was); err != nil {
+	// Whether onair follows the source changed (it answers again): every held post may move.
+	after, err := s.store.SourceByID(ctx, src.ID)
+	if err != nil {
+		return p.res, err
+	}
+	if err := s.replan(ctx, p, was != after.Following(s.now())); err != nil {
 		return p.res, err
 	}
 	if p.res.Live+p.res.Replays+p.res.Imported > 0 && s.OnChange != nil {
@@ -347,7 +352,7 @@ func (s *Syncer) watching(f models.Followed, now time.Time) bool {
 // failed records a read that failed: the source falls back to planned times (at once for
 // refused credentials or a spent quota, after FallbackAfter for a fault that passes), and refused
 // credentials pause it (needs-auth) until someone logs in again.
-func (s *Syncer) failed(ctx context.Context, p *pass, was bool, err error) (SyncResult, error) {
+func (s *Syncer) failed(ctx context.Context, p *pass, _ bool, err error) (SyncResult, error) {
 	o := models.SyncOutcome{Err: err.Error(), Units: p.units}
 	var se *source.Error
 	switch {
@@ -388,7 +393,9 @@ func (s *Syncer) failed(ctx context.Context, p *pass, was bool, err error) (Sync
 	if err := s.store.RecordSync(ctx, p.src.ID, o); err != nil {
 		return p.res, err
 	}
-	if err := s.replan(ctx, p, was); err != nil {
+	// While it fails, every followed broadcast is planned again at each read: the moment its
+	// live post stops waiting (FallbackAfter into the failure) falls between two reads.
+	if err := s.replan(ctx, p, true); err != nil {
 		return p.res, err
 	}
 	if s.OnChange != nil {
@@ -398,29 +405,23 @@ func (s *Syncer) failed(ctx context.Context, p *pass, was bool, err error) (Sync
 }
 
 // replan plans again the followed broadcasts whose live post may have changed hands: all of
-// them when whether onair follows the source changed since the pass began (was), else those
-// around their planned start (a grace may have passed).
-func (s *Syncer) replan(ctx context.Context, p *pass, was bool) error {
-	src, err := s.store.SourceByID(ctx, p.src.ID)
-	if err != nil {
-		return err
-	}
+// them when all is set, else those around their planned start (a grace may have passed).
+func (s *Syncer) replan(ctx context.Context, p *pass, all bool) error {
 	now := s.now()
-	changed := was != src.Following(now)
 	var ids []int64
 	for _, f := range p.followed {
 		b := f.Broadcast
 		if !b.StartedAt.IsZero() || (b.Status != models.BroadcastScheduled && b.Status != models.BroadcastLive) {
 			continue
 		}
-		if changed || !now.Before(b.StartsAt.Add(-s.cfg.NearFrom)) {
+		if all || !now.Before(b.StartsAt.Add(-s.cfg.NearFrom)) {
 			ids = append(ids, b.ID)
 		}
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err = s.life.planner.PlanMany(ctx, ids)
+	_, err := s.life.planner.PlanMany(ctx, ids)
 	return err
 }
 

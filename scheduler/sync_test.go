@@ -394,6 +394,7 @@ func TestSyncFailuresFallBack(t *testing.T) {
 		{"quota", &source.Error{Kind: source.ErrQuota, Status: 403}, models.SourceActive, 0},
 		{"auth", &source.Error{Kind: source.ErrAuth, Status: 401}, models.SourceNeedsAuth, 0},
 		{"5xx", &source.Error{Kind: source.ErrUnavailable, Status: 503}, models.SourceActive, models.FallbackAfter},
+		{"rate limit", &source.Error{Kind: source.ErrQuota, Status: 429, Until: syncStart.Add(-3 * time.Minute)}, models.SourceActive, models.FallbackAfter},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newSyncEnv(t, t.TempDir()+"/onair.db", syncStart.Add(-10*time.Minute))
