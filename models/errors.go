@@ -35,6 +35,7 @@ const (
 	FixShorten    Fix = "shorten"     // edit the post, or its kind's template (Kind; none: the template)
 	FixImage      Fix = "image"       // give the broadcast or the campaign another picture
 	FixReplayURL  Fix = "replay-url"  // give the broadcast its replay URL
+	FixReplayWait Fix = "replay-wait" // the platform gives the replay later, or a person gives its URL now
 	FixTitle      Fix = "title"       // give the broadcast a title
 	FixChannels   Fix = "channels"    // give the campaign a channel
 	FixCreate     Fix = "create"      // create the campaign
@@ -48,6 +49,7 @@ type Error struct {
 
 	Channel   string // the channel it is about, by name
 	Campaign  string // the campaign, by name
+	Source    string // the live source, by name
 	Broadcast int64
 	Post      int64
 	Kind      string // the post's kind, when the remedy depends on it
@@ -88,9 +90,12 @@ func (e *Error) Is(target error) bool {
 // NameTaken is the error for a channel or campaign name (kind) another one already has.
 func NameTaken(kind, name string) *Error {
 	e := Errorf(EConflict, "a %s named %q already exists", kind, name)
-	if kind == "channel" {
+	switch kind {
+	case "channel":
 		e.Channel = name
-	} else {
+	case "source":
+		e.Source = name
+	default:
 		e.Campaign = name
 	}
 	return e

@@ -149,7 +149,7 @@ func (s *Store) CreateSource(ctx context.Context, src *Source) error {
 	return s.Tx(ctx, func(tx *Store) error {
 		if err := tx.db.WithContext(ctx).Create(src).Error; err != nil {
 			if isUnique(err) {
-				return fmt.Errorf("a source named %q already exists; pick another --name or see `onair source list`", src.Name)
+				return NameTaken("source", src.Name)
 			}
 			return fmt.Errorf("create source: %w", err)
 		}

@@ -60,6 +60,29 @@ func Length(network string, l Limit, text string) int {
 	return n.length(l, text)
 }
 
+// XCount is X's counter (Network.Count): weighted characters, a URL counting l.URLWeight (23
+// by default).
+func XCount(l Limit, text string) int { return xLength(text, orDefault(l.URLWeight, xURLWeight)) }
+
+// MastodonCount is Mastodon's counter: characters, a URL counting l.URLWeight (23 by default),
+// a mention its user part only.
+func MastodonCount(l Limit, text string) int {
+	return MastodonLength(text, orDefault(l.URLWeight, mastodonURLWeight))
+}
+
+// BlueskyCount is Bluesky's counter: graphemes.
+func BlueskyCount(_ Limit, text string) int { return BlueskyLength(text) }
+
+// XRefuse is X's Network.Refuse: the first character X refuses in a post.
+func XRefuse(text string) (r rune, at int, found bool) { return xInvalid(text) }
+
+// Documented limits, for the networks' descriptors.
+const (
+	XURLWeight        = xURLWeight
+	MastodonURLWeight = mastodonURLWeight
+	BlueskyMaxBytes   = blueskyMaxBytes
+)
+
 func orDefault(n, def int) int {
 	if n <= 0 {
 		return def

@@ -1,4 +1,4 @@
-package posting
+package posting_test
 
 import (
 	"errors"
@@ -7,6 +7,13 @@ import (
 	"testing"
 
 	"github.com/rivo/uniseg"
+
+	. "github.com/onairhq/onair/posting"
+	_ "github.com/onairhq/onair/posting/bluesky"  // registers its Network
+	_ "github.com/onairhq/onair/posting/console"  // registers its Network
+	_ "github.com/onairhq/onair/posting/mastodon" // registers its Network
+	_ "github.com/onairhq/onair/posting/webhook"  // registers its Network
+	_ "github.com/onairhq/onair/posting/x"        // registers its Network
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -250,7 +257,7 @@ func FuzzXLength(f *testing.F) {
 		if m := MastodonLength(s, 23); m < 0 {
 			t.Fatalf("MastodonLength(%q) = %d", s, m)
 		}
-		if got, want := graphemes(s), uniseg.GraphemeClusterCount(s); got != want {
+		if got, want := BlueskyLength(s), uniseg.GraphemeClusterCount(s); got != want {
 			t.Fatalf("graphemes(%q) = %d, uniseg says %d", s, got, want)
 		}
 		prev := 0
@@ -264,28 +271,24 @@ func FuzzXLength(f *testing.F) {
 }
 
 // A typical post: 200 characters, accents, two emoji, a URL and hashtags.
-const benchPost = "Save the date: lancement de la collection Printemps, mardi 30 mars à 18h00. " +
-	"Rejoignez-nous en direct pour la première 👗✨ https://x.com/i/broadcasts/1ABC " +
-	"#SpringLaunch #Paris"
-
 func BenchmarkXLength(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		XLength(benchPost)
+		XLength(BenchPost)
 	}
 }
 
 func BenchmarkMastodonLength(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		MastodonLength(benchPost, 23)
+		MastodonLength(BenchPost, 23)
 	}
 }
 
 func BenchmarkBlueskyLength(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		BlueskyLength(benchPost)
+		BlueskyLength(BenchPost)
 	}
 }
 

@@ -15,19 +15,10 @@ type ImageRule struct {
 	MaxSize map[string]int64 // bytes, by type; "" for any type not listed
 }
 
-// ImageRules are the networks' documented limits on uploaded pictures (Network.Image), by name:
+// The networks' documented limits on uploaded pictures are their descriptors' Network.Image:
 // X's media upload takes images up to 5 MB and GIFs up to 15 MB; Mastodon takes images up to
 // 16 MB (an instance may say otherwise in its configuration); Bluesky stores a blob of at most
 // 1,000,000 bytes for a link card's thumbnail.
-var ImageRules = func() map[string]ImageRule {
-	out := map[string]ImageRule{}
-	for name, n := range networks {
-		if n.Image != nil {
-			out[name] = *n.Image
-		}
-	}
-	return out
-}()
 
 // ImageInfo is what CheckImage learnt of a picture file.
 type ImageInfo struct {

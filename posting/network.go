@@ -1,12 +1,16 @@
 package posting
 
-import "unicode/utf8"
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
 
 // Network is what onair knows of one network besides its Poster: its name, its text limit and how
 // it counts, the characters it refuses, the pictures it takes, whether posts can answer each
 // other. The planner checks a post against it days before the post is due; the CLI words it.
-// Every network has one entry in the networks table below, and nothing else in this package
-// switches on a network's name.
+// Each network's package exports its Network (x.Network, console.Network...) and registers it;
+// nothing in this package switches on a network's name.
 type Network struct {
 	Name  string // as channels store it
 	Title string // as people write it: "X"
@@ -23,31 +27,62 @@ type Network struct {
 	// PictureOnAll: every post carries the picture (Bluesky: its link card's), not only teasers.
 	PictureOnAll bool
 	Replies      bool // posts can answer earlier ones, so a campaign's posts can form a thread
+
+	// Once says what "sent once" rests on for this network: why its Poster's Recovery may send
+	// an interrupted post again, or why a person settles it (docs/architecture.md).
+	Once string
+	// Credentials are the secrets a channel of this network holds; none: it needs no account.
+	Credentials []Credential
+	// New builds the Poster of one channel of this network from its settings and credentials.
+	New func(Setup) (Poster, error)
 }
 
-// networks is every network onair posts to, by name.
-var networks = map[string]Network{
-	Console: {Name: Console, Title: "console", Limit: Limit{Unit: "characters"}},
-	Webhook: {Name: Webhook, Title: "webhook", Limit: Limit{Unit: "characters"}},
-	X: {Name: X, Title: "X", Limit: Limit{Max: 280, URLWeight: xURLWeight, Unit: "weighted characters"},
-		Count:   func(l Limit, text string) int { return xLength(text, orDefault(l.URLWeight, xURLWeight)) },
-		Refuse:  xInvalid,
-		Image:   &ImageRule{Types: pictureTypes, MaxSize: map[string]int64{"": 5_000_000, "image/gif": 15_000_000}},
-		Replies: true},
-	Mastodon: {Name: Mastodon, Title: "Mastodon", Limit: Limit{Max: 500, URLWeight: mastodonURLWeight, Unit: "characters"},
-		Count:   func(l Limit, text string) int { return MastodonLength(text, orDefault(l.URLWeight, mastodonURLWeight)) },
-		Image:   &ImageRule{Types: pictureTypes, MaxSize: map[string]int64{"": 16_000_000}},
-		Replies: true},
-	Bluesky: {Name: Bluesky, Title: "Bluesky", Limit: Limit{Max: 300, Unit: "graphemes"},
-		Count:        func(_ Limit, text string) int { return BlueskyLength(text) },
-		MaxBytes:     blueskyMaxBytes,
-		Image:        &ImageRule{Types: pictureTypes, MaxSize: map[string]int64{"": 1_000_000}},
-		PictureOnAll: true,
-		Replies:      true},
+// networks is every network onair posts to, by name: each network's package registers its
+// descriptor (Register) when it is imported, and cmd/onair imports them all (its networks table).
+var networks = map[string]Network{}
+
+// Register adds n to the networks onair knows. Each network package calls it once, from init,
+// with its descriptor; a descriptor without a name, or a name registered twice, panics.
+func Register(n Network) {
+	if n.Name == "" {
+		panic("posting: Register of a network without a name")
+	}
+	if _, dup := networks[n.Name]; dup {
+		panic("posting: network " + n.Name + " registered twice")
+	}
+	networks[n.Name] = n
 }
 
-// pictureTypes are the picture formats every network with a rule takes.
-var pictureTypes = []string{"image/jpeg", "image/png", "image/webp", "image/gif"}
+// Networks returns every registered network, by name.
+func Networks() []Network {
+	out := make([]Network, 0, len(networks))
+	for _, n := range networks {
+		out = append(out, n)
+	}
+	slices.SortFunc(out, func(a, b Network) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Credential is one secret a channel of a network holds: its name among the channel's sealed
+// secrets (scheduler.Secrets' JSON names) and the suffix of the environment variable `channel
+// add` reads it from (ONAIR_X_CONSUMER_KEY: "CONSUMER_KEY").
+type Credential struct {
+	Field string
+	Env   string
+}
+
+// Env is the environment variable suffix of the credential field, or "" when n has none so named.
+func (n Network) Env(field string) string {
+	for _, c := range n.Credentials {
+		if c.Field == field {
+			return c.Env
+		}
+	}
+	return ""
+}
+
+// PictureTypes are the picture formats every network with a rule takes.
+var PictureTypes = []string{"image/jpeg", "image/png", "image/webp", "image/gif"}
 
 // NetworkOf returns the network named name; a name onair does not know is a network that counts
 // characters, without limit, and takes any picture.

@@ -63,7 +63,7 @@ func TestFindURLsByteOffsets(t *testing.T) {
 func BenchmarkFindURLs(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		FindURLs(benchPost)
+		FindURLs(BenchPost)
 	}
 }
 

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,8 +12,6 @@ import (
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
-	"github.com/onairhq/onair/posting/console"
-	"github.com/onairhq/onair/posting/webhook"
 )
 
 // ChannelSettings are the non-secret settings stored in channels.settings (JSON). Credentials
@@ -111,21 +110,8 @@ func (p *Posters) For(ch models.Channel) (posting.Poster, error) {
 	return poster, nil
 }
 
-// httpClient is the client webhooks share: its transport keeps enough idle connections for many
-// channels posting to one host at once (Go's default keeps 2, and churns TCP connections).
-// timeout is the channel's request timeout (0: its adapter's default); example is one to suggest
-// when it is not understood.
-func (s ChannelSettings) timeout(example string) (time.Duration, error) {
-	if s.Timeout == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(s.Timeout)
-	if err != nil {
-		return 0, fmt.Errorf("timeout %q not understood; use %s", s.Timeout, example)
-	}
-	return d, nil
-}
-
+// httpClient is the client every channel shares: its transport keeps enough idle connections for
+// many channels posting to one host at once (Go's default keeps 2, and churns TCP connections).
 func (p *Posters) httpClient() *http.Client {
 	if p.Client == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -144,38 +130,36 @@ func (p *Posters) build(ch models.Channel) (posting.Poster, error) {
 	if err := p.trust(ch, s); err != nil {
 		return nil, err
 	}
-	switch ch.Network {
-	case posting.Console:
-		out := p.Out
-		if out == nil {
-			out = os.Stdout
-		}
-		cp := console.New(out, s.File)
-		if p.Now != nil {
-			cp.Now = p.Now
-		}
-		return cp, nil
-	case posting.Webhook:
-		getenv := p.Getenv
-		if getenv == nil {
-			getenv = os.Getenv
-		}
-		cfg := webhook.Config{URL: s.URL, Format: s.Format}
-		if s.SecretEnv != "" {
-			if cfg.Secret = getenv(s.SecretEnv); cfg.Secret == "" {
-				return nil, fmt.Errorf("the signing secret is read from $%s, which is empty; set it where onair runs", s.SecretEnv)
-			}
-		}
-		if cfg.Timeout, err = s.timeout("15s"); err != nil {
+	n, ok := posting.NetworkOf(ch.Network)
+	if !ok || n.New == nil {
+		return nil, fmt.Errorf("network %q cannot send in this version of onair", ch.Network)
+	}
+	getenv := p.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	setup := posting.Setup{Channel: ch.Name, Settings: json.RawMessage(ch.Settings), Client: p.httpClient(),
+		Out: p.Out, Getenv: getenv, Now: p.Now}
+	if len(n.Credentials) > 0 {
+		sec, err := p.secrets(ch, s)
+		if err != nil {
 			return nil, err
 		}
-		wp, err := webhook.New(cfg, p.httpClient())
-		if err == nil && p.Now != nil {
-			wp.Now = p.Now
-		}
-		return wp, err
-	case posting.X, posting.Mastodon, posting.Bluesky:
-		return p.buildNetwork(ch, s)
+		setup.Secrets, _ = json.Marshal(sec)
+		setup.Tokens = &channelTokens{store: p.Store, vault: p.Vault, id: ch.ID}
 	}
-	return nil, fmt.Errorf("network %q cannot send in this version of onair", ch.Network)
+	poster, err := n.New(setup)
+	if nc, ok := errors.AsType[*posting.NoCredentials](err); ok {
+		msg := "channel " + ch.Name
+		if nc.Message != "" {
+			msg += " " + nc.Message
+		}
+		fix := map[posting.CredentialFix]models.Fix{posting.CredLogin: models.FixLogin, posting.CredLoginKeys: models.FixLoginKeys,
+			posting.CredLoginToken: models.FixLoginToken}[nc.Fix]
+		return nil, &models.Error{Code: models.ECredentials, Fix: fix, Channel: ch.Name, Message: msg, Err: nc.Err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return poster, nil
 }

@@ -8,71 +8,16 @@ import (
 	"strings"
 
 	"github.com/onairhq/onair/models"
-	"github.com/onairhq/onair/posting"
-	"github.com/onairhq/onair/posting/bluesky"
-	"github.com/onairhq/onair/posting/mastodon"
-	"github.com/onairhq/onair/posting/x"
-)
 
-// buildNetwork builds the poster of an X, Mastodon or Bluesky channel from its settings and its
-// credentials.
-func (p *Posters) buildNetwork(ch models.Channel, s ChannelSettings) (posting.Poster, error) {
-	sec, err := p.secrets(ch, s)
-	if err != nil {
-		return nil, err
-	}
-	timeout, err := s.timeout("30s")
-	if err != nil {
-		return nil, err
-	}
-	tokens := &channelTokens{store: p.Store, vault: p.Vault, id: ch.ID}
-	switch ch.Network {
-	case posting.X:
-		cfg := x.Config{APIURL: s.APIURL, Timeout: timeout}
-		if s.Auth == AuthOAuth2 {
-			if sec.Token == nil {
-				return nil, &models.Error{Code: models.ECredentials, Fix: models.FixLogin, Channel: ch.Name,
-					Message: "channel " + ch.Name + " has no OAuth 2.0 token yet"}
-			}
-			cfg.OAuth2 = &x.OAuth2{ClientID: s.ClientID, ClientSecret: sec.ClientSecret, Tokens: tokens}
-		} else {
-			cfg.OAuth1 = &x.OAuth1{ConsumerKey: sec.ConsumerKey, ConsumerSecret: sec.ConsumerSecret,
-				Token: sec.AccessToken, TokenSecret: sec.AccessSecret}
-		}
-		xp, err := x.New(cfg, p.httpClient())
-		if err != nil && cfg.OAuth1 != nil {
-			return nil, &models.Error{Code: models.ECredentials, Fix: models.FixLoginKeys, Channel: ch.Name, Message: "channel " + ch.Name, Err: err}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
-		}
-		if p.Now != nil {
-			xp.Now = p.Now
-		}
-		return xp, nil
-	case posting.Mastodon:
-		if sec.AccessToken == "" {
-			return nil, &models.Error{Code: models.ECredentials, Fix: models.FixLoginToken, Channel: ch.Name,
-				Message: "channel " + ch.Name + " has no access token"}
-		}
-		mp, err := mastodon.New(mastodon.Config{Server: s.Server, Token: sec.AccessToken, Timeout: timeout}, p.httpClient())
-		if err == nil && p.Now != nil {
-			mp.Now = p.Now
-		}
-		return mp, err
-	default: // posting.Bluesky
-		if sec.Token == nil {
-			return nil, &models.Error{Code: models.ECredentials, Fix: models.FixLogin, Channel: ch.Name,
-				Message: "channel " + ch.Name + " has no session"}
-		}
-		bp, err := bluesky.New(bluesky.Config{PDS: s.PDS, Handle: s.Handle, DID: s.DID, AppPassword: sec.AppPassword,
-			Tokens: tokens, Timeout: timeout}, p.httpClient())
-		if err == nil && p.Now != nil {
-			bp.Now = p.Now
-		}
-		return bp, err
-	}
-}
+	// Every network onair plans for and sends to: each registers its descriptor (posting.Network:
+	// its limits, counter, picture rule, constructor) when linked, and the planner and Posters
+	// find it by name. cmd/onair's networks table lists the same networks with the CLI's part.
+	_ "github.com/onairhq/onair/posting/bluesky"
+	_ "github.com/onairhq/onair/posting/console"
+	_ "github.com/onairhq/onair/posting/mastodon"
+	_ "github.com/onairhq/onair/posting/webhook"
+	_ "github.com/onairhq/onair/posting/x"
+)
 
 // secrets opens a channel's sealed credentials and overlays those its settings read from the
 // environment.
@@ -99,7 +44,7 @@ func (p *Posters) secrets(ch models.Channel, s ChannelSettings) (Secrets, error)
 	for _, field := range names {
 		env := s.SecretsEnv[field]
 		v := getenv(env)
-		if v == "" && field == "app_password" && ch.Network == posting.Bluesky && sec.Token != nil {
+		if v == "" && field == "app_password" && sec.Token != nil { // Bluesky
 			continue // only needed to open a new session when the sealed one has ended
 		}
 		if v == "" {

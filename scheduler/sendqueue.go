@@ -18,7 +18,10 @@ import (
 // DispatchConfig.PerChannel at once on one channel, each on another broadcast, so that a
 // broadcast's posts go one after the other (a reply needs its parent's remote id) while the posts
 // of a channel's other broadcasts, which do not depend on each other, go side by side; up to
-// DispatchConfig.Sends sends in flight over all channels. Outcomes go to one recorder. Dispatch
+// DispatchConfig.Sends sends in flight over all channels. A channel starts with one sender and
+// gets another each time a send is still under way after slowSend: a network that answers at
+// once is served by one sender, the cheapest in CPU; a slow one by as many as its limit (only on
+// networks that deduplicate: see perChannel). Outcomes go to one recorder. Dispatch
 // claims the next batch as soon as the queues run low rather than when every channel has
 // finished, so a slow channel holds up only its own posts: once it has half a batch waiting, the
 // next claims leave it out.
@@ -57,7 +60,7 @@ type channelQueue struct {
 	ch      models.Channel // as read with the latest claim
 	posts   []queuedPost
 	senders int            // goroutines taking posts from this queue
-	limit   int            // senders at most (see perChannel)
+	limit   int            // senders at most (see perChannel); a second starts only when a send is slow
 	busy    map[int64]bool // broadcasts with a send under way
 	pending int            // posts queued or being sent
 
@@ -135,7 +138,7 @@ func (q *sendQueues) pend(cq *channelQueue, delta int) {
 	}
 }
 
-// add queues claimed posts on their channels, starting senders for them up to PerChannel.
+// add queues claimed posts on their channels, starting a sender on each channel that has none.
 // short says the claim found fewer posts than it asked for, leaving out the channels skip names.
 // When their channels or broadcasts cannot be read, the posts are given back.
 func (q *sendQueues) add(claimed []models.Post, short bool, skip []int64) error {
@@ -187,12 +190,8 @@ func (q *sendQueues) add(claimed []models.Post, short bool, skip []int64) error 
 		}
 		q.pend(cq, 1)
 		cq.posts = append(cq.posts, queuedPost{post: p, broadcast: broadcasts[p.BroadcastID], batch: q.batch})
-		// A sender not under way is about to look at the queue: start one more only for posts
-		// beyond those. One that finds nothing it may take (their broadcasts are busy) ends.
-		if cq.senders < cq.limit && cq.senders-len(cq.busy) < len(cq.posts) {
-			cq.senders++
-			q.wg.Add(1)
-			go q.send(cq)
+		if cq.senders == 0 { // more are started when its sends are slow (see send)
+			q.startSender(cq)
 		}
 	}
 	return nil
@@ -223,11 +222,30 @@ func (q *sendQueues) send(cq *channelQueue) {
 			lt = &laneThreads{cache: threadCache{}, batch: qp.batch}
 			cq.threads[b] = lt
 		}
-		ch, stopped, next := cq.ch, cq.stopped, cq.next
+		ch, stopped, next, limit := cq.ch, cq.stopped, cq.next, cq.limit
 		q.mu.Unlock()
 
+		// A send still under way after slowSend waits on the network, not the CPU: the channel
+		// gets another sender for its other broadcasts' posts. Sends that answer at once leave
+		// the channel to one sender, which costs least.
+		var grow *time.Timer
+		var grown chan struct{}
+		if limit > 1 {
+			grown = make(chan struct{})
+			grow = time.AfterFunc(slowSend, func() {
+				defer close(grown)
+				q.mu.Lock()
+				if cq.senders < cq.limit && cq.senders-len(cq.busy) < len(cq.posts) {
+					q.startSender(cq)
+				}
+				q.mu.Unlock()
+			})
+		}
 		var stats DispatchStats
 		stop, until, err := q.sendOne(cq, &poster, ch, stopped, next, qp, lt.cache, &stats)
+		if grow != nil && !grow.Stop() {
+			<-grown // it may start a sender: this one is still counted while it does
+		}
 		<-q.slots
 		q.mu.Lock()
 		delete(cq.busy, b)
@@ -281,6 +299,17 @@ func (q *sendQueues) sendOne(cq *channelQueue, poster *posting.Poster, ch models
 	}
 	at, err := d.sendPost(q.ctx, *poster, ch, p, qp.broadcast, threads, q.start, q.rec, stats)
 	return !at.IsZero(), at, err
+}
+
+// slowSend is how long a send may take before its channel gets another sender.
+const slowSend = 25 * time.Millisecond
+
+// startSender starts one more sender on cq. Call with q.mu held, while a sender of this
+// Dispatch is running or from add.
+func (q *sendQueues) startSender(cq *channelQueue) {
+	cq.senders++
+	q.wg.Add(1)
+	go q.send(cq)
 }
 
 // perChannel is how many sends may be under way at once on ch: DispatchConfig.PerChannel where

@@ -119,6 +119,6 @@ func (p *Planner) replayWait(ctx context.Context, b *models.Broadcast, camp *mod
 	if err != nil || link == nil || link.Platform() != src.Platform {
 		return "", err
 	}
-	return fmt.Sprintf("waiting for the replay: %s has it once the recording is ready after the end (or give it: `onair broadcast edit %d --replay-url URL`)",
-		PlatformTitle(src.Platform), b.ID), nil
+	return p.words(&models.Error{Code: models.EWaiting, Fix: models.FixReplayWait, Broadcast: b.ID,
+		Message: "waiting for the replay: " + PlatformTitle(src.Platform) + " has it once the recording is ready after the end"}), nil
 }

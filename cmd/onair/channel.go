@@ -44,25 +44,18 @@ func (a *app) channelAddCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			network := strings.ToLower(args[0])
 			metricsFlag(cmd, &s)
+			n, ok := networkNamed(network)
 			switch {
-			case network == posting.Console:
-				if s.URL != "" || s.Format != "" || s.SecretEnv != "" {
-					return fmt.Errorf("--url, --format and --secret-env are for webhook channels")
-				}
-			case network == posting.Webhook:
-				if s.URL == "" {
-					return fmt.Errorf("a webhook channel needs --url https://...")
-				}
-				if s.File != "" {
-					return fmt.Errorf("--file is for console channels")
-				}
-			case network == posting.X || network == posting.Mastodon || network == posting.Bluesky:
-				if s.URL != "" || s.Format != "" || s.SecretEnv != "" || s.File != "" {
-					return fmt.Errorf("--url, --format, --secret-env and --file are for webhook and console channels")
+			case !ok:
+				return fmt.Errorf("network %q not known; use %s", args[0], networkNames())
+			case n.account():
+				if err := accountFlags(s); err != nil {
+					return err
 				}
 				return a.addNetworkChannel(cmd, network, name, &nf, &s)
-			default:
-				return fmt.Errorf("network %q not known; use x, mastodon, bluesky, webhook or console", args[0])
+			}
+			if err := n.flags(s); err != nil {
+				return err
 			}
 			if strings.TrimSpace(name) == "" {
 				return fmt.Errorf("a channel needs a name: onair channel add %s --name preview", network)

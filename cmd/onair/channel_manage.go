@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onairhq/onair/models"
-	"github.com/onairhq/onair/posting"
 	"github.com/onairhq/onair/scheduler"
 )
 
@@ -67,20 +66,12 @@ func (a *app) channelEditCmd() *cobra.Command {
 				return err
 			}
 			set := func(name string) bool { return cmd.Flags().Changed(name) }
-			switch ch.Network {
-			case posting.Console:
-				if set("url") || set("format") || set("secret-env") {
-					return fmt.Errorf("--url, --format and --secret-env are for webhook channels; %s is a console channel", ch.Name)
-				}
-			case posting.Webhook:
-				if set("file") {
-					return fmt.Errorf("--file is for console channels; %s is a webhook channel", ch.Name)
-				}
-				if set("url") && strings.TrimSpace(s.URL) == "" {
-					return fmt.Errorf("a webhook channel needs --url https://...")
-				}
-			default:
+			n, _ := networkNamed(ch.Network)
+			if n.edit == nil {
 				return fmt.Errorf("channel %s is a %s channel: edit changes webhook and console channels; for new credentials, `onair channel login %s`", ch.Name, ch.Network, ch.Name)
+			}
+			if err := n.edit(ch.Name, set, s); err != nil {
+				return err
 			}
 			vault, err := a.vault(true) // the key binds the channel's settings
 			if err != nil {

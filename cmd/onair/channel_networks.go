@@ -54,21 +54,14 @@ func (f *networkFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.noCheck, "no-check", false, "do not check the credentials with the network now")
 }
 
-// secretEnv is the environment variable suffix of each credential, per network.
-var secretEnv = map[string]map[string]string{
-	posting.X: {"consumer_key": "CONSUMER_KEY", "consumer_secret": "CONSUMER_SECRET",
-		"access_token": "ACCESS_TOKEN", "access_secret": "ACCESS_SECRET", "client_secret": "CLIENT_SECRET"},
-	posting.Mastodon: {"access_token": "TOKEN"},
-	posting.Bluesky:  {"app_password": "APP_PASSWORD"},
-}
-
 // envName is the variable a credential is read from: ONAIR_X_CONSUMER_KEY, or with --env-prefix.
 func (f *networkFlags) envName(network, field string) string {
 	prefix := f.envPrefix
 	if prefix == "" {
 		prefix = "ONAIR_" + strings.ToUpper(network)
 	}
-	return strings.TrimSuffix(prefix, "_") + "_" + secretEnv[network][field]
+	n, _ := posting.NetworkOf(network)
+	return strings.TrimSuffix(prefix, "_") + "_" + n.Env(field)
 }
 
 // credential reads one credential: the flag, else its environment variable. With --from-env
@@ -110,18 +103,12 @@ func withoutEnvSecrets(sec scheduler.Secrets, env map[string]string) scheduler.S
 	return sec
 }
 
-// networkChannel reads the flags of `channel add x|mastodon|bluesky` into settings and secrets,
+// networkChannel reads the flags of `channel add` for a network with an account into settings and secrets,
 // and checks the credentials with the network (unless --no-check). It returns what to say
 // about the account.
 func (a *app) networkChannel(ctx context.Context, network, name string, f *networkFlags, s *scheduler.ChannelSettings) (scheduler.Secrets, string, error) {
-	switch network {
-	case posting.X:
-		return xChannel(ctx, name, f, s)
-	case posting.Mastodon:
-		return mastodonChannel(ctx, name, f, s)
-	default:
-		return blueskyChannel(ctx, name, f, s)
-	}
+	n, _ := networkNamed(network)
+	return n.add(ctx, name, f, s)
 }
 
 // xChannel is networkChannel for X: an OAuth 2.0 app (logged in by `channel login`), or OAuth
@@ -375,29 +362,14 @@ func (a *app) checkAccount(ctx context.Context, ch *models.Channel) (string, err
 	if err != nil {
 		return "", err
 	}
-	var who string
-	switch p := p.(type) {
-	case *x.Poster:
-		u, err := p.Me(ctx)
-		if err != nil {
-			return "", explainCheck(ch, err)
-		}
-		who = "@" + u.Username
-	case *mastodon.Poster:
-		s, _ := scheduler.ParseSettings(*ch)
-		acct, err := p.Me(ctx)
-		if err != nil {
-			return "", explainCheck(ch, err)
-		}
-		who = acct.Handle(s.Server)
-	case *bluesky.Poster:
-		sess, err := p.Me(ctx)
-		if err != nil {
-			return "", explainCheck(ch, err)
-		}
-		who = "@" + sess.Handle
-	default:
+	n, _ := networkNamed(ch.Network)
+	if n.who == nil {
 		return "nothing to check: it needs no credentials", nil
+	}
+	s, _ := scheduler.ParseSettings(*ch)
+	who, err := n.who(ctx, p, s)
+	if err != nil {
+		return "", explainCheck(ch, err)
 	}
 	return "the credentials work, posting as " + who, nil
 }
@@ -511,14 +483,9 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 					return vault.SaveSecrets(ctx, tx, ch.ID, sec)
 				})
 			}
-			switch ch.Network {
-			case posting.X:
-				err = a.loginX(ctx, ch, &s, &sec, &f)
-			case posting.Mastodon:
-				err = a.loginMastodon(ctx, ch, &s, &sec, &f, save)
-			case posting.Bluesky:
-				err = a.loginBluesky(ctx, &s, &sec, &f)
-			default:
+			if n, _ := networkNamed(ch.Network); n.login != nil {
+				err = n.login(a, ctx, ch, &s, &sec, &f, save)
+			} else {
 				// Nothing to log in to: binding the settings (read above) is all there is.
 				if err := a.store.BindChannel(ctx, ch.ID); err != nil {
 					return err
@@ -565,11 +532,11 @@ A channel that needed new credentials (needs-auth) is active again afterwards.`,
 	return cmd
 }
 
-func (a *app) loginX(ctx context.Context, ch *models.Channel, s *scheduler.ChannelSettings, sec *scheduler.Secrets, f *loginFlags) error {
+func (a *app) loginX(ctx context.Context, ch *models.Channel, s *scheduler.ChannelSettings, sec *scheduler.Secrets, f *loginFlags, _ func() error) error {
 	if f.clientID == "" && s.Auth != scheduler.AuthOAuth2 {
 		// An OAuth 1.0a channel whose keys were regenerated: check the new ones and seal them.
 		f.keys.apiURL = s.APIURL
-		keys, account, err := a.networkChannel(ctx, posting.X, ch.Name, &f.keys, s)
+		keys, account, err := xChannel(ctx, ch.Name, &f.keys, s)
 		if err != nil {
 			return err
 		}
@@ -658,7 +625,7 @@ func (a *app) loginMastodon(ctx context.Context, ch *models.Channel, s *schedule
 	return nil
 }
 
-func (a *app) loginBluesky(ctx context.Context, s *scheduler.ChannelSettings, sec *scheduler.Secrets, f *loginFlags) error {
+func (a *app) loginBluesky(ctx context.Context, _ *models.Channel, s *scheduler.ChannelSettings, sec *scheduler.Secrets, f *loginFlags, _ func() error) error {
 	password := f.appPassword
 	if password == "" {
 		if env, ok := s.SecretsEnv["app_password"]; ok {

@@ -63,6 +63,7 @@ func about(err error) models.Error {
 			}
 			out.Channel = cmp.Or(out.Channel, m.Channel)
 			out.Campaign = cmp.Or(out.Campaign, m.Campaign)
+			out.Source = cmp.Or(out.Source, m.Source)
 			out.Broadcast = cmp.Or(out.Broadcast, m.Broadcast)
 			out.Post = cmp.Or(out.Post, m.Post)
 			out.Kind = cmp.Or(out.Kind, m.Kind)
@@ -114,8 +115,11 @@ func modelsHint(e *models.Error, err error) string {
 	login := "`onair channel login " + name + "`"
 	switch e.Code {
 	case models.EConflict:
-		if e.Channel != "" {
+		switch {
+		case e.Channel != "":
 			return "pick another name or see `onair channel list`"
+		case e.Source != "":
+			return "pick another --name or see `onair source list`"
 		}
 		return "pick another name or see `onair campaign list`"
 	case models.ENotFound:
@@ -167,6 +171,8 @@ func planHint(e *models.Error) string {
 		return fmt.Sprintf("set another with `onair broadcast edit %d --image FILE` or `onair campaign edit --image FILE`", b)
 	case models.FixReplayURL:
 		return fmt.Sprintf("give it with `onair broadcast edit %d --replay-url URL`, or in the replay_url column", b)
+	case models.FixReplayWait:
+		return fmt.Sprintf("or give it: `onair broadcast edit %d --replay-url URL`", b)
 	case models.FixTitle:
 		return fmt.Sprintf("set one with `onair broadcast edit %d --title ...` or in the title column", b)
 	case models.FixChannels:

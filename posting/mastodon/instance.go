@@ -19,7 +19,7 @@ type Limits struct {
 	MaxCharacters int // the longest text, as posting.MastodonLength counts it
 	URLWeight     int // what one URL counts, whatever its length
 	// ImageSizeLimit is the largest picture, in bytes; 0 when the server does not say
-	// (posting.ImageRules then applies).
+	// (Network.Image then applies).
 	ImageSizeLimit int64
 }
 
