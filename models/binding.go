@@ -27,22 +27,29 @@ func (s *Sealer) macKey() []byte {
 // the network or the row's id leaves a seal that no longer matches, and onair stops the channel
 // before any credential is used.
 func (s *Sealer) BindSettings(channelID int64, network, settings string) string {
-	m := hmac.New(sha256.New, s.macKey())
-	m.Write([]byte(strconv.FormatInt(channelID, 10)))
-	m.Write([]byte{0})
-	m.Write([]byte(network))
-	m.Write([]byte{0})
-	m.Write([]byte(settings))
-	return settingsSealPrefix + base64.RawStdEncoding.EncodeToString(m.Sum(nil))
+	return s.bind(strconv.FormatInt(channelID, 10), network, settings)
 }
 
 // SettingsBound reports whether seal is BindSettings of this channel's network and settings.
 func (s *Sealer) SettingsBound(ch Channel) bool {
-	if !strings.HasPrefix(ch.SettingsSeal, settingsSealPrefix) {
-		return false
+	return sealMatches(ch.SettingsSeal, s.BindSettings(ch.ID, ch.Network, ch.Settings))
+}
+
+// bind is the settings seal of parts: an HMAC of them, each followed by a zero byte but the last.
+func (s *Sealer) bind(parts ...string) string {
+	m := hmac.New(sha256.New, s.macKey())
+	for i, p := range parts {
+		if i > 0 {
+			m.Write([]byte{0})
+		}
+		m.Write([]byte(p))
 	}
-	want := s.BindSettings(ch.ID, ch.Network, ch.Settings)
-	return hmac.Equal([]byte(want), []byte(ch.SettingsSeal))
+	return settingsSealPrefix + base64.RawStdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// sealMatches reports whether a stored settings seal is want.
+func sealMatches(seal, want string) bool {
+	return strings.HasPrefix(seal, settingsSealPrefix) && hmac.Equal([]byte(want), []byte(seal))
 }
 
 // UseSealer makes the store bind every channel's settings it writes (CreateChannel,

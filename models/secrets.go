@@ -80,26 +80,18 @@ func ParseKey(s string) ([]byte, error) {
 // Seal encrypts plaintext for the channel with id channelID: the id is authenticated with it, so
 // a sealed value copied onto another channel's row does not open.
 func (s *Sealer) Seal(channelID int64, plaintext []byte) string {
-	nonce := make([]byte, s.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		panic(err)
-	}
-	out := s.aead.Seal(nonce, nonce, plaintext, channelAAD(channelID))
-	return sealedPrefix + base64.RawStdEncoding.EncodeToString(out)
+	return s.sealAAD(channelAAD(channelID), plaintext)
 }
 
 // Open decrypts a value Seal made for the same channel.
 func (s *Sealer) Open(channelID int64, sealed string) ([]byte, error) {
-	raw, ok := strings.CutPrefix(sealed, sealedPrefix)
-	if !ok {
+	plain, err := s.openAAD(channelAAD(channelID), sealed)
+	switch {
+	case errors.Is(err, errNotSealed):
 		return nil, &Error{Code: ECredentials, Fix: FixReadd, Message: "the stored credentials are not sealed by onair (were they edited by hand?)"}
-	}
-	b, err := base64.RawStdEncoding.DecodeString(raw)
-	if err != nil || len(b) < s.aead.NonceSize() {
+	case errors.Is(err, errDamaged):
 		return nil, &Error{Code: ECredentials, Fix: FixLogin, Message: "the stored credentials are damaged"}
-	}
-	plain, err := s.aead.Open(nil, b[:s.aead.NonceSize()], b[s.aead.NonceSize():], channelAAD(channelID))
-	if err != nil {
+	case err != nil:
 		return nil, errors.New("the stored credentials do not open with this secret key: onair runs with another key than the one that sealed them (check ONAIR_SECRET_KEY or the key file)")
 	}
 	return plain, nil

@@ -2,9 +2,7 @@ package models
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -385,6 +383,14 @@ func (s *Sealer) OpenSource(id int64, sealed string) ([]byte, error) {
 
 func sourceAAD(id int64) []byte { return []byte("onair source " + strconv.FormatInt(id, 10)) }
 
+// What openAAD found wrong with a sealed value; Open and OpenSource word it for their rows.
+var (
+	errNotSealed = errors.New("not sealed by onair (edited by hand?)")
+	errDamaged   = errors.New("damaged")
+	errWrongKey  = errors.New("they do not open with this secret key (check ONAIR_SECRET_KEY or the key file)")
+)
+
+// sealAAD encrypts plaintext with aad (what the row is) authenticated with it.
 func (s *Sealer) sealAAD(aad, plaintext []byte) string {
 	nonce := make([]byte, s.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
@@ -394,18 +400,19 @@ func (s *Sealer) sealAAD(aad, plaintext []byte) string {
 	return sealedPrefix + base64.RawStdEncoding.EncodeToString(out)
 }
 
+// openAAD decrypts a value sealAAD made with the same aad.
 func (s *Sealer) openAAD(aad []byte, sealed string) ([]byte, error) {
 	raw, ok := strings.CutPrefix(sealed, sealedPrefix)
 	if !ok {
-		return nil, errors.New("not sealed by onair (edited by hand?)")
+		return nil, errNotSealed
 	}
 	b, err := base64.RawStdEncoding.DecodeString(raw)
 	if err != nil || len(b) < s.aead.NonceSize() {
-		return nil, errors.New("damaged")
+		return nil, errDamaged
 	}
 	plain, err := s.aead.Open(nil, b[:s.aead.NonceSize()], b[s.aead.NonceSize():], aad)
 	if err != nil {
-		return nil, errors.New("they do not open with this secret key (check ONAIR_SECRET_KEY or the key file)")
+		return nil, errWrongKey
 	}
 	return plain, nil
 }
@@ -414,24 +421,12 @@ func (s *Sealer) openAAD(aad []byte, sealed string) ([]byte, error) {
 // credentials are sent) to onair's key; a CMS that changes them leaves a seal that no longer
 // matches, and onair pauses the source before any credential is used.
 func (s *Sealer) BindSourceSettings(id int64, platform, settings string) string {
-	m := hmac.New(sha256.New, s.macKey())
-	m.Write([]byte("source"))
-	m.Write([]byte{0})
-	m.Write([]byte(strconv.FormatInt(id, 10)))
-	m.Write([]byte{0})
-	m.Write([]byte(platform))
-	m.Write([]byte{0})
-	m.Write([]byte(settings))
-	return settingsSealPrefix + base64.RawStdEncoding.EncodeToString(m.Sum(nil))
+	return s.bind("source", strconv.FormatInt(id, 10), platform, settings)
 }
 
 // SourceBound reports whether the source's seal is BindSourceSettings of its platform and settings.
 func (s *Sealer) SourceBound(src Source) bool {
-	if !strings.HasPrefix(src.SettingsSeal, settingsSealPrefix) {
-		return false
-	}
-	want := s.BindSourceSettings(src.ID, src.Platform, src.Settings)
-	return hmac.Equal([]byte(want), []byte(src.SettingsSeal))
+	return sealMatches(src.SettingsSeal, s.BindSourceSettings(src.ID, src.Platform, src.Settings))
 }
 
 // bindSource writes the seal of a source's settings as stored now, when the store has a key.
