@@ -2,15 +2,11 @@ package x
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 
@@ -60,27 +56,25 @@ func Login(ctx context.Context, cfg LoginConfig, client *http.Client, show func(
 
 	conf := oauth2Config(strings.TrimRight(cfg.APIURL, "/"), cfg.AuthorizeURL, cfg.ClientID, cfg.ClientSecret, redirect)
 	verifier := oauth2.GenerateVerifier()
-	state := randomState()
-	done := make(chan callbackResult, 1)
-	srv := &http.Server{Handler: callbackHandler(state, done), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}()
+	state := posting.RandomState()
+	answers, stop := posting.ServeOAuthCallback(ln, "/callback", state, "X", "onair can now post on this X account. You can close this tab.")
+	defer stop()
 
 	show(conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)))
-	var res callbackResult
+	var ans posting.OAuthAnswer
 	select {
 	case <-ctx.Done():
 		return posting.Token{}, fmt.Errorf("no answer from X: open the link, log in to the account onair should post as and choose Authorize app (%w)", ctx.Err())
-	case res = <-done:
+	case ans = <-answers:
 	}
-	if res.err != nil {
-		return posting.Token{}, res.err
+	if ans.Error != "" {
+		why := ans.Error
+		if ans.Description != "" {
+			why += ": " + ans.Description
+		}
+		return posting.Token{}, fmt.Errorf("X did not authorize onair (%s); run the login again and choose Authorize app", why)
 	}
-	return exchange(ctx, conf, client, res.code, verifier, redirect)
+	return exchange(ctx, conf, client, ans.Code, verifier, redirect)
 }
 
 func (cfg *LoginConfig) defaults() {
@@ -98,59 +92,15 @@ func (cfg *LoginConfig) defaults() {
 // listenForCallback listens on listen, an address of this machine, and returns the redirect URL
 // X sends the person back to.
 func listenForCallback(listen string) (net.Listener, string, error) {
-	host, port, err := net.SplitHostPort(listen)
-	if ip := net.ParseIP(host); err != nil || host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, "", fmt.Errorf("the login callback address %q must be on this machine, such as %s", listen, DefaultListen)
-	}
-	ln, err := net.Listen("tcp", listen)
+	ln, err := posting.ListenLoopback(listen, DefaultListen, "X")
 	if err != nil {
-		return nil, "", fmt.Errorf("cannot wait for X's answer on %s (is another login running?): %w", listen, err)
+		return nil, "", err
 	}
 	addr := listen
-	if port == "0" {
+	if _, port, _ := net.SplitHostPort(listen); port == "0" {
 		addr = ln.Addr().String()
 	}
 	return ln, "http://" + addr + "/callback", nil
-}
-
-// callbackResult is X's answer on the callback: an authorization code, or why there is none.
-type callbackResult struct {
-	code string
-	err  error
-}
-
-// callbackHandler answers X's redirect on /callback: the first answer that carries state goes to
-// done.
-func callbackHandler(state string, done chan<- callbackResult) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
-			page(w, http.StatusBadRequest, "This is not the answer to onair's login request. Start the login again.")
-			return
-		}
-		var res callbackResult
-		switch {
-		case q.Get("error") != "":
-			why := q.Get("error")
-			if d := q.Get("error_description"); d != "" {
-				why += ": " + d
-			}
-			res.err = fmt.Errorf("X did not authorize onair (%s); run the login again and choose Authorize app", why)
-			page(w, http.StatusOK, "onair was not authorized. You can close this tab.")
-		case q.Get("code") == "":
-			page(w, http.StatusBadRequest, "X sent no authorization code.")
-			return
-		default:
-			res.code = q.Get("code")
-			page(w, http.StatusOK, "onair can now post on this X account. You can close this tab.")
-		}
-		select {
-		case done <- res:
-		default: // an answer is already in
-		}
-	})
-	return mux
 }
 
 // exchange trades the authorization code for the token; X must give a refresh token.
@@ -167,16 +117,4 @@ func exchange(ctx context.Context, conf *oauth2.Config, client *http.Client, cod
 		return posting.Token{}, errors.New("X gave no refresh token, so onair could post for two hours only: make sure the app's User authentication settings allow offline access, then log in again")
 	}
 	return posting.Token{Access: t.AccessToken, Refresh: t.RefreshToken, Expiry: t.Expiry.Round(0).UTC()}, nil
-}
-
-func page(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, "<!doctype html><title>onair</title><p>%s</p>\n", msg) // msg is onair's own text
-}
-
-func randomState() string {
-	b := make([]byte, 24)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
