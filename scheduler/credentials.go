@@ -43,26 +43,38 @@ func (v *Vault) sealer() (*models.Sealer, error) {
 
 // Open reads the credentials sealed for channel id (none when sealed is empty).
 func (v *Vault) Open(id int64, sealed string) (Secrets, error) {
-	var s Secrets
-	if sealed == "" {
-		return s, nil
-	}
-	sl, err := v.sealer()
-	if err != nil {
-		return s, err
-	}
-	plain, err := sl.Open(id, sealed)
-	if err != nil {
-		return s, err
-	}
-	if err := json.Unmarshal(plain, &s); err != nil {
-		return s, fmt.Errorf("the stored credentials are damaged: %v", err)
-	}
-	return s, nil
+	return openJSON[Secrets](v, sealed, "the stored credentials are damaged",
+		func(sl *models.Sealer) ([]byte, error) { return sl.Open(id, sealed) })
 }
 
 // Seal seals s for channel id.
 func (v *Vault) Seal(id int64, s Secrets) (string, error) {
+	return sealJSON(v, s, func(sl *models.Sealer, plain []byte) string { return sl.Seal(id, plain) })
+}
+
+// openJSON opens a sealed value with open and decodes it as a T (the zero T when sealed is
+// empty); damaged words a value that opens but does not decode.
+func openJSON[T any](v *Vault, sealed, damaged string, open func(*models.Sealer) ([]byte, error)) (T, error) {
+	var out T
+	if sealed == "" {
+		return out, nil
+	}
+	sl, err := v.sealer()
+	if err != nil {
+		return out, err
+	}
+	plain, err := open(sl)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(plain, &out); err != nil {
+		return out, fmt.Errorf("%s: %v", damaged, err)
+	}
+	return out, nil
+}
+
+// sealJSON encodes s and seals it with seal.
+func sealJSON(v *Vault, s any, seal func(sl *models.Sealer, plain []byte) string) (string, error) {
 	sl, err := v.sealer()
 	if err != nil {
 		return "", err
@@ -71,7 +83,7 @@ func (v *Vault) Seal(id int64, s Secrets) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return sl.Seal(id, plain), nil
+	return seal(sl, plain), nil
 }
 
 // SaveSecrets seals s and stores it as channel id's credentials, whatever was there.

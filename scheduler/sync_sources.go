@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -88,35 +87,13 @@ func (s *Sources) For(ctx context.Context, src models.Source) (source.Source, er
 
 // OpenSource reads the credentials sealed for source id (none when sealed is empty).
 func (v *Vault) OpenSource(id int64, sealed string) (models.SourceSecrets, error) {
-	var s models.SourceSecrets
-	if sealed == "" {
-		return s, nil
-	}
-	sl, err := v.sealer()
-	if err != nil {
-		return s, err
-	}
-	plain, err := sl.OpenSource(id, sealed)
-	if err != nil {
-		return s, err
-	}
-	if err := json.Unmarshal(plain, &s); err != nil {
-		return s, fmt.Errorf("the stored source credentials are damaged: %v", err)
-	}
-	return s, nil
+	return openJSON[models.SourceSecrets](v, sealed, "the stored source credentials are damaged",
+		func(sl *models.Sealer) ([]byte, error) { return sl.OpenSource(id, sealed) })
 }
 
 // SealSource seals s for source id.
 func (v *Vault) SealSource(id int64, s models.SourceSecrets) (string, error) {
-	sl, err := v.sealer()
-	if err != nil {
-		return "", err
-	}
-	plain, err := json.Marshal(s)
-	if err != nil {
-		return "", err
-	}
-	return sl.SealSource(id, plain), nil
+	return sealJSON(v, s, func(sl *models.Sealer, plain []byte) string { return sl.SealSource(id, plain) })
 }
 
 // UpdateSourceSecrets changes source id's credentials with change, and stores them sealed, with a
