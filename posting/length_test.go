@@ -9,12 +9,21 @@ import (
 	"github.com/rivo/uniseg"
 
 	. "github.com/onairhq/onair/posting"
-	_ "github.com/onairhq/onair/posting/bluesky"  // registers its Network
-	_ "github.com/onairhq/onair/posting/console"  // registers its Network
-	_ "github.com/onairhq/onair/posting/mastodon" // registers its Network
-	_ "github.com/onairhq/onair/posting/webhook"  // registers its Network
-	_ "github.com/onairhq/onair/posting/x"        // registers its Network
+	"github.com/onairhq/onair/posting/bluesky"
+	"github.com/onairhq/onair/posting/console"
+	"github.com/onairhq/onair/posting/mastodon"
+	"github.com/onairhq/onair/posting/webhook"
+	"github.com/onairhq/onair/posting/x"
 	"golang.org/x/text/unicode/norm"
+)
+
+// The networks under test; importing their packages registers their descriptors.
+const (
+	X        = x.Name
+	Mastodon = mastodon.Name
+	Bluesky  = bluesky.Name
+	Console  = console.Name
+	Webhook  = webhook.Name
 )
 
 func TestXLength(t *testing.T) {

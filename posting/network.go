@@ -13,7 +13,7 @@ import (
 // nothing in this package switches on a network's name.
 type Network struct {
 	Name  string // as channels store it
-	Title string // as people write it: "X"
+	Title string // as people write it in a sentence: "X", "the console"
 	Limit Limit  // its documented text limit (a channel's settings may override Max and URLWeight)
 	// Count is the length of text as the network counts it against l.Max; nil counts characters
 	// (runes).
@@ -35,6 +35,55 @@ type Network struct {
 	Credentials []Credential
 	// New builds the Poster of one channel of this network from its settings and credentials.
 	New func(Setup) (Poster, error)
+	// Settings are the settings `channel add` and `channel edit` take as flags for a channel of
+	// this network, beside those every channel has (--timeout, the metrics settings). A network
+	// whose channels hold credentials has its own flags in cmd/onair's networks table.
+	Settings []Setting
+
+	// Metrics builds what reads the engagement of the network's posts when reading needs no
+	// credentials (Bluesky's public AppView, the console's made-up figures); it may return nil to
+	// let the channel's Poster read. nil: the Poster reads, if it is a MetricsReader.
+	Metrics func(Setup) (MetricsReader, error)
+	// NoMetrics: the network tells nothing of what a post drew (a webhook's receiver).
+	NoMetrics bool
+	// MetricsOff: engagement is read only on channels whose settings turn it on (X charges every
+	// read). See docs/results.md.
+	MetricsOff bool
+}
+
+// Setting is one setting of a network's channels that the CLI takes as a flag: --Flag, stored
+// under Key in channels.settings (JSON).
+type Setting struct {
+	Flag  string // the flag's name: "url"
+	Key   string // its key in the settings; "": the flag's name with _ for -
+	Usage string // its help, without the network's name: "the URL posts are POSTed to"
+	// Need, when set, makes the setting required, and is an example of its value for the error:
+	// "https://...".
+	Need string
+	// File: the value is a path, made absolute when stored (the daemon may run elsewhere). A
+	// channel with a file needs onair's key, so that only onair chooses the file it writes.
+	File bool
+	// Env: the value names an environment variable the channel reads a secret from; one of onair's
+	// own is refused.
+	Env bool
+}
+
+// JSONKey is the key of the setting in channels.settings.
+func (s Setting) JSONKey() string {
+	if s.Key != "" {
+		return s.Key
+	}
+	return strings.ReplaceAll(s.Flag, "-", "_")
+}
+
+// Setting finds the network's setting taken by the flag --flag.
+func (n Network) Setting(flag string) (Setting, bool) {
+	for _, s := range n.Settings {
+		if s.Flag == flag {
+			return s, true
+		}
+	}
+	return Setting{}, false
 }
 
 // networks is every network onair posts to, by name: each network's package registers its

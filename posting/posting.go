@@ -6,16 +6,6 @@
 // It knows nothing of the database or the scheduler: it takes plain values.
 package posting
 
-// Network names, as channels store them. They are untyped so that they compare with the plain
-// strings read from the database and the CLI.
-const (
-	Console  = "console"
-	Webhook  = "webhook"
-	X        = "x"
-	Mastodon = "mastodon"
-	Bluesky  = "bluesky"
-)
-
 // KnownNetwork reports whether name is a network onair knows, so that a typo in a channel is
 // refused when the channel is added rather than when its first post is due.
 func KnownNetwork(name string) bool {

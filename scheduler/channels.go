@@ -1,12 +1,16 @@
 package scheduler
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"reflect"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,11 +21,11 @@ import (
 // ChannelSettings are the non-secret settings stored in channels.settings (JSON). Credentials
 // are not here: they are sealed in channels.secrets (see Secrets), or read from the environment
 // variables SecretsEnv names.
+//
+// A network's own settings that the CLI takes as flags (posting.Network's Settings: a webhook's
+// url, a console's file) are not fields here: OwnSettings reads them, and each network's package
+// decodes them into its own type.
 type ChannelSettings struct {
-	File      string `json:"file,omitempty"`       // console: also append posts to this JSON lines file
-	URL       string `json:"url,omitempty"`        // webhook: where to POST
-	Format    string `json:"format,omitempty"`     // webhook: json, slack, discord
-	SecretEnv string `json:"secret_env,omitempty"` // webhook: the environment variable holding the signing secret
 	Timeout   string `json:"timeout,omitempty"`    // per-request timeout ("15s")
 	MaxLength int    `json:"max_length,omitempty"` // overrides the network's text limit
 	URLWeight int    `json:"url_weight,omitempty"`
@@ -36,17 +40,103 @@ type ChannelSettings struct {
 	Account  string `json:"account,omitempty"`   // the account the credentials belong to, as last checked (@brand)
 
 	// Metrics turns the reading of sent posts' engagement on or off (nil: the network's default,
-	// MetricsDefault: off on X, which charges for reads). AppView is where Bluesky's counts are
-	// read (default https://public.api.bsky.app); MetricsTimeScale speeds a console channel's
-	// made-up figures up (the demo). See docs/results.md.
-	Metrics          *bool   `json:"metrics,omitempty"`
-	AppView          string  `json:"appview,omitempty"`
-	MetricsTimeScale float64 `json:"metrics_time_scale,omitempty"`
+	// MetricsDefault: off on X, which charges for reads). Where and how a network reads them is
+	// its own setting (Bluesky's appview, the console's metrics_time_scale). See docs/results.md.
+	Metrics *bool `json:"metrics,omitempty"`
 
 	// SecretsEnv names environment variables to read credentials from where onair runs, instead
 	// of sealing them in the database: {"access_token": "BRAND_MASTODON_TOKEN"}. The keys are
 	// Secrets' JSON names.
 	SecretsEnv map[string]string `json:"secrets_env,omitempty"`
+
+	// Own are the settings that are not fields above, by key as stored: the network's own (a
+	// webhook's url, a console's file; see posting.Network's Settings). They are written back as
+	// they were read.
+	Own map[string]json.RawMessage `json:"-"`
+}
+
+// channelSettings is ChannelSettings without its JSON methods.
+type channelSettings ChannelSettings
+
+// fieldKeys are the JSON keys of ChannelSettings' fields.
+var fieldKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeFor[channelSettings]()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			keys[name] = true
+		}
+	}
+	return keys
+}()
+
+// UnmarshalJSON reads the fields, and keeps every other key in Own.
+func (s *ChannelSettings) UnmarshalJSON(raw []byte) error {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(raw, (*channelSettings)(s)); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return err
+	}
+	for k, v := range all {
+		if !fieldKeys[k] {
+			if s.Own == nil {
+				s.Own = map[string]json.RawMessage{}
+			}
+			s.Own[k] = v
+		}
+	}
+	return nil
+}
+
+// MarshalJSON writes the fields in their order, then Own's keys in theirs.
+func (s ChannelSettings) MarshalJSON() ([]byte, error) {
+	raw, err := json.Marshal(channelSettings(s))
+	if err != nil || len(s.Own) == 0 {
+		return raw, err
+	}
+	keys := make([]string, 0, len(s.Own))
+	for k := range s.Own {
+		if !fieldKeys[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	b.Write(raw[:len(raw)-1]) // without its }
+	for _, k := range keys {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		key, _ := json.Marshal(k)
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(s.Own[k])
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// OwnString is the network's own setting key as a string ("" when unset or not a string).
+func (s ChannelSettings) OwnString(key string) string {
+	var v string
+	if raw, ok := s.Own[key]; ok {
+		json.Unmarshal(raw, &v)
+	}
+	return v
+}
+
+// SetOwn sets the network's own setting key; "" removes it.
+func (s *ChannelSettings) SetOwn(key, value string) {
+	if value == "" {
+		delete(s.Own, key)
+		return
+	}
+	if s.Own == nil {
+		s.Own = map[string]json.RawMessage{}
+	}
+	s.Own[key], _ = json.Marshal(value)
 }
 
 // X's OAuth modes.

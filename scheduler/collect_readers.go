@@ -1,13 +1,10 @@
 package scheduler
 
 import (
-	"fmt"
-	"time"
+	"encoding/json"
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
-	"github.com/onairhq/onair/posting/bluesky"
-	"github.com/onairhq/onair/posting/console"
 )
 
 // MetricsReaderFor returns what reads a channel's posts' engagement: nil (and no error) when its
@@ -15,13 +12,20 @@ import (
 type MetricsReaderFor func(ch models.Channel) (posting.MetricsReader, error)
 
 // MetricsDefault reports whether engagement is read on a network's channels unless their
-// settings say otherwise: everywhere but on X, whose pay-per-use pricing charges every read.
-func MetricsDefault(network string) bool { return network != posting.X }
+// settings say otherwise: everywhere it can be read but where reads cost (X's pay-per-use
+// pricing charges every read).
+func MetricsDefault(network string) bool {
+	n, _ := posting.NetworkOf(network)
+	return !n.NoMetrics && !n.MetricsOff
+}
 
 // MetricsOn reports whether engagement is read on ch.
 func MetricsOn(ch models.Channel) bool {
 	s, err := ParseSettings(ch)
 	if err != nil {
+		return false
+	}
+	if n, _ := posting.NetworkOf(ch.Network); n.NoMetrics {
 		return false
 	}
 	if s.Metrics != nil {
@@ -30,41 +34,24 @@ func MetricsOn(ch models.Channel) bool {
 	return MetricsDefault(ch.Network)
 }
 
-// MetricsFor returns ch's metrics reader (see MetricsReaderFor): its poster on X and Mastodon,
-// whose reads take the channel's credentials; a reader of the public AppView on Bluesky; the
-// console's figures, on the channel's time scale.
+// MetricsFor returns ch's metrics reader (see MetricsReaderFor): the network's own reader when it
+// needs no credentials (Bluesky's public AppView, the console's figures on the channel's time
+// scale), else the channel's poster (X, Mastodon: their reads take the channel's credentials).
 func (p *Posters) MetricsFor(ch models.Channel) (posting.MetricsReader, error) {
 	if !MetricsOn(ch) {
 		return nil, nil
 	}
-	s, err := ParseSettings(ch)
-	if err != nil {
-		return nil, err
-	}
-	switch ch.Network {
-	case posting.Webhook:
-		return nil, nil // a receiver says nothing of what a post drew (docs/results.md)
-	case posting.Bluesky:
+	if n, _ := posting.NetworkOf(ch.Network); n.Metrics != nil {
+		s, err := ParseSettings(ch)
+		if err != nil {
+			return nil, err
+		}
 		if err := p.trust(ch, s); err != nil {
 			return nil, err
 		}
-		var timeout time.Duration
-		if s.Timeout != "" {
-			if timeout, err = time.ParseDuration(s.Timeout); err != nil {
-				return nil, fmt.Errorf("timeout %q not understood; use 30s", s.Timeout)
-			}
-		}
-		m, err := bluesky.NewMetrics(s.AppView, p.httpClient(), timeout)
-		if err == nil && p.Now != nil {
-			m.Now = p.Now
-		}
-		return m, err
-	case posting.Console:
-		if s.MetricsTimeScale > 0 {
-			if err := p.trust(ch, s); err != nil {
-				return nil, err
-			}
-			return &console.Metrics{Now: p.Now, Scale: s.MetricsTimeScale}, nil
+		r, err := n.Metrics(posting.Setup{Channel: ch.Name, Settings: json.RawMessage(ch.Settings), Client: p.httpClient(), Now: p.Now})
+		if err != nil || r != nil {
+			return r, err
 		}
 	}
 	poster, err := p.For(ch)

@@ -107,11 +107,11 @@ func newNetworks(t *testing.T, e *env) *networks {
 		poster        posting.Poster
 		reader        posting.MetricsReader
 	}{
-		{"brand-x", posting.X, &on, xp, xp},
-		{"quiet-x", posting.X, nil, quiet, quiet}, // X reads are off unless asked for
-		{"brand-m", posting.Mastodon, nil, mp, mp},
-		{"brand-b", posting.Bluesky, nil, bp, bm},
-		{"preview", posting.Console, nil, cp, cp},
+		{"brand-x", "x", &on, xp, xp},
+		{"quiet-x", "x", nil, quiet, quiet}, // X reads are off unless asked for
+		{"brand-m", "mastodon", nil, mp, mp},
+		{"brand-b", "bluesky", nil, bp, bm},
+		{"preview", "console", nil, cp, cp},
 	} {
 		settings, _ := json.Marshal(ChannelSettings{Metrics: ch.metrics})
 		if err := e.store.CreateChannel(e.ctx, &models.Channel{Name: ch.name, Network: ch.network, Settings: string(settings)}); err != nil {

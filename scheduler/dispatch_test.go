@@ -11,6 +11,7 @@ import (
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/models/modelstest"
+	"github.com/onairhq/onair/posting/webhook"
 	"github.com/onairhq/onair/posting/webhook/webhooktest"
 )
 
@@ -18,7 +19,7 @@ const testSecret = "s3cret"
 
 func (e *env) webhook(name, url, format string) {
 	e.t.Helper()
-	settings, _ := json.Marshal(ChannelSettings{URL: url, Format: format, SecretEnv: "HOOK_SECRET", Timeout: "300ms"})
+	settings, _ := json.Marshal(webhook.Settings{URL: url, Format: format, SecretEnv: "HOOK_SECRET", Timeout: "300ms"})
 	if err := e.store.CreateChannel(e.ctx, &models.Channel{Name: name, Network: "webhook", Settings: string(settings)}); err != nil {
 		e.t.Fatal(err)
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/models/modelstest"
 	"github.com/onairhq/onair/posting"
+	"github.com/onairhq/onair/posting/console"
+	"github.com/onairhq/onair/posting/webhook"
 	"github.com/onairhq/onair/posting/webhook/webhooktest"
 )
 
@@ -155,7 +157,7 @@ func TestHostileCMSCannotLeakCredentials(t *testing.T) {
 			"BSKY-APP-PASSWORD", "BSKY-ACCESS-JWT", "BSKY-REFRESH-JWT", "AWS-SECRET-VALUE", base64.StdEncoding.EncodeToString(key)}
 		environ := map[string]string{"AWS_SECRET_ACCESS_KEY": "AWS-SECRET-VALUE", "ONAIR_SECRET_KEY": secrets[len(secrets)-1],
 			"HOOK_SECRET": testSecret}
-		add := func(name, network string, s ChannelSettings, sec Secrets) {
+		add := func(name, network string, s any, sec Secrets) {
 			raw, _ := json.Marshal(s)
 			ch := &models.Channel{Name: name, Network: network, Settings: string(raw)}
 			if err := e.store.CreateChannel(e.ctx, ch); err != nil {
@@ -167,13 +169,13 @@ func TestHostileCMSCannotLeakCredentials(t *testing.T) {
 				}
 			}
 		}
-		add("masto", posting.Mastodon, ChannelSettings{Server: legit.srv.URL}, Secrets{AccessToken: secrets[0]})
-		add("x", posting.X, ChannelSettings{APIURL: legit.srv.URL, Auth: AuthOAuth1}, Secrets{ConsumerKey: secrets[1],
+		add("masto", "mastodon", ChannelSettings{Server: legit.srv.URL}, Secrets{AccessToken: secrets[0]})
+		add("x", "x", ChannelSettings{APIURL: legit.srv.URL, Auth: AuthOAuth1}, Secrets{ConsumerKey: secrets[1],
 			ConsumerSecret: secrets[2], AccessToken: secrets[3], AccessSecret: secrets[4]})
-		add("bsky", posting.Bluesky, ChannelSettings{PDS: legit.srv.URL, Handle: "brand.bsky.social", DID: "did:plc:brand"},
+		add("bsky", "bluesky", ChannelSettings{PDS: legit.srv.URL, Handle: "brand.bsky.social", DID: "did:plc:brand"},
 			Secrets{AppPassword: secrets[5], Token: &posting.Token{Access: secrets[6], Refresh: secrets[7]}})
-		add("preview", posting.Console, ChannelSettings{File: filepath.Join(dir, "posts.jsonl")}, Secrets{})
-		add("hook", posting.Webhook, ChannelSettings{URL: legit.srv.URL, SecretEnv: "HOOK_SECRET"}, Secrets{})
+		add("preview", "console", console.Settings{File: filepath.Join(dir, "posts.jsonl")}, Secrets{})
+		add("hook", "webhook", webhook.Settings{URL: legit.srv.URL, SecretEnv: "HOOK_SECRET"}, Secrets{})
 		c := e.campaign(models.Campaign{Name: "Hostile"}, "masto", "x", "bsky", "preview", "hook")
 		e.broadcast(c, "Live now", now)
 

@@ -8,15 +8,6 @@ import (
 	"strings"
 
 	"github.com/onairhq/onair/models"
-
-	// Every network onair plans for and sends to: each registers its descriptor (posting.Network:
-	// its limits, counter, picture rule, constructor) when linked, and the planner and Posters
-	// find it by name. cmd/onair's networks table lists the same networks with the CLI's part.
-	_ "github.com/onairhq/onair/posting/bluesky"
-	_ "github.com/onairhq/onair/posting/console"
-	_ "github.com/onairhq/onair/posting/mastodon"
-	_ "github.com/onairhq/onair/posting/webhook"
-	_ "github.com/onairhq/onair/posting/x"
 )
 
 // secrets opens a channel's sealed credentials and overlays those its settings read from the

@@ -255,22 +255,22 @@ func TestSentOnceFaultMatrix(t *testing.T) {
 		did := pds.AddAccount("brand.test", "app-pass-word")
 		access, refresh := pds.IssueSession(did)
 		tokens := posting.NewMemoryTokens(posting.Token{Access: access, Refresh: refresh, Expiry: base.Add(100 * 24 * time.Hour)})
-		e.channel("bsky", posting.Bluesky)
+		e.channel("bsky", "bluesky")
 		// X, against the fake API (OAuth 1.0a).
 		xs := xtest.New(t)
 		xs.Now = clock
 		xkeys := xs.NewOAuth1(xtest.DefaultUser)
-		e.channel("x", posting.X)
+		e.channel("x", "x")
 		// Mastodon, and a GoToSocial server (it ignores Idempotency-Key).
 		mast := mastodontest.New(t)
 		mast.SetClock(clock)
 		mastToken := mast.AddAccount("brand")
-		e.channel("masto", posting.Mastodon)
+		e.channel("masto", "mastodon")
 		gts := mastodontest.New(t)
 		gts.SetClock(clock)
 		gts.SetGoToSocialMode(true)
 		gtsToken := gts.AddAccount("brand")
-		e.channel("gts", posting.Mastodon)
+		e.channel("gts", "mastodon")
 		// The json webhook, against the fake receiver; Slack and Discord against fakes that
 		// keep every copy.
 		var faultNext webhooktest.Fault
@@ -285,8 +285,8 @@ func TestSentOnceFaultMatrix(t *testing.T) {
 		recv.Hang = 2 * time.Second
 		recv.RetryAfter = time.Second
 		hook := func(name, url, format string) {
-			settings, _ := json.Marshal(ChannelSettings{URL: url, Format: format, SecretEnv: "HOOK_SECRET", Timeout: "100ms"})
-			if err := e.store.CreateChannel(e.ctx, &models.Channel{Name: name, Network: posting.Webhook, Settings: string(settings)}); err != nil {
+			settings, _ := json.Marshal(webhook.Settings{URL: url, Format: format, SecretEnv: "HOOK_SECRET", Timeout: "100ms"})
+			if err := e.store.CreateChannel(e.ctx, &models.Channel{Name: name, Network: "webhook", Settings: string(settings)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -298,8 +298,8 @@ func TestSentOnceFaultMatrix(t *testing.T) {
 		hook("discord", discord.URL, webhook.FormatDiscord)
 		// The console with a file.
 		file := filepath.Join(t.TempDir(), "posts.jsonl")
-		settings, _ := json.Marshal(ChannelSettings{File: file})
-		if err := e.store.CreateChannel(e.ctx, &models.Channel{Name: "console", Network: posting.Console, Settings: string(settings)}); err != nil {
+		settings, _ := json.Marshal(console.Settings{File: file})
+		if err := e.store.CreateChannel(e.ctx, &models.Channel{Name: "console", Network: "console", Settings: string(settings)}); err != nil {
 			t.Fatal(err)
 		}
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/models/modelstest"
-	"github.com/onairhq/onair/posting"
 )
 
 var paris = mustZone("Europe/Paris")
@@ -480,8 +479,8 @@ func TestConcurrentPlanners(t *testing.T) {
 // broadcast's picture before the campaign's, its title as the alternative text by default.
 func TestPictureOnTeasersOnly(t *testing.T) {
 	t.Parallel()
-	x := &models.Channel{Name: "brand-x", Network: posting.X}
-	bsky := &models.Channel{Name: "brand-bsky", Network: posting.Bluesky}
+	x := &models.Channel{Name: "brand-x", Network: "x"}
+	bsky := &models.Channel{Name: "brand-bsky", Network: "bluesky"}
 	camp := &models.Campaign{Image: "campaign.png", ImageAlt: "Campaign"}
 	b := &models.Broadcast{Title: "Launch", Image: "launch.png"}
 	for _, tt := range []struct {

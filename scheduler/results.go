@@ -9,6 +9,7 @@ import (
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
+	"github.com/onairhq/onair/posting/x"
 )
 
 // Figure is one audience figure and where it comes from: "given" (by a person or a CMS, in
@@ -220,7 +221,7 @@ func BuildReport(ctx context.Context, store *models.Store, broadcastID int64, pr
 				pr.CostUSD += m.CostUSD
 			}
 		}
-		if ch.Network == posting.X {
+		if ch.Network == x.Name { // X charges for each post
 			price := prices.Post
 			if posting.XHasURL(p.Text) {
 				price = prices.PostURL
@@ -474,22 +475,8 @@ func deref(v *int64) int64 {
 	return *v
 }
 
-// NetworkTitle is a network's name as people write it.
-func NetworkTitle(network string) string {
-	switch network {
-	case posting.X:
-		return "X"
-	case posting.Bluesky:
-		return "Bluesky"
-	case posting.Mastodon:
-		return "Mastodon"
-	case posting.Webhook:
-		return "the webhook"
-	case posting.Console:
-		return "the console"
-	}
-	return network
-}
+// NetworkTitle is a network's name as people write it in a sentence: "X", "the console".
+func NetworkTitle(network string) string { return posting.Title(network) }
 
 func ratio(a, b int64) string { return fmt.Sprintf("%.1fx", float64(a)/float64(b)) }
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/onairhq/onair/models"
-	"github.com/onairhq/onair/posting"
+	"github.com/onairhq/onair/posting/x"
 )
 
 // The rules that turn a report's figures into what the next broadcast could change. Each looks
@@ -178,11 +178,11 @@ func suggest(r *Report) []string {
 	}
 	// 4. What X cost for what it drew.
 	if r.Spend.TotalUSD > 0 {
-		if x := nets[posting.X]; x != nil && x.Read > 0 {
-			if x.Engagement == 0 {
+		if xn := nets[x.Name]; xn != nil && xn.Read > 0 {
+			if xn.Engagement == 0 {
 				out = append(out, fmt.Sprintf("X cost $%.3f and its posts drew no interaction.", r.Spend.TotalUSD))
 			} else {
-				out = append(out, fmt.Sprintf("X cost $%.3f for %d interactions (%s).", r.Spend.TotalUSD, x.Engagement, perInteraction(r.Spend.TotalUSD, x.Engagement)))
+				out = append(out, fmt.Sprintf("X cost $%.3f for %d interactions (%s).", r.Spend.TotalUSD, xn.Engagement, perInteraction(r.Spend.TotalUSD, xn.Engagement)))
 			}
 		}
 	}

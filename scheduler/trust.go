@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
 )
 
 // ErrSettingsChanged is what a channel whose settings were written by anything but onair (a CMS,
@@ -61,10 +62,43 @@ func (p *Posters) trust(ch models.Channel, s ChannelSettings) error {
 	if err := CheckSecretsEnv(s.SecretsEnv); err != nil {
 		return fmt.Errorf("channel %s: %w", ch.Name, err)
 	}
-	if s.SecretEnv != "" && forbiddenEnv[s.SecretEnv] {
-		return fmt.Errorf("channel %s: secret_env $%s is onair's own; sign with another variable", ch.Name, s.SecretEnv)
+	n, _ := posting.NetworkOf(ch.Network)
+	own := OwnSettings(ch)
+	for _, set := range n.Settings {
+		if v := own[set.Flag]; set.Env && forbiddenEnv[v] {
+			return fmt.Errorf("channel %s: %s $%s is onair's own; use another variable", ch.Name, set.JSONKey(), v)
+		}
 	}
 	return nil
+}
+
+// OwnSettings reads the values of the settings ch's network takes as flags (posting.Network's
+// Settings), by flag name; those not set are absent.
+func OwnSettings(ch models.Channel) map[string]string {
+	n, _ := posting.NetworkOf(ch.Network)
+	s, err := ParseSettings(ch)
+	if len(n.Settings) == 0 || err != nil {
+		return nil
+	}
+	own := map[string]string{}
+	for _, set := range n.Settings {
+		if v := s.OwnString(set.JSONKey()); v != "" {
+			own[set.Flag] = v
+		}
+	}
+	return own
+}
+
+// hasFile reports whether ch's settings name a file it writes.
+func hasFile(ch models.Channel) bool {
+	n, _ := posting.NetworkOf(ch.Network)
+	own := OwnSettings(ch)
+	for _, set := range n.Settings {
+		if set.File && own[set.Flag] != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // trustSeal checks the seal of the channel's settings (see trust).
@@ -86,7 +120,7 @@ func (p *Posters) trustSeal(ch models.Channel, s ChannelSettings) error {
 		}
 		return nil
 	}
-	if ch.Secrets != "" || len(s.SecretsEnv) > 0 || s.File != "" {
+	if ch.Secrets != "" || len(s.SecretsEnv) > 0 || hasFile(ch) {
 		hint := "set ONAIR_SECRET_KEY or the key file"
 		if p.Vault != nil && p.Vault.KeyHint != "" {
 			hint = p.Vault.KeyHint

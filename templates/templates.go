@@ -18,6 +18,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/onairhq/onair/posting"
 )
 
 // Kinds of post.
@@ -33,9 +35,6 @@ var Kinds = []string{Teaser, Reminder, Live, Replay}
 
 // Languages lists the languages the default templates are written in.
 var Languages = []string{"en", "fr"}
-
-// networks that may have their own variant of a template (teaser.x.tmpl).
-var networks = []string{"x", "mastodon", "bluesky", "console", "webhook"}
 
 //go:embed default
 var defaults embed.FS
@@ -149,12 +148,7 @@ func validKey(key string) bool {
 	if !hasNetwork {
 		return true
 	}
-	for _, n := range networks {
-		if n == network {
-			return true
-		}
-	}
-	return false
+	return posting.KnownNetwork(network) // each network may have its own variant (teaser.x.tmpl)
 }
 
 var blankLines = regexp.MustCompile(`\n{3,}`)

@@ -76,7 +76,7 @@ func newFixture(ctx context.Context, cfg config, engine, name string, recv *rece
 		return nil, err
 	}
 	f := &fixture{store: store, dsn: dsn, db: db, cleanup: func() { store.Close(); drop() }}
-	settings, _ := json.Marshal(scheduler.ChannelSettings{URL: recv.url, Timeout: "30s"})
+	settings, _ := json.Marshal(webhook.Settings{URL: recv.url, Timeout: "30s"})
 	names := make([]string, channels)
 	for i := range names {
 		names[i] = fmt.Sprintf("hook%03d", i)

@@ -2,8 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"path/filepath"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -28,6 +29,7 @@ func (a *app) channelAddCmd() *cobra.Command {
 		name string
 		s    scheduler.ChannelSettings
 		nf   networkFlags
+		own  *ownFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "add NETWORK --name NAME",
@@ -45,36 +47,22 @@ func (a *app) channelAddCmd() *cobra.Command {
 			network := strings.ToLower(args[0])
 			metricsFlag(cmd, &s)
 			n, ok := networkNamed(network)
-			switch {
-			case !ok:
+			if !ok {
 				return fmt.Errorf("network %q not known; use %s", args[0], networkNames())
-			case n.account():
-				if err := accountFlags(s); err != nil {
-					return err
-				}
-				return a.addNetworkChannel(cmd, network, name, &nf, &s)
 			}
-			if err := n.flags(s); err != nil {
+			if err := own.apply(n, "", &s, true); err != nil {
 				return err
+			}
+			if n.account() {
+				return a.addNetworkChannel(cmd, network, name, &nf, &s)
 			}
 			if strings.TrimSpace(name) == "" {
 				return fmt.Errorf("a channel needs a name: onair channel add %s --name preview", network)
-			}
-			if s.File != "" {
-				// The daemon may run from another directory: keep the file the marketer meant.
-				abs, err := filepath.Abs(s.File)
-				if err != nil {
-					return fmt.Errorf("--file %s: %w", s.File, err)
-				}
-				s.File = abs
 			}
 			raw, _ := json.Marshal(s)
 			probe := models.Channel{Name: name, Network: network, Settings: string(raw)}
 			if _, err := (&scheduler.Posters{Getenv: func(string) string { return "set" }, Unstored: true}).For(probe); err != nil {
 				return err
-			}
-			if s.SecretEnv != "" && getenv(s.SecretEnv) == "" {
-				fmt.Fprintf(a.errOut, "note: $%s is empty here; set it where the daemon runs, or the channel pauses.\n", s.SecretEnv)
 			}
 			if err := a.openExisting(cmd.Context()); err != nil {
 				return err
@@ -87,18 +75,13 @@ func (a *app) channelAddCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.out, "Channel %q added (%s, id %d).\n", ch.Name, network, ch.ID)
-			if s.File != "" {
-				fmt.Fprintf(a.out, "Its posts are also appended to %s as JSON lines.\n", s.File)
-			}
+			a.ownNotes(n.Network, s, cmd.Flags().Changed)
 			fmt.Fprintf(a.out, "Next: onair campaign add \"My campaign\" --channels %s\n", ch.Name)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "the channel's name, used in campaigns (required)")
-	cmd.Flags().StringVar(&s.File, "file", "", "console: also append each post as a JSON line to this file")
-	cmd.Flags().StringVar(&s.URL, "url", "", "webhook: the URL posts are POSTed to")
-	cmd.Flags().StringVar(&s.Format, "format", "", "webhook: json (default, signed, deduplicated by Idempotency-Key), slack or discord")
-	cmd.Flags().StringVar(&s.SecretEnv, "secret-env", "", "webhook: name of the environment variable holding the signing secret")
+	own = registerOwnFlags(cmd, false)
 	cmd.Flags().StringVar(&s.Timeout, "timeout", "", "per-request timeout (webhook default 15s, networks 30s)")
 	registerMetricsFlags(cmd)
 	nf.register(cmd)
@@ -155,7 +138,7 @@ func (a *app) addNetworkChannel(cmd *cobra.Command, network, name string, nf *ne
 	if s.MaxLength > 0 {
 		fmt.Fprintf(a.out, "The server takes posts of up to %d characters (links count %d).\n", s.MaxLength, s.URLWeight)
 	}
-	if network == posting.X && s.Auth == scheduler.AuthOAuth2 || network == posting.Mastodon && account == "" && len(s.SecretsEnv) == 0 {
+	if loginNext(network, name, *s, sec) {
 		fmt.Fprintf(a.out, "Next: onair channel login %s\n", ch.Name)
 		return nil
 	}
@@ -276,4 +259,19 @@ func (a *app) channelShowCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// loginNext reports whether a channel just added lacks the credentials its network's login gives
+// (an X OAuth 2.0 app without its token, a Mastodon server without an access token): `channel
+// login` comes next.
+func loginNext(network, name string, s scheduler.ChannelSettings, sec scheduler.Secrets) bool {
+	n, _ := networkNamed(network)
+	if n.New == nil {
+		return false
+	}
+	settings, _ := json.Marshal(s)
+	secrets, _ := json.Marshal(sec)
+	_, err := n.New(posting.Setup{Channel: name, Settings: settings, Secrets: secrets, Client: http.DefaultClient, Getenv: getenv})
+	nc, ok := errors.AsType[*posting.NoCredentials](err)
+	return ok && (nc.Fix == posting.CredLogin || nc.Fix == posting.CredLoginToken)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,35 +42,30 @@ func (a *app) channelRenameCmd() *cobra.Command {
 }
 
 func (a *app) channelEditCmd() *cobra.Command {
-	var s scheduler.ChannelSettings
+	var (
+		own     *ownFlags
+		timeout string
+	)
 	cmd := &cobra.Command{
-		Use:   "edit NAME [--url URL] [--secret-env VAR] [--timeout 10s] [--format json|slack|discord] [--file PATH]",
-		Short: "Change a webhook or console channel's settings",
+		Use:   "edit NAME [--url URL] [--secret-env VAR] [--timeout 10s] [--format json|slack|discord] [--file PATH] [--appview URL]",
+		Short: "Change a channel's own settings: a webhook's URL, a console's file, a Bluesky AppView, the timeout",
 		Example: `  onair channel edit cms --url https://cms.example.com/onair/v2 --timeout 10s
   onair channel edit preview --file posts.jsonl
   onair channel edit preview --file ""     # stop writing the file`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			flags := []string{"url", "secret-env", "timeout", "format", "file"}
-			changed := false
-			for _, f := range flags {
-				changed = changed || cmd.Flags().Changed(f)
-			}
-			if !changed {
-				return errors.New("nothing to change: give --url, --secret-env, --timeout, --format or --file")
+			if !cmd.Flags().Changed("timeout") && len(own.given()) == 0 {
+				return fmt.Errorf("nothing to change: give --timeout, or --%s", strings.Join(own.order, ", --"))
 			}
 			ch, err := a.openChannel(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			set := func(name string) bool { return cmd.Flags().Changed(name) }
 			n, _ := networkNamed(ch.Network)
-			if n.edit == nil {
-				return fmt.Errorf("channel %s is a %s channel: edit changes webhook and console channels; for new credentials, `onair channel login %s`", ch.Name, ch.Network, ch.Name)
-			}
-			if err := n.edit(ch.Name, set, s); err != nil {
-				return err
+			if len(n.Settings) == 0 {
+				return fmt.Errorf("channel %s is a %s channel, which has no settings edit changes (it changes those of %s channels); for new credentials, `onair channel login %s`",
+					ch.Name, ch.Network, joinAnd(settingNetworks("*")), ch.Name)
 			}
 			vault, err := a.vault(true) // the key binds the channel's settings
 			if err != nil {
@@ -86,35 +80,16 @@ func (a *app) channelEditCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if set("url") {
-				cur.URL = strings.TrimSpace(s.URL)
+			if err := own.apply(n, ch.Name, &cur, false); err != nil {
+				return err
 			}
-			if set("secret-env") {
-				cur.SecretEnv = strings.TrimSpace(s.SecretEnv)
-			}
-			if set("timeout") {
-				cur.Timeout = strings.TrimSpace(s.Timeout)
-			}
-			if set("format") {
-				cur.Format = strings.TrimSpace(s.Format)
-			}
-			if set("file") {
-				cur.File = ""
-				if f := strings.TrimSpace(s.File); f != "" {
-					abs, err := filepath.Abs(f)
-					if err != nil {
-						return fmt.Errorf("--file %s: %w", f, err)
-					}
-					cur.File = abs
-				}
+			if cmd.Flags().Changed("timeout") {
+				cur.Timeout = strings.TrimSpace(timeout)
 			}
 			raw, _ := json.Marshal(cur)
 			probe := models.Channel{ID: ch.ID, Name: ch.Name, Network: ch.Network, Settings: string(raw)}
 			if _, err := (&scheduler.Posters{Getenv: func(string) string { return "set" }, Unstored: true}).For(probe); err != nil {
 				return err
-			}
-			if set("secret-env") && cur.SecretEnv != "" && getenv(cur.SecretEnv) == "" {
-				fmt.Fprintf(a.errOut, "note: $%s is empty here; set it where the daemon runs, or the channel pauses.\n", cur.SecretEnv)
 			}
 			if string(raw) == ch.Settings {
 				fmt.Fprintf(a.out, "Channel %q unchanged.\n", ch.Name)
@@ -124,15 +99,13 @@ func (a *app) channelEditCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.out, "Channel %q updated: %s\n", ch.Name, raw)
+			a.ownNotes(n.Network, cur, cmd.Flags().Changed)
 			fmt.Fprintln(a.out, "A running daemon uses the new settings for its next posts.")
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&s.File, "file", "", `console: also append each post as a JSON line to this file ("" to stop)`)
-	cmd.Flags().StringVar(&s.URL, "url", "", "webhook: the URL posts are POSTed to")
-	cmd.Flags().StringVar(&s.Format, "format", "", "webhook: json (signed, deduplicated by Idempotency-Key), slack or discord")
-	cmd.Flags().StringVar(&s.SecretEnv, "secret-env", "", `webhook: name of the environment variable holding the signing secret ("" for none)`)
-	cmd.Flags().StringVar(&s.Timeout, "timeout", "", `per-request timeout ("" for the default: webhook 15s)`)
+	own = registerOwnFlags(cmd, true)
+	cmd.Flags().StringVar(&timeout, "timeout", "", `per-request timeout ("" for the default: webhook 15s)`)
 	return cmd
 }
 

@@ -114,7 +114,7 @@ func (a *app) networkChannel(ctx context.Context, network, name string, f *netwo
 // xChannel is networkChannel for X: an OAuth 2.0 app (logged in by `channel login`), or OAuth
 // 1.0a keys, checked with X.
 func xChannel(ctx context.Context, name string, f *networkFlags, s *scheduler.ChannelSettings) (scheduler.Secrets, string, error) {
-	const network = posting.X
+	const network = x.Name
 	var sec scheduler.Secrets
 	s.APIURL = strings.TrimRight(f.apiURL, "/")
 	if f.oauth2 || f.clientID != "" {
@@ -163,7 +163,7 @@ func xChannel(ctx context.Context, name string, f *networkFlags, s *scheduler.Ch
 // mastodonChannel is networkChannel for Mastodon: the server's limits, and the token when one
 // is given (else `channel login` comes next).
 func mastodonChannel(ctx context.Context, name string, f *networkFlags, s *scheduler.ChannelSettings) (scheduler.Secrets, string, error) {
-	const network = posting.Mastodon
+	const network = mastodon.Name
 	var sec scheduler.Secrets
 	server, err := serverURL(f.server, "--server https://mastodon.social")
 	if err != nil {
@@ -196,7 +196,7 @@ func mastodonChannel(ctx context.Context, name string, f *networkFlags, s *sched
 
 // blueskyChannel is networkChannel for Bluesky: a session opened with the app password.
 func blueskyChannel(ctx context.Context, name string, f *networkFlags, s *scheduler.ChannelSettings) (scheduler.Secrets, string, error) {
-	const network = posting.Bluesky
+	const network = bluesky.Name
 	var sec scheduler.Secrets
 	if f.handle == "" {
 		return sec, "", errors.New("a Bluesky channel needs --handle brand.bsky.social and --app-password (Settings, Privacy and security, App passwords)")
@@ -292,8 +292,8 @@ func (a *app) channelTestCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if ch.Network == posting.Webhook {
-				return a.pingWebhook(ctx, ch, ping)
+			if n, _ := networkNamed(ch.Network); n.test != nil {
+				return n.test(a, ctx, ch, ping)
 			}
 			if ping {
 				return fmt.Errorf("--ping is for webhook channels; %s is a %s channel", ch.Name, ch.Network)
@@ -322,7 +322,8 @@ func (a *app) sayStatus(ch *models.Channel) {
 
 // pingWebhook sends a webhook channel's test request, when asked to.
 func (a *app) pingWebhook(ctx context.Context, ch *models.Channel, ping bool) error {
-	s, _ := scheduler.ParseSettings(*ch)
+	set, _ := scheduler.ParseSettings(*ch)
+	s := webhook.Settings{URL: set.OwnString("url"), SecretEnv: set.OwnString("secret_env")}
 	if !ping {
 		fmt.Fprintf(a.out, "Channel %s (webhook) posts to %s; it has no account to check. `onair channel test %s --ping` sends a signed test request.\n",
 			ch.Name, s.URL, ch.Name)
@@ -383,7 +384,7 @@ func explainCheck(ch *models.Channel, err error) error {
 	}
 	if posting.FixOf(err) == "" { // the adapter named no fix: renew the credentials
 		renew := "`onair channel login " + ch.Name + "`"
-		if s, _ := scheduler.ParseSettings(*ch); ch.Network == posting.X && s.Auth != scheduler.AuthOAuth2 {
+		if s, _ := scheduler.ParseSettings(*ch); ch.Network == x.Name && s.Auth != scheduler.AuthOAuth2 {
 			renew = "`onair channel login " + ch.Name + " --consumer-key K --consumer-secret S --access-token T --access-secret TS`"
 		}
 		msg += "; renew them with " + renew + ", then `onair channel resume " + ch.Name + "`"

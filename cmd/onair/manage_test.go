@@ -76,7 +76,7 @@ func TestChannelRenameEditRemove(t *testing.T) {
 	wants(t, "campaign after rename", strings.Join(strings.Fields(s.ok("campaign", "show", "Spring launch")), " "), "channels console time zone")
 
 	// edit: validated like add.
-	wants(t, "edit a console's url", s.fails("channel", "edit", "console", "--url", "https://a.example"), "--url, --format and --secret-env are for webhook channels")
+	wants(t, "edit a console's url", s.fails("channel", "edit", "console", "--url", "https://a.example"), "--url is for webhook channels; console is a console channel")
 	wants(t, "edit a webhook's file", s.fails("channel", "edit", "cms", "--file", "x.jsonl"), "--file is for console channels")
 	wants(t, "edit a bad format", s.fails("channel", "edit", "cms", "--format", "teams"), "teams")
 	wants(t, "edit nothing", s.fails("channel", "edit", "cms"), "nothing to change")

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/onairhq/onair/posting"
 )
@@ -39,18 +42,35 @@ func TestNetworksTable(t *testing.T) {
 			if r := n.Image; r != nil && (len(r.Types) == 0 || r.MaxSize[""] <= 0) {
 				t.Errorf("picture rule %+v has no types or no size for any type", *r)
 			}
+			for _, s := range n.Settings {
+				if s.Flag == "" || s.Usage == "" || strings.ContainsAny(s.Flag, " _") {
+					t.Errorf("setting %+v: a flag name (with - between words) and its help", s)
+				}
+			}
 			if n.account() {
-				if n.login == nil || n.who == nil || len(n.Credentials) == 0 || n.flags != nil || n.edit != nil {
-					t.Errorf("a network with an account needs add, login, who and its credential fields, not flags or edit")
+				if n.login == nil || n.who == nil || len(n.Credentials) == 0 || n.test != nil {
+					t.Errorf("a network with an account needs add, login, who and its credential fields, and no test of its own")
 				}
 				for _, c := range n.Credentials {
 					if c.Field == "" || c.Env == "" {
 						t.Errorf("credential %+v: a field and an environment variable", c)
 					}
 				}
-			} else if n.flags == nil || n.edit == nil || n.login != nil || n.who != nil || len(n.Credentials) > 0 {
-				t.Errorf("a network without an account checks its flags (add and edit), and has no login, who or credentials")
+			} else if n.login != nil || n.who != nil || len(n.Credentials) > 0 {
+				t.Errorf("a network without an account has no login, who or credentials")
 			}
 		})
+	}
+	// The networks' settings are flags of channel add and edit beside the others: a name
+	// taken twice panics here, not in a marketer's terminal.
+	a := &app{}
+	for _, cmd := range []*cobra.Command{a.channelAddCmd(), a.channelEditCmd()} {
+		for _, n := range networks {
+			for _, s := range n.Settings {
+				if cmd.Flags().Lookup(s.Flag) == nil {
+					t.Errorf("channel %s has no --%s", cmd.Name(), s.Flag)
+				}
+			}
+		}
 	}
 }

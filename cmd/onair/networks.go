@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/onairhq/onair/models"
@@ -25,12 +23,13 @@ var networks = []network{
 	{Network: x.Network, add: xChannel, login: (*app).loginX, who: xWho},
 	{Network: mastodon.Network, add: mastodonChannel, login: (*app).loginMastodon, who: mastodonWho},
 	{Network: bluesky.Network, add: blueskyChannel, login: (*app).loginBluesky, who: blueskyWho},
-	{Network: webhook.Network, flags: webhookFlags, edit: webhookEdit},
-	{Network: console.Network, flags: consoleFlags, edit: consoleEdit},
+	{Network: webhook.Network, test: (*app).pingWebhook},
+	{Network: console.Network},
 }
 
-// network is one line of the networks table: a descriptor, and either the account functions of
-// a network with credentials (add, login, who) or the check of the flags of one without (flags).
+// network is one line of the networks table: a descriptor (whose Settings are the flags of a
+// network without an account), and the account functions of a network with credentials (add,
+// login, who).
 type network struct {
 	posting.Network
 	// add reads `channel add`'s flags into the settings and the secrets and checks them with the
@@ -41,10 +40,8 @@ type network struct {
 	login func(a *app, ctx context.Context, ch *models.Channel, s *scheduler.ChannelSettings, sec *scheduler.Secrets, f *loginFlags, save func() error) error
 	// who asks the network whose credentials p, the channel's poster, holds (`channel test`).
 	who func(ctx context.Context, p posting.Poster, s scheduler.ChannelSettings) (string, error)
-	// flags checks `channel add`'s flags of a network without an account, and edit those of
-	// `channel edit` (set reports whether a flag was given; s holds the flags' values).
-	flags func(s scheduler.ChannelSettings) error
-	edit  func(name string, set func(flag string) bool, s scheduler.ChannelSettings) error
+	// test replaces `channel test` for a network without an account to check (a webhook's --ping).
+	test func(a *app, ctx context.Context, ch *models.Channel, ping bool) error
 }
 
 // account reports whether the network's channels hold credentials for an account.
@@ -67,48 +64,6 @@ func networkNames() string {
 		names[i] = n.Name
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
-func consoleFlags(s scheduler.ChannelSettings) error {
-	if s.URL != "" || s.Format != "" || s.SecretEnv != "" {
-		return errors.New("--url, --format and --secret-env are for webhook channels")
-	}
-	return nil
-}
-
-func webhookFlags(s scheduler.ChannelSettings) error {
-	if s.URL == "" {
-		return errors.New("a webhook channel needs --url https://...")
-	}
-	if s.File != "" {
-		return errors.New("--file is for console channels")
-	}
-	return nil
-}
-
-func consoleEdit(name string, set func(string) bool, _ scheduler.ChannelSettings) error {
-	if set("url") || set("format") || set("secret-env") {
-		return fmt.Errorf("--url, --format and --secret-env are for webhook channels; %s is a console channel", name)
-	}
-	return nil
-}
-
-func webhookEdit(name string, set func(string) bool, s scheduler.ChannelSettings) error {
-	if set("file") {
-		return fmt.Errorf("--file is for console channels; %s is a webhook channel", name)
-	}
-	if set("url") && strings.TrimSpace(s.URL) == "" {
-		return errors.New("a webhook channel needs --url https://...")
-	}
-	return nil
-}
-
-// accountFlags checks `channel add`'s flags of a network with an account.
-func accountFlags(s scheduler.ChannelSettings) error {
-	if s.URL != "" || s.Format != "" || s.SecretEnv != "" || s.File != "" {
-		return fmt.Errorf("--url, --format, --secret-env and --file are for webhook and console channels")
-	}
-	return nil
 }
 
 func xWho(ctx context.Context, p posting.Poster, _ scheduler.ChannelSettings) (string, error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
+	"github.com/onairhq/onair/posting/x"
 	"github.com/onairhq/onair/scheduler"
 )
 
@@ -122,7 +123,7 @@ func (a *app) planXCost(views []postView) (*xCost, error) {
 	c := &xCost{Prices: prices}
 	hasX := false
 	for _, v := range views {
-		if v.Network != posting.X {
+		if v.Network != x.Name {
 			continue
 		}
 		hasX = true
@@ -364,11 +365,8 @@ func (a *app) printPlan(ctx context.Context, id int64) error {
 			length := fmt.Sprintf("%d chars", v.Length)
 			if v.MaxLength > 0 {
 				length = fmt.Sprintf("%d/%d", v.Length, v.MaxLength)
-				switch v.Network {
-				case posting.X:
-					length += " weighted"
-				case posting.Bluesky:
-					length += " graphemes"
+				if n, _ := posting.NetworkOf(v.Network); n.Limit.Unit != "characters" {
+					length += " " + strings.TrimSuffix(n.Limit.Unit, " characters") // weighted, graphemes
 				}
 				if v.Length > v.MaxLength {
 					length += fmt.Sprintf(" ✗ %d over", v.Length-v.MaxLength)

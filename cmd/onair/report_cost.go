@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/onairhq/onair/models"
-	"github.com/onairhq/onair/posting"
 	"github.com/onairhq/onair/posting/x"
 	"github.com/onairhq/onair/scheduler"
 )
@@ -42,7 +41,7 @@ func (a *app) addReadCost(ctx context.Context, c *xCost, views []postView, camp 
 	}
 	var ids, bids []int64
 	for _, v := range views {
-		if v.Network == posting.X {
+		if v.Network == x.Name {
 			ids = append(ids, v.ChannelID)
 			bids = append(bids, v.BroadcastID)
 		}
@@ -57,7 +56,7 @@ func (a *app) addReadCost(ctx context.Context, c *xCost, views []postView, camp 
 	}
 	price := xReadPrice()
 	for _, v := range views {
-		if v.Network != posting.X {
+		if v.Network != x.Name {
 			continue
 		}
 		for _, m := range done[v.ID] {

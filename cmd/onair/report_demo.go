@@ -38,7 +38,7 @@ func demoResultsFor(fast bool) demoResults {
 
 // demoConsoleSettings are the demo channel's settings: figures on the demo's clock.
 func demoConsoleSettings(fast bool) string {
-	raw, _ := json.Marshal(scheduler.ChannelSettings{MetricsTimeScale: demoResultsFor(fast).timeScale})
+	raw, _ := json.Marshal(map[string]float64{"metrics_time_scale": demoResultsFor(fast).timeScale})
 	return string(raw)
 }
 

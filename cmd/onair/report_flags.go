@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,24 +10,20 @@ import (
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
+	"github.com/onairhq/onair/posting/x"
 	"github.com/onairhq/onair/scheduler"
 )
 
-// registerMetricsFlags adds --metrics and --appview to a command that writes channel settings.
+// registerMetricsFlags adds --metrics to a command that writes channel settings.
 func registerMetricsFlags(cmd *cobra.Command) {
 	cmd.Flags().Bool("metrics", false, "read the engagement of this channel's sent posts at the campaign's checkpoints (on by default, except on X, which charges $0.005 a post read; --metrics=false to stop)")
-	cmd.Flags().String("appview", "", "bluesky: the AppView engagement is read from (default https://public.api.bsky.app)")
 }
 
-// metricsFlag copies --metrics and --appview, when given, into s.
+// metricsFlag copies --metrics, when given, into s.
 func metricsFlag(cmd *cobra.Command, s *scheduler.ChannelSettings) {
 	if cmd.Flags().Changed("metrics") {
 		on, _ := cmd.Flags().GetBool("metrics")
 		s.Metrics = &on
-	}
-	if cmd.Flags().Changed("appview") {
-		s.AppView, _ = cmd.Flags().GetString("appview")
-		s.AppView = strings.TrimSpace(s.AppView)
 	}
 }
 
@@ -65,8 +60,8 @@ func (a *app) channelMetricsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if ch.Network == posting.Webhook && on {
-				return errors.New("a webhook receiver does not tell what a post drew: onair reads no engagement on webhook channels (docs/results.md)")
+			if n, _ := posting.NetworkOf(ch.Network); n.NoMetrics && on {
+				return fmt.Errorf("%s does not tell what a post drew: onair reads no engagement on %s channels (docs/results.md)", n.Title, ch.Network)
 			}
 			vault, err := a.vault(true) // the key binds the channel's settings
 			if err != nil {
@@ -81,7 +76,8 @@ func (a *app) channelMetricsCmd() *cobra.Command {
 			}
 			cur.Metrics = &on
 			if cmd.Flags().Changed("appview") {
-				cur.AppView, _ = cmd.Flags().GetString("appview")
+				v, _ := cmd.Flags().GetString("appview")
+				cur.SetOwn("appview", strings.TrimSpace(v))
 			}
 			raw, _ := json.Marshal(cur)
 			if err := a.store.UpdateChannelSettings(ctx, ch.ID, string(raw)); err != nil {
@@ -92,7 +88,7 @@ func (a *app) channelMetricsCmd() *cobra.Command {
 				state = "on"
 			}
 			fmt.Fprintf(a.out, "Engagement reads on channel %q: %s.\n", ch.Name, state)
-			if on && ch.Network == posting.X {
+			if on && ch.Network == x.Name {
 				fmt.Fprintf(a.out, "X charges $%.3f a post read: 3 checkpoints cost $%.3f a post (plan show estimates it).\n", xReadPrice(), 3*xReadPrice())
 			}
 			return nil

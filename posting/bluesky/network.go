@@ -2,10 +2,13 @@ package bluesky
 
 import "github.com/onairhq/onair/posting"
 
+// Name is the network's name, as channels store it.
+const Name = "bluesky"
+
 // Network is Bluesky's descriptor: 300 graphemes and 3000 bytes, a link card's thumbnail up to
 // 1,000,000 bytes on every post, threads, an app password (and the session it opens).
 var Network = posting.Network{
-	Name:         posting.Bluesky,
+	Name:         Name,
 	Title:        "Bluesky",
 	Limit:        posting.Limit{Max: 300, Unit: "graphemes"},
 	Count:        posting.BlueskyCount,
@@ -17,6 +20,8 @@ var Network = posting.Network{
 		"and the poster looks the record up before creating it again",
 	Credentials: []posting.Credential{{Field: "app_password", Env: "APP_PASSWORD"}},
 	New:         fromSetup,
+	Metrics:     metricsFromSetup,
+	Settings:    []posting.Setting{{Flag: "appview", Usage: "the AppView engagement is read from (default " + DefaultAppView + ")"}},
 }
 
 func init() { posting.Register(Network) }
@@ -34,6 +39,30 @@ type Settings struct {
 type Secrets struct {
 	AppPassword string         `json:"app_password,omitempty"`
 	Token       *posting.Token `json:"token,omitempty"`
+}
+
+// metricsFromSetup reads the engagement of a channel's posts from the public AppView (its
+// appview setting, default DefaultAppView): no credentials needed.
+func metricsFromSetup(s posting.Setup) (posting.MetricsReader, error) {
+	var set struct {
+		AppView string `json:"appview"`
+		Timeout string `json:"timeout"`
+	}
+	if err := s.Decode(&set, nil); err != nil {
+		return nil, err
+	}
+	timeout, err := posting.Timeout(set.Timeout, "30s")
+	if err != nil {
+		return nil, err
+	}
+	m, err := NewMetrics(set.AppView, s.Client, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if s.Now != nil {
+		m.Now = s.Now
+	}
+	return m, nil
 }
 
 func fromSetup(s posting.Setup) (posting.Poster, error) {

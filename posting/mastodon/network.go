@@ -2,10 +2,13 @@ package mastodon
 
 import "github.com/onairhq/onair/posting"
 
+// Name is the network's name, as channels store it.
+const Name = "mastodon"
+
 // Network is Mastodon's descriptor: 500 characters (a URL counts 23; an instance may configure
 // more, read into the channel's settings), pictures up to 16 MB, threads, an access token.
 var Network = posting.Network{
-	Name:    posting.Mastodon,
+	Name:    Name,
 	Title:   "Mastodon",
 	Limit:   posting.Limit{Max: 500, URLWeight: posting.MastodonURLWeight, Unit: "characters"},
 	Count:   posting.MastodonCount,

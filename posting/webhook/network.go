@@ -7,15 +7,24 @@ import (
 	"github.com/onairhq/onair/posting"
 )
 
+// Name is the network's name, as channels store it.
+const Name = "webhook"
+
 // Network is the webhook's descriptor: characters without a limit, any readable picture, a
 // signing secret read from the environment (not a sealed credential).
 var Network = posting.Network{
-	Name:  posting.Webhook,
-	Title: "webhook",
+	Name:  Name,
+	Title: "the webhook",
 	Limit: posting.Limit{Unit: "characters"},
 	Once: "the Idempotency-Key header: onair's JSON receivers deduplicate by it, so an interrupted " +
 		"send goes again; Slack and Discord do not, so a person settles it",
 	New: fromSetup,
+	Settings: []posting.Setting{
+		{Flag: "url", Usage: "the URL posts are POSTed to", Need: "https://..."},
+		{Flag: "format", Usage: "json (default: signed, deduplicated by Idempotency-Key), slack or discord"},
+		{Flag: "secret-env", Usage: "name of the environment variable holding the signing secret", Env: true},
+	},
+	NoMetrics: true, // a receiver says nothing of what a post drew (docs/results.md)
 }
 
 func init() { posting.Register(Network) }

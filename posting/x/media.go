@@ -42,7 +42,7 @@ type uploaded struct {
 // and returns its media id.
 func (p *Poster) upload(ctx context.Context, m posting.Message) (string, error) {
 	path := m.Image.Path
-	info, err := posting.CheckImage(posting.X, path)
+	info, err := posting.CheckImage(Name, path)
 	if err != nil {
 		return "", &posting.Rejected{Err: fmt.Errorf("the post's picture cannot go to X: %w", err)}
 	}

@@ -6,11 +6,14 @@ import (
 	"github.com/onairhq/onair/posting"
 )
 
+// Name is the network's name, as channels store it.
+const Name = "x"
+
 // Network is X's descriptor: 280 weighted characters (a URL counts 23), the characters X
 // refuses, pictures up to 5 MB (GIFs 15 MB), threads, and OAuth 1.0a keys or an OAuth 2.0 client
 // secret as credentials.
 var Network = posting.Network{
-	Name:  posting.X,
+	Name:  Name,
 	Title: "X",
 	Limit: posting.Limit{Max: 280, URLWeight: posting.XURLWeight, Unit: "weighted characters"},
 	Count: posting.XCount, Refuse: posting.XRefuse,
@@ -23,7 +26,8 @@ var Network = posting.Network{
 		{Field: "access_token", Env: "ACCESS_TOKEN"}, {Field: "access_secret", Env: "ACCESS_SECRET"},
 		{Field: "client_secret", Env: "CLIENT_SECRET"},
 	},
-	New: fromSetup,
+	New:        fromSetup,
+	MetricsOff: true, // pay-per-use pricing charges every read
 }
 
 func init() { posting.Register(Network) }
