@@ -365,9 +365,9 @@ func (n *netdNetworks) held() map[string][]netdRemote {
 }
 
 // check asserts, network by network, that each holds every post of the database exactly once,
-// under the id the database recorded, with its picture, and in its broadcast's thread (each
-// reply answering the post before it, under the first teaser), and that no request broke the
-// network's contract.
+// under the id the database recorded, with its picture, and in its broadcast's thread (one
+// unbroken chain of replies under the first teaser), and that no request broke the network's
+// contract.
 func (n *netdNetworks) check(t *testing.T, posts []netdPost, broadcasts []int64) {
 	t.Helper()
 	contract := map[string][]string{"brand-x": n.x.Errors(), "brand-masto": n.m.ContractErrors(), "brand-bsky": n.b.ContractErrors()}
@@ -385,7 +385,8 @@ func (n *netdNetworks) check(t *testing.T, posts []netdPost, broadcasts []int64)
 			for _, b := range broadcasts {
 				mine := netdSelect(posts, b, channel)
 				planned += len(mine)
-				var first, parent *netdRemote
+				var first *netdRemote
+				var replies []netdRemote
 				for _, p := range mine {
 					found := byText[strings.TrimSpace(p.Text)]
 					if len(found) != 1 {
@@ -417,25 +418,51 @@ func (n *netdNetworks) check(t *testing.T, posts []netdPost, broadcasts []int64)
 					case first == nil:
 						t.Errorf("%v: no teaser to thread under", p)
 					default:
-						want := first
-						if parent != nil {
-							want = parent
+						replies = append(replies, r)
+						if channel == "brand-bsky" && r.root != first.id+" "+first.ref {
+							t.Errorf("thread broken: %v has root %q, want %q", p, r.root, first.id+" "+first.ref)
 						}
-						if r.replyTo != want.id {
-							t.Errorf("thread broken: %v replies to %q, want %q (the previous post of its thread)", p, r.replyTo, want.id)
-						}
-						if channel == "brand-bsky" && (r.parent != want.id+" "+want.ref || r.root != first.id+" "+first.ref) {
-							t.Errorf("thread broken: %v has parent %q and root %q, want %q and %q", p, r.parent, r.root,
-								want.id+" "+want.ref, first.id+" "+first.ref)
-						}
-						parent = &r
 					}
+				}
+				if first != nil {
+					netdCheckChain(t, channel, *first, replies)
 				}
 			}
 			if len(held[channel]) != planned {
 				t.Errorf("the network holds %d posts, want the %d planned", len(held[channel]), planned)
 			}
 		})
+	}
+}
+
+// netdCheckChain asserts that a broadcast's replies form one chain under its first teaser: each
+// answers the teaser or another reply, no two answer the same post, and following the answers
+// from the teaser reaches every reply. The chain is in the order the posts went out, which under
+// kills is not always their due order: a reply whose earlier post is still being recovered when
+// its own window would close goes out under the latest post that is out (scheduler/thread.go), and
+// the recovered post then answers it.
+func netdCheckChain(t *testing.T, channel string, first netdRemote, replies []netdRemote) {
+	t.Helper()
+	byParent := map[string]netdRemote{}
+	for _, r := range replies {
+		if other, dup := byParent[r.replyTo]; dup {
+			t.Errorf("thread broken: %q and %q both answer %q", other.text, r.text, r.replyTo)
+		}
+		byParent[r.replyTo] = r
+	}
+	at, reached := first, 0
+	for {
+		next, ok := byParent[at.id]
+		if !ok {
+			break
+		}
+		if channel == "brand-bsky" && next.parent != at.id+" "+at.ref {
+			t.Errorf("thread broken: %q has parent %q, want %q", next.text, next.parent, at.id+" "+at.ref)
+		}
+		at, reached = next, reached+1
+	}
+	if reached != len(replies) {
+		t.Errorf("thread broken: %d of %d replies follow from the first teaser %s", reached, len(replies), first.id)
 	}
 }
 
