@@ -38,7 +38,7 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(1, 4, 6),
 		}),
 		due:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "onair_queue_due", Help: "Planned posts already due."}),
-		planned: prometheus.NewGauge(prometheus.GaugeOpts{Name: "onair_queue_planned", Help: "Planned posts, due or not."}),
+		planned: prometheus.NewGauge(prometheus.GaugeOpts{Name: "onair_queue_planned", Help: "Planned posts, due or not (counted at start and hourly)."}),
 	}
 	m.Registry.MustRegister(m.posts, m.lateness, m.batch, m.due, m.planned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -50,6 +50,7 @@ type config struct {
 	reps      int
 	dir       string
 	dispatch  scheduler.DispatchConfig // onair's dispatcher settings beyond the defaults
+	cpuprof   string                   // --cpuprofile: the idle daemon's profile goes beside it
 }
 
 func (c config) has(engine string) bool { return slices.Contains(c.engines, engine) }
@@ -64,7 +65,7 @@ func main() {
 		reps      = flag.Int("reps", 3, "repetitions of each measurement, onair and River alternating")
 		asJSON    = flag.Bool("json", false, "print JSON")
 		perChan   = flag.Int("per-channel", 0, "onair's sends in flight per channel (0: its default), to compare settings")
-		cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof; use with --only)")
+		cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof; use with --only); the idle daemon's goes to FILE.daemon-ENGINE")
 	)
 	flag.Parse()
 	list := strings.Split(*scenarios, ",")
@@ -78,7 +79,7 @@ func main() {
 		}
 	}
 	cfg := config{engines: strings.Split(*engines, ","), pgDSN: *pg, scenarios: list, scale: *scale, reps: max(1, *reps),
-		dispatch: scheduler.DispatchConfig{PerChannel: *perChan}}
+		dispatch: scheduler.DispatchConfig{PerChannel: *perChan}, cpuprof: *cpuprof}
 	if cfg.has("postgres") && cfg.pgDSN == "" {
 		fmt.Fprintln(os.Stderr, "onair-bench: no --pg DSN: PostgreSQL (and River) skipped")
 		cfg.engines = slices.DeleteFunc(cfg.engines, func(e string) bool { return e == "postgres" })

@@ -280,7 +280,11 @@ func idleScenario(ctx context.Context, cfg config) ([]Row, error) {
 		if err != nil {
 			return nil, err
 		}
-		cmd := exec.Command(bin, "--db", f.dsn, "daemon", "--log-level", "warn")
+		args := []string{"--db", f.dsn, "daemon", "--log-level", "warn"}
+		if cfg.cpuprof != "" {
+			args = append(args, "--cpuprofile", cfg.cpuprof+".daemon-"+engine) // written when it stops
+		}
+		cmd := exec.Command(bin, args...)
 		if err := cmd.Start(); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -34,6 +35,9 @@ type runFlags struct {
 	// syncPace multiplies every interval of the source sync's schedule (scheduler.SyncConfig.Paced):
 	// the hidden --sync-pace, for the end-to-end tests, whose fake platforms live in seconds.
 	syncPace float64
+	// cpuProfile is the hidden --cpuprofile: a CPU profile of the whole run, written at its end
+	// (the benchmark profiles an idle daemon with it).
+	cpuProfile string
 }
 
 func (f *runFlags) register(cmd *cobra.Command, daemon bool) {
@@ -48,6 +52,8 @@ func (f *runFlags) register(cmd *cobra.Command, daemon bool) {
 		cmd.Flags().BoolVar(&f.standby, "standby", false, "if another daemon sends from this database, wait and take over when it stops")
 		cmd.Flags().Float64Var(&f.syncPace, "sync-pace", 1, "multiply every interval of the source sync by this (tests: 0.1 reads a source every 2 s near a live)")
 		cmd.Flags().MarkHidden("sync-pace")
+		cmd.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+		cmd.Flags().MarkHidden("cpuprofile")
 	}
 }
 
@@ -137,6 +143,16 @@ new, lets sends under way finish and gives back the rest. Only one daemon sends 
 				return fmt.Errorf("--sync-pace %v: give a factor above 0 (1 is the normal schedule)", f.syncPace)
 			}
 			a.syncCfg = a.syncCfg.Paced(f.syncPace)
+			if f.cpuProfile != "" {
+				out, err := os.Create(f.cpuProfile)
+				if err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				if err := pprof.StartCPUProfile(out); err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				defer func() { pprof.StopCPUProfile(); out.Close() }()
+			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			host, _ := os.Hostname()
