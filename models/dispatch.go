@@ -156,10 +156,10 @@ func scanClaimed(rows *sql.Rows, size int) ([]Post, error) {
 
 // Outcome is what became of one send.
 type Outcome struct {
-	Status      string    // PostSent, PostPlanned (retry later), PostFailed, PostUnknown
-	Error       string    // for the post and the attempt
-	Result      string    // the attempt's result (ResultSent...)
-	NextAttempt time.Time // for a retry
+	Status      PostStatus // PostSent, PostPlanned (retry later), PostFailed, PostUnknown
+	Error       string     // for the post and the attempt
+	Result      string     // the attempt's result (ResultSent...)
+	NextAttempt time.Time  // for a retry
 	RemoteID    string
 	RemoteURL   string
 	RemoteRef   string
@@ -228,7 +228,7 @@ func (s *Store) recordManySQLite(ctx context.Context, owner string, outcomes []P
 			if o.Refund {
 				refund = 1
 			}
-			res, err := update.ExecContext(ctx, o.Status, o.Error, now, NewTime(o.NextAttempt), sentAt,
+			res, err := update.ExecContext(ctx, string(o.Status), o.Error, now, NewTime(o.NextAttempt), sentAt,
 				sent, o.RemoteID, sent, o.RemoteURL, sent, o.RemoteRef, refund, po.PostID, owner)
 			if err != nil {
 				return err
@@ -276,7 +276,7 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 	)
 	for i, po := range outcomes {
 		o := po.Outcome
-		ids[i], statuses[i], errs[i], rids[i], rurls[i], rrefs[i] = po.PostID, o.Status, o.Error, o.RemoteID, o.RemoteURL, o.RemoteRef
+		ids[i], statuses[i], errs[i], rids[i], rurls[i], rrefs[i] = po.PostID, string(o.Status), o.Error, o.RemoteID, o.RemoteURL, o.RemoteRef
 		if !o.NextAttempt.IsZero() {
 			t := msUTC(o.NextAttempt)
 			nexts[i] = &t
@@ -344,7 +344,7 @@ func (s *Store) ExpiredLeases(ctx context.Context, now time.Time) ([]Post, error
 
 // ReleaseLease resolves an interrupted send: status becomes to (PostPlanned to send again with
 // the same idempotency key, or PostUnknown for a person to check), with a recovery attempt row.
-func (s *Store) ReleaseLease(ctx context.Context, p Post, to, reason string) (bool, error) {
+func (s *Store) ReleaseLease(ctx context.Context, p Post, to PostStatus, reason string) (bool, error) {
 	var ok bool
 	err := s.Tx(ctx, func(tx *Store) error {
 		res := tx.db.WithContext(ctx).Model(&Post{}).
@@ -446,7 +446,7 @@ func (s *Store) HoldChannel(ctx context.Context, id int64, until time.Time, reas
 }
 
 // SetChannelStatus sets a channel's status (needs-auth stops it until a person acts).
-func (s *Store) SetChannelStatus(ctx context.Context, id int64, status, reason string) error {
+func (s *Store) SetChannelStatus(ctx context.Context, id int64, status ChannelStatus, reason string) error {
 	return s.db.WithContext(ctx).Exec(`UPDATE channels SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?`,
 		status, reason, NewTime(s.now()), id).Error
 }
@@ -503,7 +503,7 @@ func (s *Store) CountDueNow(ctx context.Context, now time.Time) (int64, error) {
 // Pending counts posts that may still go out (planned, held, sending).
 func (s *Store) Pending(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&Post{}).Where("status IN ?", []string{PostPlanned, PostHeld, PostSending}).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&Post{}).Where("status IN ?", []PostStatus{PostPlanned, PostHeld, PostSending}).Count(&n).Error
 	return n, err
 }
 
