@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -196,8 +197,18 @@ const recordOutcome = `UPDATE posts SET status = ?, error = ?, lease_owner = '',
 		attempts = attempts - ?
 	WHERE id = ? AND status = 'sending' AND lease_owner = ?`
 
+// attemptColumns are the columns RecordMany writes of an attempt row, in attemptRow's order.
+var attemptColumns = []string{"post_id", "started_at", "duration_ms", "result", "error", "worker"}
+
+// attemptRow is the attempt row of post id's outcome o, sent by owner. started is o.Started as
+// the engine takes it.
+func attemptRow(id int64, o Outcome, owner string, started any) []any {
+	return []any{id, started, o.Duration.Milliseconds(), o.Result, o.Error, owner}
+}
+
 // recordAttempt is the INSERT of one attempt row on SQLite.
-const recordAttempt = `INSERT INTO attempts (post_id, started_at, duration_ms, result, error, worker) VALUES (?, ?, ?, ?, ?, ?)`
+var recordAttempt = "INSERT INTO attempts (" + strings.Join(attemptColumns, ", ") + ") VALUES (?" +
+	strings.Repeat(", ?", len(attemptColumns)-1) + ")"
 
 // recordManySQLite writes a batch of outcomes in one transaction through two statements prepared
 // once.
@@ -249,7 +260,7 @@ func (s *Store) recordManySQLite(ctx context.Context, owner string, outcomes []P
 					return err
 				}
 			}
-			if _, err := insert.ExecContext(ctx, po.PostID, NewTime(o.Started), o.Duration.Milliseconds(), o.Result, o.Error, owner); err != nil {
+			if _, err := insert.ExecContext(ctx, attemptRow(po.PostID, o, owner, NewTime(o.Started))...); err != nil {
 				return err
 			}
 		}
@@ -314,14 +325,13 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 			var attempts [][]any
 			for _, id := range updated {
 				if o := byID[id]; !o.NoAttempt {
-					attempts = append(attempts, []any{id, msUTC(o.Started), o.Duration.Milliseconds(), o.Result, o.Error, owner})
+					attempts = append(attempts, attemptRow(id, o, owner, msUTC(o.Started)))
 				}
 			}
 			if len(attempts) == 0 {
 				return nil
 			}
-			_, err = c.CopyFrom(ctx, pgx.Identifier{"attempts"},
-				[]string{"post_id", "started_at", "duration_ms", "result", "error", "worker"}, pgx.CopyFromRows(attempts))
+			_, err = c.CopyFrom(ctx, pgx.Identifier{"attempts"}, attemptColumns, pgx.CopyFromRows(attempts))
 			return err
 		})
 	})

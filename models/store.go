@@ -238,6 +238,9 @@ func (s *Store) ChannelsByID(ctx context.Context, ids []int64) (map[int64]Channe
 
 // --- campaigns ---
 
+// linkChannel puts a channel in a campaign.
+const linkChannel = `INSERT INTO campaign_channels (campaign_id, channel_id) VALUES (?, ?)`
+
 // CreateCampaign stores a campaign and links it to the named channels.
 func (s *Store) CreateCampaign(ctx context.Context, c *Campaign, channelNames []string) error {
 	return s.Tx(ctx, func(tx *Store) error {
@@ -262,8 +265,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *Campaign, channelNames []
 			return fmt.Errorf("create campaign: %w", err)
 		}
 		for _, ch := range chans {
-			if err := tx.db.WithContext(ctx).Exec(
-				`INSERT INTO campaign_channels (campaign_id, channel_id) VALUES (?, ?)`, c.ID, ch.ID).Error; err != nil {
+			if err := tx.db.WithContext(ctx).Exec(linkChannel, c.ID, ch.ID).Error; err != nil {
 				return fmt.Errorf("link channel %s: %w", ch.Name, err)
 			}
 		}
@@ -647,7 +649,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *Campaign, channelNames []
 				return err
 			}
 			for _, id := range ids {
-				if err := tx.db.WithContext(ctx).Exec(`INSERT INTO campaign_channels (campaign_id, channel_id) VALUES (?, ?)`, c.ID, id).Error; err != nil {
+				if err := tx.db.WithContext(ctx).Exec(linkChannel, c.ID, id).Error; err != nil {
 					return err
 				}
 			}
