@@ -51,9 +51,10 @@ func (p *Post) fresh() bool {
 // postRow appends p's values in the order of postColumns, or allColumns when all is set. time
 // is how the engine takes a time: text (SQLite) or time.Time (PostgreSQL); both give nil for the
 // zero time (NULL). created is the value of created_at and updated_at, the same for every post.
+// Kind and status go as plain strings, which both drivers take without reflection.
 func postRow(row []any, p *Post, all bool, time func(Time) any, created any) []any {
-	row = append(row, p.BroadcastID, p.ChannelID, p.Kind, p.Step, time(p.DueAt), p.Text, int64(p.Length),
-		int64(p.MaxLength), p.Status, p.Error, p.IdempotencyKey, p.Options, time(p.ExpiresAt), created, created)
+	row = append(row, p.BroadcastID, p.ChannelID, string(p.Kind), p.Step, time(p.DueAt), p.Text, int64(p.Length),
+		int64(p.MaxLength), string(p.Status), p.Error, p.IdempotencyKey, p.Options, time(p.ExpiresAt), created, created)
 	if all {
 		row = append(row, p.Edited, int64(p.Attempts), time(p.NextAttemptAt), time(p.SentAt), p.RemoteID,
 			p.RemoteURL, p.RemoteRef, p.LeaseOwner, time(p.LeaseExpiresAt))

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -156,10 +157,10 @@ func scanClaimed(rows *sql.Rows, size int) ([]Post, error) {
 
 // Outcome is what became of one send.
 type Outcome struct {
-	Status      string    // PostSent, PostPlanned (retry later), PostFailed, PostUnknown
-	Error       string    // for the post and the attempt
-	Result      string    // the attempt's result (ResultSent...)
-	NextAttempt time.Time // for a retry
+	Status      PostStatus // PostSent, PostPlanned (retry later), PostFailed, PostUnknown
+	Error       string     // for the post and the attempt
+	Result      string     // the attempt's result (ResultSent...)
+	NextAttempt time.Time  // for a retry
 	RemoteID    string
 	RemoteURL   string
 	RemoteRef   string
@@ -196,8 +197,18 @@ const recordOutcome = `UPDATE posts SET status = ?, error = ?, lease_owner = '',
 		attempts = attempts - ?
 	WHERE id = ? AND status = 'sending' AND lease_owner = ?`
 
+// attemptColumns are the columns RecordMany writes of an attempt row, in attemptRow's order.
+var attemptColumns = []string{"post_id", "started_at", "duration_ms", "result", "error", "worker"}
+
+// attemptRow is the attempt row of post id's outcome o, sent by owner. started is o.Started as
+// the engine takes it.
+func attemptRow(id int64, o Outcome, owner string, started any) []any {
+	return []any{id, started, o.Duration.Milliseconds(), o.Result, o.Error, owner}
+}
+
 // recordAttempt is the INSERT of one attempt row on SQLite.
-const recordAttempt = `INSERT INTO attempts (post_id, started_at, duration_ms, result, error, worker) VALUES (?, ?, ?, ?, ?, ?)`
+var recordAttempt = "INSERT INTO attempts (" + strings.Join(attemptColumns, ", ") + ") VALUES (?" +
+	strings.Repeat(", ?", len(attemptColumns)-1) + ")"
 
 // recordManySQLite writes a batch of outcomes in one transaction through two statements prepared
 // once.
@@ -228,7 +239,7 @@ func (s *Store) recordManySQLite(ctx context.Context, owner string, outcomes []P
 			if o.Refund {
 				refund = 1
 			}
-			res, err := update.ExecContext(ctx, o.Status, o.Error, now, NewTime(o.NextAttempt), sentAt,
+			res, err := update.ExecContext(ctx, string(o.Status), o.Error, now, NewTime(o.NextAttempt), sentAt,
 				sent, o.RemoteID, sent, o.RemoteURL, sent, o.RemoteRef, refund, po.PostID, owner)
 			if err != nil {
 				return err
@@ -249,7 +260,7 @@ func (s *Store) recordManySQLite(ctx context.Context, owner string, outcomes []P
 					return err
 				}
 			}
-			if _, err := insert.ExecContext(ctx, po.PostID, NewTime(o.Started), o.Duration.Milliseconds(), o.Result, o.Error, owner); err != nil {
+			if _, err := insert.ExecContext(ctx, attemptRow(po.PostID, o, owner, NewTime(o.Started))...); err != nil {
 				return err
 			}
 		}
@@ -276,7 +287,7 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 	)
 	for i, po := range outcomes {
 		o := po.Outcome
-		ids[i], statuses[i], errs[i], rids[i], rurls[i], rrefs[i] = po.PostID, o.Status, o.Error, o.RemoteID, o.RemoteURL, o.RemoteRef
+		ids[i], statuses[i], errs[i], rids[i], rurls[i], rrefs[i] = po.PostID, string(o.Status), o.Error, o.RemoteID, o.RemoteURL, o.RemoteRef
 		if !o.NextAttempt.IsZero() {
 			t := msUTC(o.NextAttempt)
 			nexts[i] = &t
@@ -314,14 +325,13 @@ func (s *Store) recordManyPostgres(ctx context.Context, owner string, outcomes [
 			var attempts [][]any
 			for _, id := range updated {
 				if o := byID[id]; !o.NoAttempt {
-					attempts = append(attempts, []any{id, msUTC(o.Started), o.Duration.Milliseconds(), o.Result, o.Error, owner})
+					attempts = append(attempts, attemptRow(id, o, owner, msUTC(o.Started)))
 				}
 			}
 			if len(attempts) == 0 {
 				return nil
 			}
-			_, err = c.CopyFrom(ctx, pgx.Identifier{"attempts"},
-				[]string{"post_id", "started_at", "duration_ms", "result", "error", "worker"}, pgx.CopyFromRows(attempts))
+			_, err = c.CopyFrom(ctx, pgx.Identifier{"attempts"}, attemptColumns, pgx.CopyFromRows(attempts))
 			return err
 		})
 	})
@@ -344,7 +354,7 @@ func (s *Store) ExpiredLeases(ctx context.Context, now time.Time) ([]Post, error
 
 // ReleaseLease resolves an interrupted send: status becomes to (PostPlanned to send again with
 // the same idempotency key, or PostUnknown for a person to check), with a recovery attempt row.
-func (s *Store) ReleaseLease(ctx context.Context, p Post, to, reason string) (bool, error) {
+func (s *Store) ReleaseLease(ctx context.Context, p Post, to PostStatus, reason string) (bool, error) {
 	var ok bool
 	err := s.Tx(ctx, func(tx *Store) error {
 		res := tx.db.WithContext(ctx).Model(&Post{}).
@@ -446,7 +456,7 @@ func (s *Store) HoldChannel(ctx context.Context, id int64, until time.Time, reas
 }
 
 // SetChannelStatus sets a channel's status (needs-auth stops it until a person acts).
-func (s *Store) SetChannelStatus(ctx context.Context, id int64, status, reason string) error {
+func (s *Store) SetChannelStatus(ctx context.Context, id int64, status ChannelStatus, reason string) error {
 	return s.db.WithContext(ctx).Exec(`UPDATE channels SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?`,
 		status, reason, NewTime(s.now()), id).Error
 }
@@ -503,7 +513,7 @@ func (s *Store) CountDueNow(ctx context.Context, now time.Time) (int64, error) {
 // Pending counts posts that may still go out (planned, held, sending).
 func (s *Store) Pending(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&Post{}).Where("status IN ?", []string{PostPlanned, PostHeld, PostSending}).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&Post{}).Where("status IN ?", []PostStatus{PostPlanned, PostHeld, PostSending}).Count(&n).Error
 	return n, err
 }
 

@@ -52,7 +52,7 @@ type Error struct {
 	Source    string // the live source, by name
 	Broadcast int64
 	Post      int64
-	Kind      string // the post's kind, when the remedy depends on it
+	Kind      Kind // the post's kind, when the remedy depends on it
 
 	Err error // the cause, when there is one
 }

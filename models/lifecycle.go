@@ -16,7 +16,7 @@ var ErrChanged = errors.New("changed meanwhile")
 // BroadcastMove is a change of a broadcast's lifecycle state: its status and the real start and
 // end that go with it. The scheduler's lifecycle decides them; the store only writes them.
 type BroadcastMove struct {
-	Status    string
+	Status    BroadcastStatus
 	StartedAt Time    // zero: NULL (not signalled)
 	EndedAt   Time    // zero: NULL
 	ReplayURL *string // nil: unchanged
@@ -25,7 +25,7 @@ type BroadcastMove struct {
 // MoveBroadcast writes a lifecycle move, only while the broadcast is still in status from, so a
 // CMS writing the same row meanwhile is never overwritten blindly. It returns ErrChanged when
 // the row moved first, ErrNotFound when it does not exist.
-func (s *Store) MoveBroadcast(ctx context.Context, id int64, from string, m BroadcastMove) error {
+func (s *Store) MoveBroadcast(ctx context.Context, id int64, from BroadcastStatus, m BroadcastMove) error {
 	cols := map[string]any{"status": m.Status, "started_at": m.StartedAt, "ended_at": m.EndedAt,
 		"updated_at": NewTime(s.now())}
 	if m.ReplayURL != nil {
@@ -49,7 +49,7 @@ func (e BroadcastEdit) Empty() bool { return e == BroadcastEdit{} }
 
 // EditBroadcast writes the set fields of e, only while the broadcast is in status from ("" for
 // any status).
-func (s *Store) EditBroadcast(ctx context.Context, id int64, from string, e BroadcastEdit) error {
+func (s *Store) EditBroadcast(ctx context.Context, id int64, from BroadcastStatus, e BroadcastEdit) error {
 	cols := map[string]any{"updated_at": NewTime(s.now())}
 	for col, v := range map[string]*string{"title": e.Title, "description": e.Description, "watch_url": e.WatchURL,
 		"replay_url": e.ReplayURL, "image": e.Image, "image_alt": e.ImageAlt} {
@@ -66,7 +66,7 @@ func (s *Store) EditBroadcast(ctx context.Context, id int64, from string, e Broa
 	return s.updateBroadcastIf(ctx, id, from, cols)
 }
 
-func (s *Store) updateBroadcastIf(ctx context.Context, id int64, from string, cols map[string]any) error {
+func (s *Store) updateBroadcastIf(ctx context.Context, id int64, from BroadcastStatus, cols map[string]any) error {
 	q := s.db.WithContext(ctx).Model(&Broadcast{}).Where("id = ?", id)
 	if from != "" {
 		q = q.Where("status = ?", from)
@@ -146,7 +146,7 @@ func (s *Store) RawStarts(ctx context.Context, ids []int64) (map[int64]string, e
 // PostMove is a change of one post's state, decided by the scheduler's lifecycle. Status and
 // Error are always written; the other fields when set.
 type PostMove struct {
-	Status string
+	Status PostStatus
 	Error  string
 
 	Text          *string // with Length and MaxLength: a new text (Edited says whether by hand)
@@ -161,7 +161,7 @@ type PostMove struct {
 
 // MovePost writes m, only while the post is in one of the statuses from: a post a dispatcher
 // has just claimed is never overwritten. It returns ErrChanged when the post moved first.
-func (s *Store) MovePost(ctx context.Context, id int64, from []string, m PostMove) error {
+func (s *Store) MovePost(ctx context.Context, id int64, from []PostStatus, m PostMove) error {
 	cols := map[string]any{"status": m.Status, "error": m.Error, "updated_at": NewTime(s.now())}
 	if m.Text != nil {
 		cols["text"], cols["length"], cols["max_length"], cols["edited"] = *m.Text, m.Length, m.MaxLength, m.Edited
@@ -196,7 +196,7 @@ func (s *Store) MovePost(ctx context.Context, id int64, from []string, m PostMov
 // meanwhile keeps the broadcast. It returns the number of posts deleted, ErrChanged when a post is
 // in another status, ErrNotFound when the broadcast does not exist. (The schema refuses deleting a
 // broadcast that still has posts, whoever asks: its posts go first.)
-func (s *Store) DeleteBroadcast(ctx context.Context, id int64, from []string) (int, error) {
+func (s *Store) DeleteBroadcast(ctx context.Context, id int64, from []PostStatus) (int, error) {
 	var deleted int
 	err := s.Tx(ctx, func(tx *Store) error {
 		var b Broadcast

@@ -107,7 +107,7 @@ func (s *Store) ChannelUsage(ctx context.Context, id int64) (ChannelUse, error) 
 		return u, err
 	}
 	u.Posts = int(n)
-	if err := db.Model(&Post{}).Where("channel_id = ? AND status IN ?", id, []string{PostSent, PostUnknown, PostSending}).Count(&n).Error; err != nil {
+	if err := db.Model(&Post{}).Where("channel_id = ? AND status IN ?", id, []PostStatus{PostSent, PostUnknown, PostSending}).Count(&n).Error; err != nil {
 		return u, err
 	}
 	u.Sent = int(n)
@@ -145,7 +145,7 @@ func (s *Store) DeleteChannel(ctx context.Context, id int64, force bool) (int, e
 		if err := db.Where("post_id IN (?)", posts).Delete(&Attempt{}).Error; err != nil {
 			return fmt.Errorf("delete the attempts of channel %d: %w", id, err)
 		}
-		res := db.Where("channel_id = ? AND status NOT IN ?", id, []string{PostSent, PostUnknown, PostSending}).Delete(&Post{})
+		res := db.Where("channel_id = ? AND status NOT IN ?", id, []PostStatus{PostSent, PostUnknown, PostSending}).Delete(&Post{})
 		if res.Error != nil {
 			return fmt.Errorf("delete the posts of channel %d: %w", id, res.Error)
 		}

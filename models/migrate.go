@@ -81,6 +81,9 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return *v, nil
 }
 
+// insertVersion records a migration step as applied.
+const insertVersion = `INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`
+
 // Migrate brings the schema up to the latest version, each step in its own write transaction,
 // so that two processes starting together never apply a step twice and a failed step leaves the
 // database at the previous version with no data lost.
@@ -140,7 +143,7 @@ func (s *Store) MigrateTo(ctx context.Context, target int) error {
 			tx.Rollback()
 			return fmt.Errorf("migrate to schema %d (%s): %w", m.Version, m.Name, err)
 		}
-		if err := tx.Exec(`INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
+		if err := tx.Exec(insertVersion,
 			m.Version, m.Name, NewTime(time.Now())).Error; err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate to %d: %w", m.Version, err)
@@ -197,7 +200,7 @@ func (s *Store) migrateRebuild(ctx context.Context, m Migration) error {
 	if bad {
 		return fmt.Errorf("migrate to schema %d (%s): the rebuilt tables break a foreign key; nothing was changed", m.Version, m.Name)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
+	if _, err := tx.ExecContext(ctx, insertVersion,
 		m.Version, m.Name, NewTime(time.Now())); err != nil {
 		return fmt.Errorf("migrate to %d: %w", m.Version, err)
 	}
@@ -235,7 +238,7 @@ func (s *Store) migratePostgres(ctx context.Context, ms []Migration, target int)
 			if err := tx.Exec(m.SQL).Error; err != nil {
 				return fmt.Errorf("migrate to schema %d (%s): %w", m.Version, m.Name, err)
 			}
-			if err := tx.Exec(`INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
+			if err := tx.Exec(insertVersion,
 				m.Version, m.Name, NewTime(time.Now()).Time.Format(TimeFormat)).Error; err != nil {
 				return err
 			}

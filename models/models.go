@@ -10,55 +10,79 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/onairhq/onair/models/post"
 )
+
+// BroadcastStatus is a broadcast's status, as broadcasts.status stores it.
+type BroadcastStatus string
 
 // Broadcast statuses. A CMS may write any of them; the planner reads them.
 const (
-	BroadcastScheduled = "scheduled"
-	BroadcastLive      = "live"
-	BroadcastEnded     = "ended"
-	BroadcastCancelled = "cancelled"
+	BroadcastScheduled BroadcastStatus = "scheduled"
+	BroadcastLive      BroadcastStatus = "live"
+	BroadcastEnded     BroadcastStatus = "ended"
+	BroadcastCancelled BroadcastStatus = "cancelled"
 )
 
 // BroadcastStatuses lists the statuses a broadcast row may hold.
-var BroadcastStatuses = []string{BroadcastScheduled, BroadcastLive, BroadcastEnded, BroadcastCancelled}
+var BroadcastStatuses = []BroadcastStatus{BroadcastScheduled, BroadcastLive, BroadcastEnded, BroadcastCancelled}
+
+// Kind is a post's kind. It is defined in package post, which the templates and the network
+// adapters import too.
+type Kind = post.Kind
 
 // Post kinds, in the order they go out.
 const (
-	KindTeaser   = "teaser"
-	KindReminder = "reminder"
-	KindLive     = "live"
-	KindReplay   = "replay"
+	KindTeaser   = post.Teaser
+	KindReminder = post.Reminder
+	KindLive     = post.Live
+	KindReplay   = post.Replay
 )
+
+// PostStatus is a post's status, as posts.status stores it.
+type PostStatus string
 
 // Post statuses (see DESIGN.md for the transitions).
 const (
-	PostPlanned   = "planned"   // waits for its due time
-	PostHeld      = "held"      // a replay post waiting for its replay URL
-	PostInvalid   = "invalid"   // cannot go out as it is (text too long...): the error says why
-	PostSending   = "sending"   // claimed by a dispatcher
-	PostSent      = "sent"      // the network accepted it
-	PostFailed    = "failed"    // the network refused it for good
-	PostSkipped   = "skipped"   // its window passed before it could go out, or a person skipped it
-	PostCancelled = "cancelled" // its broadcast was cancelled or re-planned without this step
-	PostUnknown   = "unknown"   // a send was interrupted and the network cannot tell: a person must check
+	PostPlanned   PostStatus = "planned"   // waits for its due time
+	PostHeld      PostStatus = "held"      // a replay post waiting for its replay URL
+	PostInvalid   PostStatus = "invalid"   // cannot go out as it is (text too long...): the error says why
+	PostSending   PostStatus = "sending"   // claimed by a dispatcher
+	PostSent      PostStatus = "sent"      // the network accepted it
+	PostFailed    PostStatus = "failed"    // the network refused it for good
+	PostSkipped   PostStatus = "skipped"   // its window passed before it could go out, or a person skipped it
+	PostCancelled PostStatus = "cancelled" // its broadcast was cancelled or re-planned without this step
+	PostUnknown   PostStatus = "unknown"   // a send was interrupted and the network cannot tell: a person must check
 )
 
 // PostStatuses lists every post status.
-var PostStatuses = []string{PostPlanned, PostHeld, PostInvalid, PostSending, PostSent, PostFailed,
+var PostStatuses = []PostStatus{PostPlanned, PostHeld, PostInvalid, PostSending, PostSent, PostFailed,
 	PostSkipped, PostCancelled, PostUnknown}
 
 // Pending reports whether a post in this status has not gone out and may still be re-planned.
-func Pending(status string) bool {
+func Pending(status PostStatus) bool {
 	return status == PostPlanned || status == PostHeld || status == PostInvalid
 }
 
+// ChannelStatus is a channel's status, as channels.status stores it.
+type ChannelStatus string
+
 // Channel statuses.
 const (
-	ChannelActive    = "active"
-	ChannelPaused    = "paused"
-	ChannelNeedsAuth = "needs-auth"
+	ChannelActive    ChannelStatus = "active"
+	ChannelPaused    ChannelStatus = "paused"
+	ChannelNeedsAuth ChannelStatus = "needs-auth"
 )
+
+// Join writes a list of statuses or kinds for a message: "scheduled, live, ended, cancelled".
+func Join[S ~string](words []S, sep string) string {
+	s := make([]string, len(words))
+	for i, w := range words {
+		s[i] = string(w)
+	}
+	return strings.Join(s, sep)
+}
 
 // Campaign is a series of broadcasts that share channels, a language, a time zone and a cadence.
 type Campaign struct {
@@ -126,13 +150,13 @@ func LoadLocation(name string) (*time.Location, error) {
 
 // Channel is one account on one network that posts go out through.
 type Channel struct {
-	ID           int64  `json:"id"`
-	Name         string `json:"name"`
-	Network      string `json:"network"`
-	Settings     string `json:"settings"` // JSON object of non-secret settings (API URL, file, limits)
-	Status       string `json:"status"`
-	StatusReason string `json:"status_reason"`
-	PausedUntil  Time   `json:"paused_until"` // a rate limit holds the channel until then
+	ID           int64         `json:"id"`
+	Name         string        `json:"name"`
+	Network      string        `json:"network"`
+	Settings     string        `json:"settings"` // JSON object of non-secret settings (API URL, file, limits)
+	Status       ChannelStatus `json:"status"`
+	StatusReason string        `json:"status_reason"`
+	PausedUntil  Time          `json:"paused_until"` // a rate limit holds the channel until then
 	// Secrets are the channel's credentials, sealed (see Sealer): never shown, never usable
 	// without onair's key.
 	Secrets string `json:"-"`
@@ -145,27 +169,27 @@ type Channel struct {
 
 // Broadcast is one live video. Its row is the CMS's way in: see docs/cms-integration.md.
 type Broadcast struct {
-	ID              int64   `json:"id"`
-	ExternalRef     *string `json:"external_ref"`
-	CampaignID      *int64  `json:"campaign_id"`
-	CampaignName    *string `json:"campaign,omitempty" gorm:"column:campaign"`
-	Title           string  `json:"title"`
-	Description     string  `json:"description"`
-	StartsAt        Time    `json:"starts_at"`
-	DurationMinutes int     `json:"duration_minutes"`
-	WatchURL        string  `json:"watch_url" gorm:"column:watch_url"`
-	ReplayURL       string  `json:"replay_url" gorm:"column:replay_url"`
-	Status          string  `json:"status"`
-	Revision        int64   `json:"revision"`
-	PlannedRevision int64   `json:"planned_revision"`
-	Error           string  `json:"error"`
-	PlannedAt       Time    `json:"planned_at"`
-	StartedAt       Time    `json:"started_at"` // when it really went live (onair broadcast live)
-	EndedAt         Time    `json:"ended_at"`   // when it really ended (onair broadcast end)
-	Image           string  `json:"image"`      // a picture file for its teasers; the campaign's when empty
-	ImageAlt        string  `json:"image_alt"`
-	CreatedAt       Time    `json:"created_at" gorm:"autoCreateTime:false"`
-	UpdatedAt       Time    `json:"updated_at" gorm:"autoUpdateTime:false"`
+	ID              int64           `json:"id"`
+	ExternalRef     *string         `json:"external_ref"`
+	CampaignID      *int64          `json:"campaign_id"`
+	CampaignName    *string         `json:"campaign,omitempty" gorm:"column:campaign"`
+	Title           string          `json:"title"`
+	Description     string          `json:"description"`
+	StartsAt        Time            `json:"starts_at"`
+	DurationMinutes int             `json:"duration_minutes"`
+	WatchURL        string          `json:"watch_url" gorm:"column:watch_url"`
+	ReplayURL       string          `json:"replay_url" gorm:"column:replay_url"`
+	Status          BroadcastStatus `json:"status"`
+	Revision        int64           `json:"revision"`
+	PlannedRevision int64           `json:"planned_revision"`
+	Error           string          `json:"error"`
+	PlannedAt       Time            `json:"planned_at"`
+	StartedAt       Time            `json:"started_at"` // when it really went live (onair broadcast live)
+	EndedAt         Time            `json:"ended_at"`   // when it really ended (onair broadcast end)
+	Image           string          `json:"image"`      // a picture file for its teasers; the campaign's when empty
+	ImageAlt        string          `json:"image_alt"`
+	CreatedAt       Time            `json:"created_at" gorm:"autoCreateTime:false"`
+	UpdatedAt       Time            `json:"updated_at" gorm:"autoUpdateTime:false"`
 	// Problems are the row's values of the wrong type (a CMS's 'abc' minutes), found when it
 	// was read: the planner reports them in the row's error instead of failing every row.
 	Problems []string `json:"-" gorm:"-"`
@@ -200,29 +224,29 @@ func (b *Broadcast) EndsAt() time.Time {
 
 // Post is one message, on one channel, at one step of a broadcast's cadence.
 type Post struct {
-	ID             int64  `json:"id"`
-	BroadcastID    int64  `json:"broadcast_id"`
-	ChannelID      int64  `json:"channel_id"`
-	Kind           string `json:"kind"`
-	Step           string `json:"step"` // the cadence step: "7d", "1h", "0" (live), "30m" (replay)
-	DueAt          Time   `json:"due_at"`
-	Text           string `json:"text"`
-	Length         int    `json:"length"`
-	MaxLength      int    `json:"max_length"`
-	Status         string `json:"status"`
-	Error          string `json:"error"`
-	Edited         bool   `json:"edited"`
-	IdempotencyKey string `json:"idempotency_key"`
-	Attempts       int    `json:"attempts"`
-	NextAttemptAt  Time   `json:"next_attempt_at"`
-	SentAt         Time   `json:"sent_at"`
-	RemoteID       string `json:"remote_id" gorm:"column:remote_id"`
-	RemoteURL      string `json:"remote_url" gorm:"column:remote_url"`
-	RemoteRef      string `json:"remote_ref,omitempty" gorm:"column:remote_ref"` // what replying to it takes besides its id
-	Options        string `json:"options,omitempty"`                             // PostOptions as JSON, resolved when planned
-	ExpiresAt      Time   `json:"expires_at"`                                    // past this, the post is useless: it is skipped, never sent stale
-	LeaseOwner     string `json:"lease_owner,omitempty"`
-	LeaseExpiresAt Time   `json:"lease_expires_at"`
+	ID             int64      `json:"id"`
+	BroadcastID    int64      `json:"broadcast_id"`
+	ChannelID      int64      `json:"channel_id"`
+	Kind           Kind       `json:"kind"`
+	Step           string     `json:"step"` // the cadence step: "7d", "1h", "0" (live), "30m" (replay)
+	DueAt          Time       `json:"due_at"`
+	Text           string     `json:"text"`
+	Length         int        `json:"length"`
+	MaxLength      int        `json:"max_length"`
+	Status         PostStatus `json:"status"`
+	Error          string     `json:"error"`
+	Edited         bool       `json:"edited"`
+	IdempotencyKey string     `json:"idempotency_key"`
+	Attempts       int        `json:"attempts"`
+	NextAttemptAt  Time       `json:"next_attempt_at"`
+	SentAt         Time       `json:"sent_at"`
+	RemoteID       string     `json:"remote_id" gorm:"column:remote_id"`
+	RemoteURL      string     `json:"remote_url" gorm:"column:remote_url"`
+	RemoteRef      string     `json:"remote_ref,omitempty" gorm:"column:remote_ref"` // what replying to it takes besides its id
+	Options        string     `json:"options,omitempty"`                             // PostOptions as JSON, resolved when planned
+	ExpiresAt      Time       `json:"expires_at"`                                    // past this, the post is useless: it is skipped, never sent stale
+	LeaseOwner     string     `json:"lease_owner,omitempty"`
+	LeaseExpiresAt Time       `json:"lease_expires_at"`
 	// SendStartedAt is set, and committed, just before the current claim's request leaves (and
 	// cleared with its outcome): a "sending" post without it never reached the network.
 	SendStartedAt Time `json:"send_started_at"`

@@ -77,7 +77,7 @@ func (b *Broadcast) setColumn(col string, v any) {
 	case "replay_url":
 		b.ReplayURL = looseString(v)
 	case "status":
-		b.Status = looseString(v)
+		b.Status = BroadcastStatus(looseString(v))
 	case "error":
 		b.Error = looseString(v)
 	case "image":

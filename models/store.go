@@ -238,6 +238,9 @@ func (s *Store) ChannelsByID(ctx context.Context, ids []int64) (map[int64]Channe
 
 // --- campaigns ---
 
+// linkChannel puts a channel in a campaign.
+const linkChannel = `INSERT INTO campaign_channels (campaign_id, channel_id) VALUES (?, ?)`
+
 // CreateCampaign stores a campaign and links it to the named channels.
 func (s *Store) CreateCampaign(ctx context.Context, c *Campaign, channelNames []string) error {
 	return s.Tx(ctx, func(tx *Store) error {
@@ -262,8 +265,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c *Campaign, channelNames []
 			return fmt.Errorf("create campaign: %w", err)
 		}
 		for _, ch := range chans {
-			if err := tx.db.WithContext(ctx).Exec(
-				`INSERT INTO campaign_channels (campaign_id, channel_id) VALUES (?, ?)`, c.ID, ch.ID).Error; err != nil {
+			if err := tx.db.WithContext(ctx).Exec(linkChannel, c.ID, ch.ID).Error; err != nil {
 				return fmt.Errorf("link channel %s: %w", ch.Name, err)
 			}
 		}
@@ -354,7 +356,7 @@ func (s *Store) BroadcastByExternalRef(ctx context.Context, ref string) (*Broadc
 // BroadcastFilter narrows ListBroadcasts.
 type BroadcastFilter struct {
 	CampaignID int64
-	Status     string
+	Status     BroadcastStatus
 	From, To   time.Time // only broadcasts starting in [From, To) (zero: unbounded)
 	Limit      int       // 0: no limit
 	Offset     int
@@ -498,10 +500,10 @@ func (s *Store) PostsOfBroadcasts(ctx context.Context, ids []int64) (map[int64][
 type PostFilter struct {
 	BroadcastID int64
 	ChannelID   int64
-	Status      string
-	Statuses    []string  // or any of these
-	Since       time.Time // only posts changed (updated_at) at or after this
-	From, To    time.Time // only posts due in [From, To) (zero: unbounded)
+	Status      PostStatus
+	Statuses    []PostStatus // or any of these
+	Since       time.Time    // only posts changed (updated_at) at or after this
+	From, To    time.Time    // only posts due in [From, To) (zero: unbounded)
 	Limit       int
 }
 
@@ -549,7 +551,7 @@ func (s *Store) PostByID(ctx context.Context, id int64) (*Post, error) {
 // UpdatePost writes the given columns of a post, only while the post is still in one of the
 // statuses given (so a re-plan never overwrites a post a dispatcher has just claimed). It
 // reports whether the post was updated.
-func (s *Store) UpdatePost(ctx context.Context, id int64, whileIn []string, cols map[string]any) (bool, error) {
+func (s *Store) UpdatePost(ctx context.Context, id int64, whileIn []PostStatus, cols map[string]any) (bool, error) {
 	cols["updated_at"] = NewTime(s.now())
 	q := s.db.WithContext(ctx).Model(&Post{}).Where("id = ?", id)
 	if len(whileIn) > 0 {
@@ -560,14 +562,14 @@ func (s *Store) UpdatePost(ctx context.Context, id int64, whileIn []string, cols
 }
 
 // CountPostsByStatus counts a broadcast's posts in each status.
-func (s *Store) CountPostsByStatus(ctx context.Context, broadcastIDs []int64) (map[int64]map[string]int, error) {
+func (s *Store) CountPostsByStatus(ctx context.Context, broadcastIDs []int64) (map[int64]map[PostStatus]int, error) {
 	type row struct {
 		BroadcastID int64
-		Status      string
+		Status      PostStatus
 		N           int
 	}
 	var rows []row
-	out := map[int64]map[string]int{}
+	out := map[int64]map[PostStatus]int{}
 	if len(broadcastIDs) == 0 {
 		return out, nil
 	}
@@ -575,7 +577,7 @@ func (s *Store) CountPostsByStatus(ctx context.Context, broadcastIDs []int64) (m
 		Where("broadcast_id IN ?", broadcastIDs).Group("broadcast_id, status").Scan(&rows).Error
 	for _, r := range rows {
 		if out[r.BroadcastID] == nil {
-			out[r.BroadcastID] = map[string]int{}
+			out[r.BroadcastID] = map[PostStatus]int{}
 		}
 		out[r.BroadcastID][r.Status] = r.N
 	}
@@ -647,7 +649,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *Campaign, channelNames []
 				return err
 			}
 			for _, id := range ids {
-				if err := tx.db.WithContext(ctx).Exec(`INSERT INTO campaign_channels (campaign_id, channel_id) VALUES (?, ?)`, c.ID, id).Error; err != nil {
+				if err := tx.db.WithContext(ctx).Exec(linkChannel, c.ID, id).Error; err != nil {
 					return err
 				}
 			}

@@ -4,15 +4,17 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/onairhq/onair/models"
 )
 
 // Unplanned is a step of a broadcast's cadence that has no post, and why.
 type Unplanned struct {
-	Kind    string    `json:"kind"`
-	Step    string    `json:"step"`
-	Channel string    `json:"channel"`
-	DueAt   time.Time `json:"due_at"`
-	Reason  string    `json:"reason"`
+	Kind    models.Kind `json:"kind"`
+	Step    string      `json:"step"`
+	Channel string      `json:"channel"`
+	DueAt   time.Time   `json:"due_at"`
+	Reason  string      `json:"reason"`
 }
 
 // Unplanned lists the steps of a broadcast's cadence that the plan left out: their time had

@@ -151,7 +151,7 @@ func (n *networks) metrics(t *testing.T, id int64) map[string]models.PostMetric 
 	out := map[string]models.PostMetric{}
 	for _, p := range posts {
 		for _, m := range ms[p.ID] {
-			out[p.Kind+" "+p.Step+" "+chans[p.ChannelID].Name+" "+m.Checkpoint] = m
+			out[string(p.Kind)+" "+p.Step+" "+chans[p.ChannelID].Name+" "+m.Checkpoint] = m
 		}
 	}
 	return out

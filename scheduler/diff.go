@@ -21,11 +21,11 @@ type change struct {
 	cancel   bool
 	tooLong  string // "teaser 7d on brand-x: ..." when the text does not fit
 	badImage string // "teaser 7d on brand-x: image ..." when the network refuses the picture
-	newStat  string
+	newStat  models.PostStatus
 	noop     bool // nothing to write: kept so the plan's error can still name the post
 }
 
-func (c change) status() string { return c.newStat }
+func (c change) status() models.PostStatus { return c.newStat }
 
 // apply writes an update to an existing post (new posts are inserted in bulk by PlanMany).
 func (c change) apply(ctx context.Context, tx *models.Store, res *PlanResult) error {
@@ -34,7 +34,7 @@ func (c change) apply(ctx context.Context, tx *models.Store, res *PlanResult) er
 		return nil
 	}
 	// A post a dispatcher claimed meanwhile is no longer pending: leave it alone.
-	ok, err := tx.UpdatePost(ctx, c.id, []string{models.PostPlanned, models.PostHeld, models.PostInvalid, models.PostCancelled, models.PostSkipped}, c.cols)
+	ok, err := tx.UpdatePost(ctx, c.id, []models.PostStatus{models.PostPlanned, models.PostHeld, models.PostInvalid, models.PostCancelled, models.PostSkipped}, c.cols)
 	if err != nil {
 		return fmt.Errorf("update post %d: %w", c.id, err)
 	}
@@ -189,7 +189,8 @@ func (d *stepDiff) text(s step, old *models.Post) (string, error) {
 
 // verdict is whether a step's post can go out as planned, and if not why.
 type verdict struct {
-	status, errText   string
+	status            models.PostStatus
+	errText           string
 	tooLong, badImage string // for the plan's error: see change
 }
 
@@ -297,7 +298,7 @@ func postOptions(b *models.Broadcast, camp *models.Campaign, s step) models.Post
 // overtaken says why a step is no longer worth sending given the broadcast's status: once live,
 // teasers and reminders are moot; once ended, so is the "we are live" post. Such posts are
 // cancelled, not skipped: reopening the broadcast (or rescheduling it) may plan them again.
-func overtaken(b *models.Broadcast, kind string) string {
+func overtaken(b *models.Broadcast, kind models.Kind) string {
 	switch {
 	case b.Status == models.BroadcastLive && (kind == models.KindTeaser || kind == models.KindReminder):
 		return "the broadcast went live before it was due"

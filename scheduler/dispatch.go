@@ -168,8 +168,8 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchStats, error) {
 	total.Skipped = len(skipped)
 	for _, p := range skipped {
 		d.log.Warn("post's window passed", slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID),
-			slog.String("kind", p.Kind), slog.String("step", p.Step), slog.String("status", p.Status), slog.String("reason", p.Error))
-		d.metrics.outcome(p, p.Status)
+			slog.String("kind", string(p.Kind)), slog.String("step", p.Step), slog.String("status", string(p.Status)), slog.String("reason", p.Error))
+		d.metrics.outcome(p, string(p.Status))
 	}
 	q := newSendQueues(ctx, d)
 	var claimErr error
@@ -223,7 +223,7 @@ func (d *Dispatcher) sendPost(ctx context.Context, poster posting.Poster, ch mod
 	receipt, sendErr := poster.Post(context.WithoutCancel(ctx), msg)
 	r := &sendResult{p: p, ch: ch, receipt: receipt, err: sendErr, threads: threads, stats: stats,
 		o: models.Outcome{Started: started, Duration: d.now().Sub(started)},
-		log: d.log.With(slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID), slog.String("kind", p.Kind),
+		log: d.log.With(slog.Int64("post", p.ID), slog.Int64("broadcast", p.BroadcastID), slog.String("kind", string(p.Kind)),
 			slog.String("step", p.Step), slog.String("channel", ch.Name))}
 	if stop, err = d.settle(ctx, r); err != nil {
 		return time.Time{}, err
@@ -325,7 +325,7 @@ func (d *Dispatcher) settle(ctx context.Context, r *sendResult) (stop time.Time,
 		// webhook that timed out): never resent blindly, a person checks.
 		r.o.Status, r.o.Result, r.o.Error = models.PostUnknown, models.ResultUncertain, r.err.Error()
 		r.stats.Unknown++
-		d.metrics.outcome(r.p, "unknown")
+		d.metrics.outcome(r.p, string(models.PostUnknown))
 		r.log.Error("post may or may not have gone out: a person must check", slog.String("error", r.err.Error()))
 		return time.Time{}, nil
 	}
@@ -349,7 +349,7 @@ func (d *Dispatcher) settle(ctx context.Context, r *sendResult) (stop time.Time,
 	if _, ok := errors.AsType[*posting.Rejected](r.err); ok {
 		r.o.Status, r.o.Result, r.o.Error = models.PostFailed, models.ResultRejected, d.words(&models.Error{Channel: r.ch.Name, Post: r.p.ID, Err: r.err})
 		r.stats.Failed++
-		d.metrics.outcome(r.p, "failed")
+		d.metrics.outcome(r.p, string(models.PostFailed))
 		r.log.Error("post refused by the network", slog.String("error", r.err.Error()))
 		return time.Time{}, nil
 	}
@@ -378,7 +378,7 @@ func (d *Dispatcher) settleSent(ctx context.Context, r *sendResult, receipt post
 
 // stopChannel keeps the post planned (its try refunded) and gives the channel status, with
 // reason, until a person acts: nothing more goes out on it.
-func (d *Dispatcher) stopChannel(ctx context.Context, r *sendResult, result, status, reason, logMsg string) (time.Time, error) {
+func (d *Dispatcher) stopChannel(ctx context.Context, r *sendResult, result string, status models.ChannelStatus, reason, logMsg string) (time.Time, error) {
 	r.o.Status, r.o.Result, r.o.Error, r.o.Refund = models.PostPlanned, result, d.words(&models.Error{Channel: r.ch.Name, Post: r.p.ID, Err: r.err}), true
 	if err := d.store.SetChannelStatus(ctx, r.ch.ID, status, reason); err != nil {
 		return time.Time{}, err
@@ -417,8 +417,8 @@ func (d *Dispatcher) settleRetry(ctx context.Context, r *sendResult) error {
 	} else {
 		r.stats.Failed++
 	}
-	d.metrics.outcome(p, o.Status)
-	r.log.Error("post gave up", slog.String("status", o.Status), slog.String("error", o.Error))
+	d.metrics.outcome(p, string(o.Status))
+	r.log.Error("post gave up", slog.String("status", string(o.Status)), slog.String("error", o.Error))
 	return nil
 }
 
@@ -439,7 +439,7 @@ func needsStartMark(poster posting.Poster, p models.Post, m posting.Message) boo
 // overtakenAtSend is why a claimed post must not go out given its broadcast as it is at now:
 // cancelled, or past the post's moment (see overtaken), by its status or by the clock (a CMS
 // that moved the start may not have been planned yet).
-func overtakenAtSend(b *models.Broadcast, kind string, now time.Time) string {
+func overtakenAtSend(b *models.Broadcast, kind models.Kind, now time.Time) string {
 	if b.Status == models.BroadcastCancelled {
 		return "the broadcast was cancelled"
 	}
@@ -462,7 +462,7 @@ const waitingForBroadcast = "waiting for its broadcast's moment (the broadcast w
 // notYetAtSend is when a claimed live or replay post's moment comes, if its broadcast as it is
 // at now says it has not come yet (zero when it has): the live post goes once the broadcast is
 // live, a replay post once it has ended.
-func notYetAtSend(b *models.Broadcast, kind string, now time.Time) time.Time {
+func notYetAtSend(b *models.Broadcast, kind models.Kind, now time.Time) time.Time {
 	if b.StartsAt.IsZero() {
 		return time.Time{}
 	}
@@ -479,7 +479,7 @@ func notYetAtSend(b *models.Broadcast, kind string, now time.Time) time.Time {
 // it was planned with, and, for a reply, the thread it goes into.
 func (d *Dispatcher) message(ctx context.Context, p models.Post, ch models.Channel, b models.Broadcast, threads threadCache) (posting.Message, error) {
 	m := posting.Message{PostID: p.ID, IdempotencyKey: p.IdempotencyKey, BroadcastID: p.BroadcastID,
-		Broadcast: b.Title, Description: b.Description, Kind: p.Kind, Step: p.Step, Text: p.Text, WatchURL: b.WatchURL,
+		Broadcast: b.Title, Description: b.Description, Kind: string(p.Kind), Step: p.Step, Text: p.Text, WatchURL: b.WatchURL,
 		ReplayURL: b.ReplayURL, DueAt: p.DueAt.Time, Channel: ch.Name, Attempt: p.Attempts, RemoteKey: p.RemoteKey,
 		FirstTriedAt: p.FirstTriedAt.Time}
 	if p.Attempts > 1 && m.FirstTriedAt.IsZero() {

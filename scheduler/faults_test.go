@@ -81,7 +81,7 @@ func TestFaults(t *testing.T) {
 		t.Errorf("contract errors: %v", errs)
 	}
 	var statuses []struct {
-		Status string
+		Status models.PostStatus
 		N      int
 	}
 	e.store.DB().Raw("SELECT status, count(*) AS n FROM posts GROUP BY status").Scan(&statuses)

@@ -53,7 +53,7 @@ const (
 )
 
 // moves lists, per action, the statuses it may start from.
-var moves = map[Action][]string{
+var moves = map[Action][]models.BroadcastStatus{
 	ActGoLive:     {models.BroadcastScheduled, models.BroadcastLive},
 	ActEnd:        {models.BroadcastScheduled, models.BroadcastLive, models.BroadcastEnded},
 	ActReplay:     {models.BroadcastScheduled, models.BroadcastLive, models.BroadcastEnded},
@@ -110,7 +110,7 @@ func NewLifecycle(store *models.Store, planner *Planner) *Lifecycle {
 func Phase(b *models.Broadcast, now time.Time) string {
 	switch {
 	case b.Status == models.BroadcastScheduled && b.StartsAt.IsZero():
-		return b.Status
+		return string(b.Status)
 	case b.Status == models.BroadcastScheduled && !now.Before(b.EndsAt()),
 		b.Status == models.BroadcastLive && b.EndedAt.IsZero() && !now.Before(b.EndsAt()):
 		return "ended (by the clock)"
@@ -121,7 +121,7 @@ func Phase(b *models.Broadcast, now time.Time) string {
 	case b.Status == models.BroadcastEnded && b.EndedAt.IsZero():
 		return "ended (by the clock)"
 	}
-	return b.Status
+	return string(b.Status)
 }
 
 // again runs a move, and runs it again (reading the broadcast afresh) when the row changed
@@ -162,7 +162,7 @@ var verbs = map[Action]string{ActGoLive: "be marked live", ActEnd: "be ended", A
 	ActReopen: "be reopened", ActReschedule: "be rescheduled", ActReplay: "take a replay"}
 
 func (l *Lifecycle) refuse(b *models.Broadcast, a Action, code, format string, args ...any) *Refusal {
-	return &Refusal{Code: code, Action: a, Broadcast: b.ID, Status: b.Status, Msg: fmt.Sprintf(format, args...)}
+	return &Refusal{Code: code, Action: a, Broadcast: b.ID, Status: string(b.Status), Msg: fmt.Sprintf(format, args...)}
 }
 
 // move writes a broadcast's new state (only while it is still in the status read) and re-plans.
@@ -245,7 +245,7 @@ func (l *Lifecycle) end(ctx context.Context, id int64, at time.Time, replayURL s
 		return PlanResult{}, err
 	}
 	if err := models.ValidWatchURL(replayURL); err != nil {
-		return PlanResult{}, &Refusal{Code: RefusedInput, Action: ActEnd, Broadcast: b.ID, Status: b.Status, Msg: err.Error()}
+		return PlanResult{}, &Refusal{Code: RefusedInput, Action: ActEnd, Broadcast: b.ID, Status: string(b.Status), Msg: err.Error()}
 	}
 	m := models.BroadcastMove{Status: models.BroadcastEnded, StartedAt: b.StartedAt, EndedAt: models.NewTime(at)}
 	if m.StartedAt.IsZero() {
@@ -275,10 +275,10 @@ func (l *Lifecycle) setReplay(ctx context.Context, id int64, url string) (PlanRe
 		return PlanResult{}, err
 	}
 	if url == "" {
-		return PlanResult{}, &Refusal{Code: RefusedInput, Action: ActReplay, Broadcast: b.ID, Status: b.Status, Msg: "the replay URL is empty"}
+		return PlanResult{}, &Refusal{Code: RefusedInput, Action: ActReplay, Broadcast: b.ID, Status: string(b.Status), Msg: "the replay URL is empty"}
 	}
 	if err := models.ValidWatchURL(url); err != nil {
-		return PlanResult{}, &Refusal{Code: RefusedInput, Action: ActReplay, Broadcast: b.ID, Status: b.Status, Msg: err.Error()}
+		return PlanResult{}, &Refusal{Code: RefusedInput, Action: ActReplay, Broadcast: b.ID, Status: string(b.Status), Msg: err.Error()}
 	}
 	return l.edit(ctx, b, ActReplay, models.BroadcastEdit{ReplayURL: &url})
 }
@@ -344,12 +344,12 @@ func (l *Lifecycle) editOnce(ctx context.Context, id int64, e models.BroadcastEd
 		return PlanResult{}, err
 	}
 	if e.Title != nil && strings.TrimSpace(*e.Title) == "" {
-		return PlanResult{}, &Refusal{Code: RefusedInput, Action: action, Broadcast: b.ID, Status: b.Status, Msg: "the title cannot be empty"}
+		return PlanResult{}, &Refusal{Code: RefusedInput, Action: action, Broadcast: b.ID, Status: string(b.Status), Msg: "the title cannot be empty"}
 	}
 	for _, u := range []*string{e.WatchURL, e.ReplayURL} {
 		if u != nil {
 			if err := models.ValidWatchURL(*u); err != nil {
-				return PlanResult{}, &Refusal{Code: RefusedInput, Action: action, Broadcast: b.ID, Status: b.Status, Msg: err.Error()}
+				return PlanResult{}, &Refusal{Code: RefusedInput, Action: action, Broadcast: b.ID, Status: string(b.Status), Msg: err.Error()}
 			}
 		}
 	}
@@ -415,7 +415,7 @@ func (p *Planner) Advance(ctx context.Context) (int, error) {
 
 // postRefusal is a refused change of one post.
 func postRefusal(p *models.Post, code, format string, args ...any) *Refusal {
-	return &Refusal{Code: code, Broadcast: p.BroadcastID, Post: p.ID, Status: p.Status, Msg: fmt.Sprintf(format, args...)}
+	return &Refusal{Code: code, Broadcast: p.BroadcastID, Post: p.ID, Status: string(p.Status), Msg: fmt.Sprintf(format, args...)}
 }
 
 func (l *Lifecycle) postChanged(p *models.Post, err error) error {
@@ -425,7 +425,7 @@ func (l *Lifecycle) postChanged(p *models.Post, err error) error {
 	return err
 }
 
-var pendingStatuses = []string{models.PostPlanned, models.PostHeld, models.PostInvalid}
+var pendingStatuses = []models.PostStatus{models.PostPlanned, models.PostHeld, models.PostInvalid}
 
 // EditPost rewrites a pending post's text by hand: a re-plan keeps it. A text too long for the
 // post's network is refused; an invalid post with a text that fits becomes planned.
@@ -518,7 +518,7 @@ func (l *Lifecycle) Delete(ctx context.Context, id int64, force bool) (DeleteRes
 	if res.Sent > 0 && !force {
 		return res, l.refuse(b, ActDelete, RefusedHistory, "%d of the posts of broadcast %d went out (or may have); deleting it forgets them", res.Sent, b.ID)
 	}
-	deletable := []string{models.PostPlanned, models.PostHeld, models.PostInvalid, models.PostFailed, models.PostSkipped, models.PostCancelled}
+	deletable := []models.PostStatus{models.PostPlanned, models.PostHeld, models.PostInvalid, models.PostFailed, models.PostSkipped, models.PostCancelled}
 	if force {
 		deletable = append(deletable, models.PostSent, models.PostUnknown)
 	}
@@ -562,7 +562,7 @@ func (l *Lifecycle) ResolvePost(ctx context.Context, id int64, how Resolution, r
 	if err != nil {
 		return nil, err
 	}
-	from := []string{models.PostUnknown}
+	from := []models.PostStatus{models.PostUnknown}
 	if how == ResolvedResend {
 		from = append(from, models.PostFailed)
 	}

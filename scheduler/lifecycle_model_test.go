@@ -32,12 +32,14 @@ var lifecycleChecks = flag.Int("lifecycle.checks", 0, "sequences the lifecycle m
 
 // netPost is one post as the fake network holds it.
 type netPost struct {
-	key                 string
-	broadcast, channel  int64
-	kind, step          string
-	at                  time.Time // the model clock when the network first got it
-	requests            int
-	phaseAt, replayAtIt string // the model's phase of its broadcast then, and its replay URL
+	key                string
+	broadcast, channel int64
+	kind               models.Kind
+	step               string
+	at                 time.Time // the model clock when the network first got it
+	requests           int
+	phaseAt            models.BroadcastStatus // the model's phase of its broadcast then
+	replayAtIt         string                 // and its replay URL
 }
 
 // fakeNet is a network that deduplicates by idempotency key (as Mastodon and the webhook's
@@ -47,7 +49,7 @@ type fakeNet struct {
 	posts map[string]*netPost
 	order []*netPost
 	now   func() time.Time
-	phase func(broadcast int64, at time.Time) (phase, replayURL string)
+	phase func(broadcast int64, at time.Time) (phase models.BroadcastStatus, replayURL string)
 }
 
 func (n *fakeNet) receive(m posting.Message, channel int64) {
@@ -58,7 +60,7 @@ func (n *fakeNet) receive(m posting.Message, channel int64) {
 		return
 	}
 	ph, replay := n.phase(m.BroadcastID, n.now())
-	p := &netPost{key: m.IdempotencyKey, broadcast: m.BroadcastID, channel: channel, kind: m.Kind, step: m.Step,
+	p := &netPost{key: m.IdempotencyKey, broadcast: m.BroadcastID, channel: channel, kind: models.Kind(m.Kind), step: m.Step,
 		at: n.now(), requests: 1, phaseAt: ph, replayAtIt: replay}
 	n.posts[m.IdempotencyKey] = p
 	n.order = append(n.order, p)
@@ -80,7 +82,7 @@ func (netPoster) Recovery() posting.Recovery { return posting.Resend }
 // row holds.
 type modelBroadcast struct {
 	id                  int64
-	status              string
+	status              models.BroadcastStatus
 	start               time.Time
 	duration            time.Duration
 	startedAt, endedAt  time.Time
@@ -106,7 +108,7 @@ func (b *modelBroadcast) end() time.Time {
 
 // phase is what the broadcast is at t: scheduled, live, ended (by signal or by the clock), or
 // cancelled.
-func (b *modelBroadcast) phase(t time.Time) string {
+func (b *modelBroadcast) phase(t time.Time) models.BroadcastStatus {
 	switch {
 	case b.status == models.BroadcastCancelled:
 		return models.BroadcastCancelled
@@ -203,7 +205,7 @@ func newLifecycleWorld(t *testing.T, db modelstest.DB) *lifecycleWorld {
 		t.Fatal(err)
 	}
 	w.net = &fakeNet{now: clock}
-	w.net.phase = func(id int64, at time.Time) (string, string) {
+	w.net.phase = func(id int64, at time.Time) (models.BroadcastStatus, string) {
 		b := w.model[id]
 		if b == nil {
 			return "?", ""
@@ -418,7 +420,7 @@ func (w *lifecycleWorld) sequence(rt *rapid.T) {
 					continue // the dispatcher never sends it
 				}
 				if rapid.Bool().Draw(rt, "reached the network") {
-					w.net.receive(posting.Message{IdempotencyKey: p.IdempotencyKey, BroadcastID: p.BroadcastID, Kind: p.Kind, Step: p.Step}, p.ChannelID)
+					w.net.receive(posting.Message{IdempotencyKey: p.IdempotencyKey, BroadcastID: p.BroadcastID, Kind: string(p.Kind), Step: p.Step}, p.ChannelID)
 				}
 			}
 		},

@@ -26,7 +26,9 @@ func TestGivingUpKeepsTheRealError(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close() // nothing listens there any more: connection refused
 	for _, c := range []struct {
-		name, url, status, says string
+		name, url string
+		status    models.PostStatus
+		says      string
 	}{
 		{"unreachable", closed.URL, models.PostFailed, "network kept failing: "},
 		{"answers 502", answers502.URL, models.PostUnknown, "a try may have reached it"},
@@ -75,7 +77,7 @@ func TestClockMovesBroadcasts(t *testing.T) {
 		}
 		return Phase(got, e.now)
 	}
-	if got := phase(); got != models.BroadcastScheduled {
+	if got := phase(); got != string(models.BroadcastScheduled) {
 		t.Errorf("before the start: %s", got)
 	}
 	e.now = start.Add(time.Minute)
@@ -89,7 +91,7 @@ func TestClockMovesBroadcasts(t *testing.T) {
 	if _, err := life.GoLive(e.ctx, b.ID, e.now, false); err != nil {
 		t.Fatalf("going live on a broadcast live by the clock: %v", err)
 	}
-	if got := phase(); got != models.BroadcastLive {
+	if got := phase(); got != string(models.BroadcastLive) {
 		t.Errorf("after go live: %s", got)
 	}
 	e.now = start.Add(2 * time.Hour)
@@ -99,7 +101,7 @@ func TestClockMovesBroadcasts(t *testing.T) {
 	if _, err := life.End(e.ctx, b.ID, e.now, "https://example.com/replay", false); err != nil {
 		t.Fatalf("ending a broadcast ended by the clock: %v", err)
 	}
-	if got := phase(); got != models.BroadcastEnded {
+	if got := phase(); got != string(models.BroadcastEnded) {
 		t.Errorf("after end: %s", got)
 	}
 	_, err := life.End(e.ctx, b.ID, e.now, "", false)

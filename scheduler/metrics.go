@@ -49,14 +49,14 @@ func (m *Metrics) outcome(p models.Post, outcome string) {
 	if m == nil {
 		return
 	}
-	m.posts.WithLabelValues(outcome, itoa(p.ChannelID), p.Kind).Inc()
+	m.posts.WithLabelValues(outcome, itoa(p.ChannelID), string(p.Kind)).Inc()
 }
 
 func (m *Metrics) sent(p models.Post, late time.Duration) {
 	if m == nil {
 		return
 	}
-	m.outcome(p, "sent")
+	m.outcome(p, string(models.PostSent))
 	m.lateness.Observe(late.Seconds())
 }
 

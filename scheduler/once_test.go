@@ -495,7 +495,7 @@ func TestSentOnceFaultMatrix(t *testing.T) {
 					n := 0
 					for _, l := range strings.Split(string(raw), "\n") {
 						var line console.Line
-						if json.Unmarshal([]byte(l), &line) == nil && line.BroadcastID == b.ID && line.Kind == models.KindTeaser {
+						if json.Unmarshal([]byte(l), &line) == nil && line.BroadcastID == b.ID && line.Kind == string(models.KindTeaser) {
 							n++
 						}
 					}

@@ -93,7 +93,7 @@ func (p *Planner) words(err error) string {
 // step is one post the plan wants.
 type step struct {
 	channel *models.Channel // in its campaign's Channels
-	kind    string
+	kind    models.Kind
 	label   string
 	due     time.Time
 	expires time.Time // past this the post is useless (zero: never)
@@ -108,8 +108,9 @@ func (s step) key() stepKey { return stepKey{s.channel.ID, s.kind, s.label} }
 // stepKey names a post of a broadcast: one per channel, kind and cadence step (the database's
 // unique key).
 type stepKey struct {
-	channel     int64
-	kind, label string
+	channel int64
+	kind    models.Kind
+	label   string
 }
 
 func postKey(p models.Post) stepKey { return stepKey{p.ChannelID, p.Kind, p.Step} }
@@ -428,8 +429,8 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 	if b.StartsAt.IsZero() {
 		return camp, nil, rowErr("the broadcast has no start time; set starts_at (RFC 3339, \"YYYY-MM-DD HH:MM:SS\" in UTC, or Unix seconds)")
 	}
-	if !validStatus(b.Status) {
-		return camp, nil, rowErr("status %q not known; use one of %s", b.Status, strings.Join(models.BroadcastStatuses, ", "))
+	if !slices.Contains(models.BroadcastStatuses, b.Status) {
+		return camp, nil, rowErr("status %q not known; use one of %s", b.Status, models.Join(models.BroadcastStatuses, ", "))
 	}
 	for _, u := range []string{b.WatchURL, b.ReplayURL} {
 		if err := models.ValidWatchURL(u); err != nil {
@@ -445,7 +446,7 @@ func (p *Planner) steps(ctx context.Context, b *models.Broadcast, cache *campaig
 	}
 	loc := pc.loc
 	type group struct {
-		kind  string
+		kind  models.Kind
 		index int // in parsedCampaign.groups
 		after bool
 	}
@@ -522,15 +523,6 @@ func announceExpiry(due, start time.Time) time.Time {
 		exp = start
 	}
 	return exp
-}
-
-func validStatus(s string) bool {
-	for _, v := range models.BroadcastStatuses {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // campaign resolves the row's campaign, by id or, for a CMS that knows campaigns by name, by name.

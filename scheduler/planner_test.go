@@ -100,7 +100,7 @@ func (e *env) posts(id int64) map[string]models.Post {
 	}
 	out := map[string]models.Post{}
 	for _, p := range list {
-		out[p.Kind+" "+p.Step] = p
+		out[string(p.Kind)+" "+p.Step] = p
 	}
 	return out
 }
@@ -132,7 +132,7 @@ func TestPlanCadence(t *testing.T) {
 		want := []struct {
 			key    string
 			local  string // due time in Paris
-			status string
+			status models.PostStatus
 		}{
 			{"teaser 7d", "2027-03-23 18:00 CET", models.PostPlanned},
 			{"teaser 3d", "2027-03-27 18:00 CET", models.PostPlanned},
@@ -487,7 +487,7 @@ func TestPictureOnTeasersOnly(t *testing.T) {
 		name  string
 		b     *models.Broadcast
 		ch    *models.Channel
-		kind  string
+		kind  models.Kind
 		image string
 		alt   string
 	}{

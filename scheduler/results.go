@@ -150,7 +150,7 @@ type Report struct {
 
 // Label names a cadence step as people say it: "teaser 7d", "reminder 10m", "live", "replay 30m".
 func Label(kind, step string) string {
-	if kind == models.KindLive {
+	if kind == string(models.KindLive) {
 		return "live"
 	}
 	return kind + " " + step
@@ -162,7 +162,7 @@ func BuildReport(ctx context.Context, store *models.Store, broadcastID int64, pr
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{BroadcastID: b.ID, Title: b.Title, Status: b.Status, Start: b.Start(), End: b.EndsAt(), TimeZone: "UTC"}
+	r := &Report{BroadcastID: b.ID, Title: b.Title, Status: string(b.Status), Start: b.Start(), End: b.EndsAt(), TimeZone: "UTC"}
 	after := ""
 	if b.CampaignID != nil {
 		c, err := store.CampaignByID(ctx, *b.CampaignID)
@@ -205,7 +205,7 @@ func BuildReport(ctx context.Context, store *models.Store, broadcastID int64, pr
 			continue
 		}
 		ch := chans[p.ChannelID]
-		pr := PostResult{PostID: p.ID, Kind: p.Kind, Step: p.Step, Label: Label(p.Kind, p.Step), Channel: ch.Name,
+		pr := PostResult{PostID: p.ID, Kind: string(p.Kind), Step: p.Step, Label: Label(string(p.Kind), p.Step), Channel: ch.Name,
 			Network: ch.Network, SentAt: p.SentAt.Time, URL: p.RemoteURL, Readings: []Reading{}}
 		for _, m := range metrics[p.ID] {
 			rd := Reading{Checkpoint: m.Checkpoint, CollectedAt: m.CollectedAt.Time, Status: m.Status, Impressions: m.Impressions,
@@ -234,7 +234,7 @@ func BuildReport(ctx context.Context, store *models.Store, broadcastID int64, pr
 		key := pr.Label + "\x00" + pr.Network
 		c, ok := cells[key]
 		if !ok {
-			c = &Cell{Label: pr.Label, Kind: p.Kind, Step: p.Step, Network: pr.Network}
+			c = &Cell{Label: pr.Label, Kind: string(p.Kind), Step: p.Step, Network: pr.Network}
 			cells[key] = c
 			order = append(order, key)
 		}
@@ -253,15 +253,15 @@ func BuildReport(ctx context.Context, store *models.Store, broadcastID int64, pr
 // sortCells orders cells as the cadence goes (teasers earliest first, reminders, live, replays),
 // then by network.
 func sortCells(cells []Cell) {
-	kind := map[string]int{models.KindTeaser: 0, models.KindReminder: 1, models.KindLive: 2, models.KindReplay: 3}
+	kind := map[models.Kind]int{models.KindTeaser: 0, models.KindReminder: 1, models.KindLive: 2, models.KindReplay: 3}
 	sort.SliceStable(cells, func(i, j int) bool {
 		a, b := cells[i], cells[j]
 		if a.Kind != b.Kind {
-			return kind[a.Kind] < kind[b.Kind]
+			return kind[models.Kind(a.Kind)] < kind[models.Kind(b.Kind)]
 		}
 		if a.Step != b.Step {
 			da, db := stepDuration(a.Step), stepDuration(b.Step)
-			if a.Kind == models.KindReplay {
+			if a.Kind == string(models.KindReplay) {
 				return da < db
 			}
 			return da > db

@@ -77,7 +77,7 @@ func suggest(r *Report) []string {
 	// 1. Steps of one kind on one network: which of them worked.
 	byNet := map[string][]Cell{}
 	for _, c := range r.ByStep {
-		if c.Read > 0 && c.Kind != models.KindLive {
+		if c.Read > 0 && c.Kind != string(models.KindLive) {
 			byNet[c.Network+"\x00"+c.Kind] = append(byNet[c.Network+"\x00"+c.Kind], c)
 		}
 	}
@@ -236,7 +236,7 @@ func compareNetworks(nets map[string]*Cell) []string {
 func liveLift(r *Report) string {
 	var at time.Time
 	for _, p := range r.Posts {
-		if p.Kind == models.KindLive && (at.IsZero() || p.SentAt.Before(at)) {
+		if p.Kind == string(models.KindLive) && (at.IsZero() || p.SentAt.Before(at)) {
 			at = p.SentAt
 		}
 	}
@@ -266,7 +266,7 @@ func suggestCampaign(cr *CampaignReport) []string {
 	out := []string{}
 	byKind := map[string][]Cell{}
 	for _, c := range cr.ByStep {
-		if c.Read > 0 && c.Kind != models.KindLive {
+		if c.Read > 0 && c.Kind != string(models.KindLive) {
 			byKind[c.Kind] = append(byKind[c.Kind], c)
 		}
 	}
@@ -324,13 +324,13 @@ func sortedKeys[V any](m map[string]V) []string {
 // stepHint says what a difference between two steps of one kind suggests.
 func stepHint(best, worst Cell) string {
 	switch {
-	case best.Kind == models.KindTeaser && stepDuration(best.Step) < stepDuration(worst.Step):
+	case best.Kind == string(models.KindTeaser) && stepDuration(best.Step) < stepDuration(worst.Step):
 		return ": teasers closer to the live work better here"
-	case best.Kind == models.KindTeaser:
+	case best.Kind == string(models.KindTeaser):
 		return ": the earlier teaser did better; announce sooner"
-	case best.Kind == models.KindReminder && stepDuration(best.Step) > stepDuration(worst.Step):
+	case best.Kind == string(models.KindReminder) && stepDuration(best.Step) > stepDuration(worst.Step):
 		return ": people answer a reminder that leaves them time"
-	case best.Kind == models.KindReplay && stepDuration(best.Step) > stepDuration(worst.Step):
+	case best.Kind == string(models.KindReplay) && stepDuration(best.Step) > stepDuration(worst.Step):
 		return ": the later replay post found more people"
 	}
 	return ""

@@ -5,11 +5,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/onairhq/onair/models/post"
 )
 
 // Data is what a template sees. Its methods are the helpers templates call ({{.When}}).
 type Data struct {
-	Kind        string // teaser, reminder, live, replay
+	Kind        post.Kind
 	Step        string // the cadence step that made this post: "7d", "1h", "0" for live, "30m" for replay
 	Index       int    // 0 for the first post of its kind for this broadcast, 1 for the second...
 	Title       string
@@ -101,7 +103,7 @@ func (d Data) Tags() string {
 
 // URL is the link a post carries: the replay for replay posts once it is known, else the live.
 func (d Data) URL() string {
-	if d.Kind == Replay && d.ReplayURL != "" {
+	if d.Kind == post.Replay && d.ReplayURL != "" {
 		return d.ReplayURL
 	}
 	return d.WatchURL

@@ -14,24 +14,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
 	"time"
 
+	"github.com/onairhq/onair/models/post"
 	"github.com/onairhq/onair/posting"
 )
-
-// Kinds of post.
-const (
-	Teaser   = "teaser"
-	Reminder = "reminder"
-	Live     = "live"
-	Replay   = "replay"
-)
-
-// Kinds lists the kinds of post, in the order they go out.
-var Kinds = []string{Teaser, Reminder, Live, Replay}
 
 // Languages lists the languages the default templates are written in.
 var Languages = []string{"en", "fr"}
@@ -129,20 +120,16 @@ func (s *Set) parseDir(fsys fs.FS, osDir, label string) error {
 }
 
 func kindFiles() []string {
-	out := make([]string, len(Kinds))
-	for i, k := range Kinds {
-		out[i] = k + ".tmpl"
+	out := make([]string, len(post.Kinds))
+	for i, k := range post.Kinds {
+		out[i] = string(k) + ".tmpl"
 	}
 	return out
 }
 
 func validKey(key string) bool {
 	kind, network, hasNetwork := strings.Cut(key, ".")
-	okKind := false
-	for _, k := range Kinds {
-		okKind = okKind || k == kind
-	}
-	if !okKind {
+	if !slices.Contains(post.Kinds, post.Kind(kind)) {
 		return false
 	}
 	if !hasNetwork {
@@ -156,9 +143,9 @@ var blankLines = regexp.MustCompile(`\n{3,}`)
 // Render writes the post for d: the template for d.Kind on d.Network if there is one, else the
 // kind's template. Surrounding white space is trimmed and runs of blank lines collapse to one.
 func (s *Set) Render(d Data) (string, error) {
-	t := s.byKey[d.Kind+"."+d.Network]
+	t := s.byKey[string(d.Kind)+"."+d.Network]
 	if t == nil {
-		t = s.byKey[d.Kind]
+		t = s.byKey[string(d.Kind)]
 	}
 	if t == nil {
 		return "", fmt.Errorf("no template for %s posts", d.Kind)
@@ -201,7 +188,7 @@ func Validate(lang, dir string) error {
 	sort.Strings(keys)
 	for _, key := range keys {
 		kind, network, _ := strings.Cut(key, ".")
-		d := Data{Kind: kind, Step: "1d", Title: "Sample broadcast", Description: "A sample description",
+		d := Data{Kind: post.Kind(kind), Step: "1d", Title: "Sample broadcast", Description: "A sample description",
 			Campaign: "Sample", Start: start, End: start.Add(45 * time.Minute), Due: start.Add(-24 * time.Hour),
 			Location: loc, Lang: lang, WatchURL: "https://example.com/live", ReplayURL: "https://example.com/replay",
 			Hashtags: []string{"#Sample"}, Network: network}

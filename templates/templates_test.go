@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onairhq/onair/models/post"
 	"github.com/onairhq/onair/posting"
 )
 
@@ -23,7 +24,7 @@ var paris = func() *time.Location {
 	return loc
 }()
 
-func sample(lang, kind, step string, due time.Time, index int) Data {
+func sample(lang string, kind post.Kind, step string, due time.Time, index int) Data {
 	start := time.Date(2027, 3, 30, 18, 0, 0, 0, paris)
 	return Data{Kind: kind, Step: step, Index: index, Title: "Lancement de la collection", Campaign: "Spring launch",
 		Start: start, End: start.Add(45 * time.Minute), Due: due, Location: paris, Lang: lang,
@@ -35,19 +36,19 @@ func TestGolden(t *testing.T) {
 	end := start.Add(45 * time.Minute)
 	cases := []struct {
 		name  string
-		kind  string
+		kind  post.Kind
 		step  string
 		due   time.Time
 		index int
 	}{
-		{"teaser-7d", Teaser, "7d", start.AddDate(0, 0, -7), 0},
-		{"teaser-3d", Teaser, "3d", start.AddDate(0, 0, -3), 1},
-		{"teaser-1d", Teaser, "1d", start.AddDate(0, 0, -1), 2},
-		{"reminder-1h", Reminder, "1h", start.Add(-time.Hour), 0},
-		{"reminder-10m", Reminder, "10m", start.Add(-10 * time.Minute), 1},
-		{"live", Live, "0", start, 0},
-		{"replay-30m", Replay, "30m", end.Add(30 * time.Minute), 0},
-		{"replay-1d", Replay, "1d", end.AddDate(0, 0, 1), 1},
+		{"teaser-7d", post.Teaser, "7d", start.AddDate(0, 0, -7), 0},
+		{"teaser-3d", post.Teaser, "3d", start.AddDate(0, 0, -3), 1},
+		{"teaser-1d", post.Teaser, "1d", start.AddDate(0, 0, -1), 2},
+		{"reminder-1h", post.Reminder, "1h", start.Add(-time.Hour), 0},
+		{"reminder-10m", post.Reminder, "10m", start.Add(-10 * time.Minute), 1},
+		{"live", post.Live, "0", start, 0},
+		{"replay-30m", post.Replay, "30m", end.Add(30 * time.Minute), 0},
+		{"replay-1d", post.Replay, "1d", end.AddDate(0, 0, 1), 1},
 	}
 	for _, lang := range Languages {
 		set, err := Load(lang, "")
@@ -58,7 +59,7 @@ func TestGolden(t *testing.T) {
 		for _, c := range cases {
 			t.Run(lang+"/"+c.name, func(t *testing.T) {
 				d := sample(lang, c.kind, c.step, c.due, c.index)
-				if c.kind == Replay {
+				if c.kind == post.Replay {
 					d.ReplayURL = "https://x.com/i/broadcasts/1ABC/replay"
 				}
 				got, err := set.Render(d)
@@ -179,14 +180,14 @@ func TestOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := sample("en", Teaser, "7d", time.Date(2027, 3, 23, 18, 0, 0, 0, paris), 0)
+	d := sample("en", post.Teaser, "7d", time.Date(2027, 3, 23, 18, 0, 0, 0, paris), 0)
 	for network, want := range map[string]string{"x": "X teaser: Lancement de la collection", "mastodon": "Custom teaser: Lancement de la collection 7D"} {
 		d.Network = network
 		if got, err := set.Render(d); err != nil || got != want {
 			t.Errorf("%s: %q, %v; want %q", network, got, err, want)
 		}
 	}
-	d.Kind = Live
+	d.Kind = post.Live
 	if got, _ := set.Render(d); !strings.HasPrefix(got, "🔴 We're live!") {
 		t.Errorf("live kept the default: %q", got)
 	}
@@ -199,7 +200,7 @@ func TestOverrides(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := sample("fr", Live, "0", time.Date(2027, 3, 30, 18, 0, 0, 0, paris), 0)
+		d := sample("fr", post.Live, "0", time.Date(2027, 3, 30, 18, 0, 0, 0, paris), 0)
 		if got, _ := set.Render(d); got != "En direct : Lancement de la collection" {
 			t.Errorf("fr live: %q", got)
 		}
@@ -250,7 +251,7 @@ func BenchmarkRender(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	d := sample("fr", Teaser, "7d", time.Date(2027, 3, 23, 18, 0, 0, 0, paris), 0)
+	d := sample("fr", post.Teaser, "7d", time.Date(2027, 3, 23, 18, 0, 0, 0, paris), 0)
 	for b.Loop() {
 		if _, err := set.Render(d); err != nil {
 			b.Fatal(err)
@@ -260,7 +261,7 @@ func BenchmarkRender(b *testing.B) {
 
 // TestSameComparesEveryField changes each field of Data in turn: Same must see it.
 func TestSameComparesEveryField(t *testing.T) {
-	base := sample("en", Teaser, "7d", time.Date(2027, 3, 23, 18, 0, 0, 0, paris), 0)
+	base := sample("en", post.Teaser, "7d", time.Date(2027, 3, 23, 18, 0, 0, 0, paris), 0)
 	if !base.Same(base) {
 		t.Fatal("Same(itself) = false")
 	}
@@ -271,6 +272,8 @@ func TestSameComparesEveryField(t *testing.T) {
 		f := reflect.ValueOf(&other).Elem().Field(i)
 		switch v := f.Addr().Interface().(type) {
 		case *string:
+			*v += "!"
+		case *post.Kind:
 			*v += "!"
 		case *int:
 			*v++
@@ -297,7 +300,7 @@ func TestNoWatchURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, kind := range []string{Teaser, Reminder, Live, Replay} {
+		for _, kind := range post.Kinds {
 			d := sample(lang, kind, "1d", start.AddDate(0, 0, -1), 0)
 			d.WatchURL = ""
 			out, err := set.Render(d)

@@ -158,7 +158,7 @@ func cliScenario(ctx context.Context, cfg config) ([]Row, error) {
 		count := n(cfg, 100000)
 		batch := make([]models.Broadcast, 0, 1000)
 		for i := 0; i < count; i++ {
-			batch = append(batch, models.Broadcast{CampaignID: &f.camp.ID, Title: fmt.Sprintf("Broadcast %d", i), Status: "scheduled",
+			batch = append(batch, models.Broadcast{CampaignID: &f.camp.ID, Title: fmt.Sprintf("Broadcast %d", i), Status: models.BroadcastScheduled,
 				StartsAt: models.NewTime(now.Add(time.Duration(i) * time.Minute)), DurationMinutes: 60, WatchURL: "https://x.com/i/broadcasts/1BENCH"})
 			if len(batch) == cap(batch) || i == count-1 {
 				if err := f.store.DB().Omit("Revision", "PlannedRevision").CreateInBatches(batch, 500).Error; err != nil {

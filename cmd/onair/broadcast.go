@@ -235,16 +235,16 @@ func campaignLoc(c *models.Campaign) *time.Location {
 // broadcastView is a broadcast as list and show print it in JSON.
 type broadcastView struct {
 	models.Broadcast
-	Phase    string         `json:"phase"` // the status as the clock reads it: "live (by the clock)"...
-	Campaign string         `json:"campaign"`
-	TimeZone string         `json:"time_zone"`
-	Posts    map[string]int `json:"posts"`
+	Phase    string                    `json:"phase"` // the status as the clock reads it: "live (by the clock)"...
+	Campaign string                    `json:"campaign"`
+	TimeZone string                    `json:"time_zone"`
+	Posts    map[models.PostStatus]int `json:"posts"`
 }
 
-func newBroadcastView(b models.Broadcast, c *models.Campaign, counts map[string]int, now time.Time) broadcastView {
+func newBroadcastView(b models.Broadcast, c *models.Campaign, counts map[models.PostStatus]int, now time.Time) broadcastView {
 	v := broadcastView{Broadcast: b, Phase: scheduler.Phase(&b, now), Posts: counts, TimeZone: "UTC"}
 	if v.Posts == nil {
-		v.Posts = map[string]int{}
+		v.Posts = map[models.PostStatus]int{}
 	}
 	if c != nil {
 		v.Campaign, v.TimeZone = c.Name, c.TimeZone
@@ -254,7 +254,7 @@ func newBroadcastView(b models.Broadcast, c *models.Campaign, counts map[string]
 	return v
 }
 
-func postSummary(counts map[string]int) string {
+func postSummary(counts map[models.PostStatus]int) string {
 	var parts []string
 	for _, st := range models.PostStatuses {
 		if n := counts[st]; n > 0 {
@@ -282,8 +282,8 @@ func (a *app) broadcastListCmd() *cobra.Command {
 			if err := a.openExisting(ctx); err != nil {
 				return err
 			}
-			if status != "" && !slices.Contains(models.BroadcastStatuses, status) {
-				return fmt.Errorf("status %q not known; use one of %s", status, strings.Join(models.BroadcastStatuses, ", "))
+			if status != "" && !slices.Contains(models.BroadcastStatuses, models.BroadcastStatus(status)) {
+				return fmt.Errorf("status %q not known; use one of %s", status, models.Join(models.BroadcastStatuses, ", "))
 			}
 			if limit < 0 || offset < 0 {
 				return errors.New("--limit and --offset count broadcasts: give 0 or more")
@@ -291,7 +291,7 @@ func (a *app) broadcastListCmd() *cobra.Command {
 			if _, err := a.planner.Reconcile(ctx); err != nil {
 				return err
 			}
-			filter := models.BroadcastFilter{Status: status, Limit: limit, Offset: offset}
+			filter := models.BroadcastFilter{Status: models.BroadcastStatus(status), Limit: limit, Offset: offset}
 			if campaign != "" {
 				c, err := a.findCampaign(ctx, campaign)
 				if err != nil {
@@ -713,7 +713,7 @@ func channelNames(c *models.Campaign) []string {
 }
 
 // kindOrder is the order of kinds due at the same moment.
-var kindOrder = map[string]int{models.KindTeaser: 0, models.KindReminder: 1, models.KindLive: 2, models.KindReplay: 3}
+var kindOrder = map[models.Kind]int{models.KindTeaser: 0, models.KindReminder: 1, models.KindLive: 2, models.KindReplay: 3}
 
 // sortPosts orders posts as the plan reads: by due time, then kind, step and channel.
 func sortPosts(posts []models.Post, channelName func(int64) string) {

@@ -17,18 +17,18 @@ import (
 
 // calendarItem is one line of the agenda: a broadcast's start, or a post going out.
 type calendarItem struct {
-	At          time.Time `json:"at"`
-	Local       string    `json:"local"` // At in the agenda's zone, RFC 3339
-	Type        string    `json:"type"`  // "broadcast" or "post"
-	BroadcastID int64     `json:"broadcast_id"`
-	Title       string    `json:"title"`
-	Campaign    string    `json:"campaign"`
-	Status      string    `json:"status"` // the broadcast's phase, or the post's state
-	Minutes     int       `json:"duration_minutes,omitempty"`
-	PostID      int64     `json:"post_id,omitempty"`
-	Kind        string    `json:"kind,omitempty"`
-	Step        string    `json:"step,omitempty"`
-	Channel     string    `json:"channel,omitempty"`
+	At          time.Time   `json:"at"`
+	Local       string      `json:"local"` // At in the agenda's zone, RFC 3339
+	Type        string      `json:"type"`  // "broadcast" or "post"
+	BroadcastID int64       `json:"broadcast_id"`
+	Title       string      `json:"title"`
+	Campaign    string      `json:"campaign"`
+	Status      string      `json:"status"` // the broadcast's phase, or the post's state
+	Minutes     int         `json:"duration_minutes,omitempty"`
+	PostID      int64       `json:"post_id,omitempty"`
+	Kind        models.Kind `json:"kind,omitempty"`
+	Step        string      `json:"step,omitempty"`
+	Channel     string      `json:"channel,omitempty"`
 }
 
 type calendarDay struct {

@@ -202,14 +202,14 @@ func (a *app) channelListCmd() *cobra.Command {
 				if l.Max > 0 {
 					limit = fmt.Sprintf("%d %s", l.Max, l.Unit)
 				}
-				status := ch.Status
+				status := string(ch.Status)
 				if ch.PausedUntil.After(a.now()) {
 					status = "held until " + showTime(ch.PausedUntil.Time, time.Local)
 				}
 				if ch.StatusReason != "" {
 					status += ": " + short(ch.StatusReason, 50) // in full: channel show
 				}
-				if !slices.Contains([]string{models.ChannelActive, models.ChannelPaused, models.ChannelNeedsAuth}, ch.Status) {
+				if !slices.Contains([]models.ChannelStatus{models.ChannelActive, models.ChannelPaused, models.ChannelNeedsAuth}, ch.Status) {
 					status = fmt.Sprintf("%q is not a status onair knows: nothing goes out; `onair channel resume %s` makes it active", ch.Status, ch.Name)
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", ch.ID, ch.Name, ch.Network, account, status, limit)

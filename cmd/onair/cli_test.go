@@ -162,7 +162,7 @@ func (s *session) posts(broadcast string) map[string]postView {
 	s.json(&list, "post", "list", "--broadcast", broadcast)
 	out := map[string]postView{}
 	for _, p := range list {
-		out[p.Kind+" "+p.Step+" "+p.Channel] = p
+		out[string(p.Kind)+" "+p.Step+" "+p.Channel] = p
 	}
 	return out
 }

@@ -101,16 +101,16 @@ func hookDB(t *testing.T, recvURL string, channels int) (string, *models.Store) 
 	return s.db, store
 }
 
-func postStatuses(t *testing.T, store *models.Store) map[string]int {
+func postStatuses(t *testing.T, store *models.Store) map[models.PostStatus]int {
 	t.Helper()
 	var rows []struct {
-		Status string
+		Status models.PostStatus
 		N      int
 	}
 	if err := store.DB().Raw("SELECT status, count(*) AS n FROM posts GROUP BY status").Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]int{}
+	out := map[models.PostStatus]int{}
 	for _, r := range rows {
 		out[r.Status] = r.N
 	}

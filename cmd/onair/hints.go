@@ -190,7 +190,7 @@ func refusalHint(r *scheduler.Refusal) string {
 		case scheduler.RefusedInput:
 			return "shorten it, or drop the post with `onair post skip " + fmt.Sprint(r.Post) + "`"
 		case scheduler.RefusedState:
-			if r.Status == models.PostCancelled {
+			if r.Status == string(models.PostCancelled) {
 				return fmt.Sprintf("its broadcast was cancelled or re-planned; `onair broadcast reopen %d` brings back what is still ahead", b)
 			}
 		}
@@ -210,13 +210,13 @@ func refusalHint(r *scheduler.Refusal) string {
 		switch {
 		case r.Action == scheduler.ActDelete:
 			return fmt.Sprintf("see `onair broadcast show %d`, and try again in a minute", b)
-		case r.Status == models.BroadcastCancelled:
+		case r.Status == string(models.BroadcastCancelled):
 			return fmt.Sprintf("undo the cancel first: `onair broadcast reopen %d`", b)
 		case r.Action == scheduler.ActReopen:
 			return fmt.Sprintf("only a cancelled or ended broadcast can be reopened; see `onair broadcast show %d`", b)
 		case r.Action == scheduler.ActEnd:
 			return fmt.Sprintf("to give its replay: `onair broadcast replay %d URL`; to undo the end: `onair broadcast reopen %d`", b, b)
-		case r.Action == scheduler.ActGoLive && r.Status == models.BroadcastEnded:
+		case r.Action == scheduler.ActGoLive && r.Status == string(models.BroadcastEnded):
 			return fmt.Sprintf("to undo the end: `onair broadcast reopen %d`", b)
 		}
 	}

@@ -74,7 +74,7 @@ func (s *binSession) posts() map[string]models.Post {
 	}
 	out := map[string]models.Post{}
 	for _, p := range list {
-		out[p.Kind+" "+p.Step] = p.Post
+		out[string(p.Kind)+" "+p.Step] = p.Post
 	}
 	return out
 }

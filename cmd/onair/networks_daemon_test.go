@@ -212,7 +212,7 @@ func TestNetworksXThreadEndToEnd(t *testing.T) {
 	}
 
 	d := netdDaemon(t, s.db)
-	sentKind := func(kind string) func() bool {
+	sentKind := func(kind models.Kind) func() bool {
 		return func() bool {
 			return netdCount(netdPosts(t, store), func(p netdPost) bool { return p.Kind == kind && p.Status == models.PostSent }) == 1
 		}

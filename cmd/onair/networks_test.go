@@ -387,7 +387,7 @@ func TestXChannelOAuth1(t *testing.T) {
 			if want == "" {
 				want = "-"
 			}
-			if f := strings.Fields(row); len(f) < 5 || f[3] != want || f[4] != models.ChannelActive || !strings.Contains(row, "280 weighted characters") {
+			if f := strings.Fields(row); len(f) < 5 || f[3] != want || f[4] != string(models.ChannelActive) || !strings.Contains(row, "280 weighted characters") {
 				t.Errorf("channel list row %q, want account %s, active, 280 weighted characters", row, want)
 			}
 			sec := cliOpenSecrets(t, s, name)
@@ -521,7 +521,7 @@ func TestXChannelOAuth2Login(t *testing.T) {
 			if n := fx.Requests(xtest.EndpointToken); n != 1 {
 				t.Errorf("X's token endpoint saw %d requests, want 1 (the code exchange; the token is still fresh)", n)
 			}
-			cliContains(t, "channel list", cliListRow(s, "brand-x"), "@brandlive", models.ChannelActive)
+			cliContains(t, "channel list", cliListRow(s, "brand-x"), "@brandlive", string(models.ChannelActive))
 		})
 	}
 }
@@ -606,7 +606,7 @@ func TestMastodonChannel(t *testing.T) {
 			if st.Server != fm.URL || st.MaxLength != 1000 || st.URLWeight != 23 || st.Account != tt.account {
 				t.Errorf("settings %+v, want the server's limits (1000, 23) and account %s", st, tt.account)
 			}
-			cliContains(t, "channel list", cliListRow(s, name), tt.account, models.ChannelActive, "1000 characters")
+			cliContains(t, "channel list", cliListRow(s, name), tt.account, string(models.ChannelActive), "1000 characters")
 			cliContains(t, "channel test", s.ok("channel", "test", name),
 				fmt.Sprintf("Channel %s (mastodon): the credentials work, posting as %s.", name, tt.account))
 		})
@@ -777,7 +777,7 @@ func TestBlueskyChannel(t *testing.T) {
 		t.Fatalf("sealed %+v, want the app password and the session", sec)
 	}
 	cliAssertNoClearSecrets(t, s, password, sec.Token.Access, sec.Token.Refresh)
-	cliContains(t, "channel list", cliListRow(s, "brand-bsky"), "@"+handle, models.ChannelActive, "300 graphemes")
+	cliContains(t, "channel list", cliListRow(s, "brand-bsky"), "@"+handle, string(models.ChannelActive), "300 graphemes")
 
 	for range 2 {
 		cliContains(t, "channel test", s.ok("channel", "test", "brand-bsky"),
@@ -1042,7 +1042,7 @@ func cliPlanLines(plan string) map[int64]string {
 // counts the X posts still to go, and those whose text carries a link.
 func cliXCostWant(posts []postView, post, postURL float64) (n, withURL int, usd float64) {
 	for _, p := range posts {
-		if p.Network != "x" || !slices.Contains([]string{models.PostPlanned, models.PostHeld, models.PostInvalid}, p.Status) {
+		if p.Network != "x" || !slices.Contains([]models.PostStatus{models.PostPlanned, models.PostHeld, models.PostInvalid}, p.Status) {
 			continue
 		}
 		n++
@@ -1224,9 +1224,9 @@ func TestNetworkImageRefused(t *testing.T) {
 	plan := s.ok("plan", "show", "1")
 	var pv planView
 	s.json(&pv, "plan", "show", "1")
-	want := map[string]string{}
+	want := map[string]models.PostStatus{}
 	for _, p := range pv.Posts {
-		key := p.Kind + " " + p.Step + " on " + p.Channel
+		key := string(p.Kind) + " " + p.Step + " on " + p.Channel
 		switch {
 		case p.Network == "x" && p.Kind == models.KindTeaser, p.Network == "bluesky":
 			want[key] = models.PostInvalid

@@ -194,7 +194,7 @@ func postState(p models.Post, loc *time.Location) string {
 	if p.Status == models.PostPlanned && p.Attempts > 0 && p.Error != "" && !p.NextAttemptAt.IsZero() {
 		return fmt.Sprintf("retrying (%s, next try %s)", plural(p.Attempts, "try", "tries"), p.NextAttemptAt.In(loc).Format("15:04:05"))
 	}
-	return p.Status
+	return string(p.Status)
 }
 
 // postZones finds the zone each post's times are shown in: its broadcast's campaign's (c when the
@@ -276,25 +276,26 @@ func (a *app) printPlanJSON(ctx context.Context, arg string) error {
 // planStep is one step of the timeline: its copies on each channel, and the channels where the
 // plan left it out.
 type planStep struct {
-	due        time.Time
-	kind, step string
-	posts      []postView
-	unplanned  []scheduler.Unplanned
+	due       time.Time
+	kind      models.Kind
+	step      string
+	posts     []postView
+	unplanned []scheduler.Unplanned
 }
 
 func (s *planStep) label() string {
 	if s.kind == models.KindLive {
 		return "live"
 	}
-	return s.kind + " " + s.step
+	return string(s.kind) + " " + s.step
 }
 
 // planSteps groups posts (sorted by sortPosts) and left-out steps by due time, kind and step.
 func planSteps(views []postView, missing []scheduler.Unplanned) []*planStep {
 	var out []*planStep
 	byKey := map[string]*planStep{}
-	get := func(due time.Time, kind, step string) *planStep {
-		key := due.UTC().String() + "/" + kind + "/" + step
+	get := func(due time.Time, kind models.Kind, step string) *planStep {
+		key := due.UTC().String() + "/" + string(kind) + "/" + step
 		if s, ok := byKey[key]; ok {
 			return s
 		}

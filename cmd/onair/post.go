@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,10 +54,10 @@ func (a *app) postListCmd() *cobra.Command {
 			if err := a.openExisting(ctx); err != nil {
 				return err
 			}
-			if status != "" && !knownStatus(status) {
-				return fmt.Errorf("status %q not known; use one of %s", status, strings.Join(models.PostStatuses, ", "))
+			if status != "" && !slices.Contains(models.PostStatuses, models.PostStatus(status)) {
+				return fmt.Errorf("status %q not known; use one of %s", status, models.Join(models.PostStatuses, ", "))
 			}
-			f := models.PostFilter{BroadcastID: broadcast, Status: status, Limit: limit}
+			f := models.PostFilter{BroadcastID: broadcast, Status: models.PostStatus(status), Limit: limit}
 			if channel != "" {
 				ch, err := a.store.ChannelByName(ctx, channel)
 				if err != nil {
@@ -97,19 +98,10 @@ func (a *app) postListCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().Int64Var(&broadcast, "broadcast", 0, "only this broadcast's posts (times shown in its campaign's zone)")
-	cmd.Flags().StringVar(&status, "status", "", "only posts in this status ("+strings.Join(models.PostStatuses, ", ")+")")
+	cmd.Flags().StringVar(&status, "status", "", "only posts in this status ("+models.Join(models.PostStatuses, ", ")+")")
 	cmd.Flags().StringVar(&channel, "channel", "", "only posts on this channel")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many")
 	return cmd
-}
-
-func knownStatus(s string) bool {
-	for _, st := range models.PostStatuses {
-		if st == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *app) postShowCmd() *cobra.Command {

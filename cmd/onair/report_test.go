@@ -70,7 +70,7 @@ func resultsSession(t *testing.T) *session {
 				if sp.kind == "live" {
 					text += " https://x.com/i/broadcasts/1ABC"
 				}
-				p := &models.Post{BroadcastID: b.ID, ChannelID: int64(i + 1), Kind: sp.kind, Step: sp.step, DueAt: models.NewTime(at),
+				p := &models.Post{BroadcastID: b.ID, ChannelID: int64(i + 1), Kind: models.Kind(sp.kind), Step: sp.step, DueAt: models.NewTime(at),
 					Text: text, Status: models.PostSent, SentAt: models.NewTime(at), RemoteID: ch.name + "-" + sp.step + "-" + string(rune('a'+n)),
 					IdempotencyKey: models.NewIdempotencyKey()}
 				if err := st.DB().Create(p).Error; err != nil {

@@ -102,11 +102,12 @@ func byRef(t *testing.T, store *models.Store, ref string) *models.Broadcast {
 	return b
 }
 
-func deliveredKinds(recv *webhooktest.Receiver, broadcast int64) map[string][]webhooktest.Delivery {
-	out := map[string][]webhooktest.Delivery{}
+func deliveredKinds(recv *webhooktest.Receiver, broadcast int64) map[models.Kind][]webhooktest.Delivery {
+	out := map[models.Kind][]webhooktest.Delivery{}
 	for _, d := range recv.Deliveries() {
 		if d.Payload.BroadcastID == broadcast {
-			out[d.Payload.Kind] = append(out[d.Payload.Kind], d)
+			k := models.Kind(d.Payload.Kind)
+			out[k] = append(out[k], d)
 		}
 	}
 	return out

@@ -114,7 +114,7 @@ func (a *app) status(ctx context.Context, nextN int, cron bool) (statusView, err
 			return v, err
 		}
 	}
-	if v.Failed, err = views(models.PostFilter{Statuses: []string{models.PostFailed, models.PostUnknown}, Since: now.Add(-24 * time.Hour)}); err != nil {
+	if v.Failed, err = views(models.PostFilter{Statuses: []models.PostStatus{models.PostFailed, models.PostUnknown}, Since: now.Add(-24 * time.Hour)}); err != nil {
 		return v, err
 	}
 	if n := len(v.Failed); n > 0 {
@@ -139,7 +139,7 @@ func (a *app) status(ctx context.Context, nextN int, cron bool) (statusView, err
 	for _, ch := range chans {
 		switch {
 		case ch.Status != models.ChannelActive:
-			v.Channels = append(v.Channels, channelState{Name: ch.Name, Status: ch.Status, Reason: ch.StatusReason})
+			v.Channels = append(v.Channels, channelState{Name: ch.Name, Status: string(ch.Status), Reason: ch.StatusReason})
 			v.Problems = append(v.Problems, fmt.Sprintf("channel %s is %s", ch.Name, ch.Status))
 		case ch.PausedUntil.After(now):
 			v.Channels = append(v.Channels, channelState{Name: ch.Name, Status: "held", Reason: ch.StatusReason, Until: ch.PausedUntil.Time})

@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/onairhq/onair/models/post"
 	"github.com/onairhq/onair/posting"
 )
 
@@ -179,7 +180,7 @@ func (p *Poster) record(ctx context.Context, tok *posting.Token, m posting.Messa
 		}
 	}
 	link := m.WatchURL
-	if m.Kind == "replay" && m.ReplayURL != "" {
+	if m.Kind == string(post.Replay) && m.ReplayURL != "" {
 		link = m.ReplayURL
 	}
 	var thumb thumbnail
