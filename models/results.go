@@ -166,7 +166,7 @@ func (s *Store) SentPostsSince(ctx context.Context, since time.Time) ([]SentPost
 		Select("posts.*, coalesce(campaigns.metrics_after, '') AS metrics_after").
 		Joins("JOIN broadcasts ON broadcasts.id = posts.broadcast_id").
 		Joins("LEFT JOIN campaigns ON campaigns.id = broadcasts.campaign_id").
-		Where("posts.status = ? AND posts.sent_at IS NOT NULL AND posts.sent_at >= ?", PostSent, NewTime(since)).
+		Where("posts.status = 'sent' AND posts.sent_at >= ?", NewTime(since)). // posts_sent's predicate, as a literal
 		Order("posts.sent_at, posts.id").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("read the sent posts: %w", err)
