@@ -36,7 +36,11 @@ type sendQueues struct {
 	ctx   context.Context
 	rec   *recorder
 	start *starter
-	slots chan struct{} // one per send in flight
+	slots chan struct{} // one per send in flight, and one per slot not opened yet (reserved)
+	// reserved are the slots of DispatchConfig.Sends not opened yet: sends start with
+	// firstSends in flight over all channels, and each send still under way after slowSend opens
+	// one more. Held with mu.
+	reserved int
 	wg    sync.WaitGroup
 	stop  func() bool // ends the wake-up on ctx's end
 	// ahead is half a batch: the next batch is claimed once no more posts than this wait (those
@@ -86,6 +90,10 @@ func newSendQueues(ctx context.Context, d *Dispatcher) *sendQueues {
 	q := &sendQueues{d: d, ctx: ctx, rec: newRecorder(d.store, d.cfg.Owner),
 		start: newStarter(d.store, d.cfg.Owner, d.now), slots: make(chan struct{}, d.cfg.Sends),
 		ahead: max(1, d.cfg.Batch/2), channels: map[int64]*channelQueue{}}
+	q.reserved = max(0, d.cfg.Sends-firstSends)
+	for range q.reserved {
+		q.slots <- struct{}{}
+	}
 	q.changed = sync.NewCond(&q.mu)
 	q.stop = context.AfterFunc(ctx, func() {
 		q.mu.Lock()
@@ -225,25 +233,26 @@ func (q *sendQueues) send(cq *channelQueue) {
 		ch, stopped, next, limit := cq.ch, cq.stopped, cq.next, cq.limit
 		q.mu.Unlock()
 
-		// A send still under way after slowSend waits on the network, not the CPU: the channel
-		// gets another sender for its other broadcasts' posts. Sends that answer at once leave
-		// the channel to one sender, which costs least.
-		var grow *time.Timer
-		var grown chan struct{}
-		if limit > 1 {
-			grown = make(chan struct{})
-			grow = time.AfterFunc(slowSend, func() {
-				defer close(grown)
-				q.mu.Lock()
-				if cq.senders < cq.limit && cq.senders-len(cq.busy) < len(cq.posts) {
-					q.startSender(cq)
-				}
-				q.mu.Unlock()
-			})
-		}
+		// A send still under way after slowSend waits on the network, not the CPU: one more
+		// send may be in flight over all channels, and the channel gets another sender for its
+		// other broadcasts' posts. Sends that answer at once are left to few senders, which cost
+		// least (every send in flight is a goroutine and a connection on both ends).
+		grown := make(chan struct{})
+		grow := time.AfterFunc(slowSend, func() {
+			defer close(grown)
+			q.mu.Lock()
+			if q.reserved > 0 {
+				q.reserved--
+				<-q.slots // never blocks: the reserved slots are in the channel
+			}
+			if limit > 1 && cq.senders < cq.limit && cq.senders-len(cq.busy) < len(cq.posts) {
+				q.startSender(cq)
+			}
+			q.mu.Unlock()
+		})
 		var stats DispatchStats
 		stop, until, err := q.sendOne(cq, &poster, ch, stopped, next, qp, lt.cache, &stats)
-		if grow != nil && !grow.Stop() {
+		if !grow.Stop() {
 			<-grown // it may start a sender: this one is still counted while it does
 		}
 		<-q.slots
@@ -301,8 +310,15 @@ func (q *sendQueues) sendOne(cq *channelQueue, poster *posting.Poster, ch models
 	return !at.IsZero(), at, err
 }
 
-// slowSend is how long a send may take before its channel gets another sender.
+// slowSend is how long a send may take before one more may be in flight, and its channel gets
+// another sender.
 const slowSend = 25 * time.Millisecond
+
+// firstSends is how many sends a Dispatch has in flight at first, over all channels: enough to
+// keep 2 cores busy on networks that answer at once (the loopback receiver of the benchmark takes
+// fewer CPU per post with 32 in flight than with 256), few enough that every slow send opens one
+// more, up to DispatchConfig.Sends.
+const firstSends = 32
 
 // startSender starts one more sender on cq. Call with q.mu held, while a sender of this
 // Dispatch is running or from add.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -170,12 +171,14 @@ func onairThroughput(ctx context.Context, cfg config, engine string, posts, chan
 		posters := &scheduler.Posters{}
 		disp := scheduler.NewDispatcher(store, posters.For, cfg.dispatcher(fmt.Sprintf("bench-%d", i)), nil, nil, nil)
 		wg.Add(1)
-		go func() {
+		// Labelled, so that a profile tells the runs apart: go tool pprof -tagfocus channels=256.
+		labels := pprof.Labels("engine", engine, "channels", fmt.Sprint(channels), "daemons", fmt.Sprint(daemons))
+		go pprof.Do(ctx, labels, func(ctx context.Context) {
 			defer wg.Done()
 			if _, err := disp.Dispatch(ctx); err != nil {
 				errs <- err
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
