@@ -41,8 +41,8 @@ type sendQueues struct {
 	// firstSends in flight over all channels, and each send still under way after slowSend opens
 	// one more. Held with mu.
 	reserved int
-	wg    sync.WaitGroup
-	stop  func() bool // ends the wake-up on ctx's end
+	wg       sync.WaitGroup
+	stop     func() bool // ends the wake-up on ctx's end
 	// ahead is half a batch: the next batch is claimed once no more posts than this wait (those
 	// of full channels apart); a channel with this many waiting is full, and claims leave it out.
 	ahead int
