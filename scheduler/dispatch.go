@@ -22,7 +22,7 @@ type DispatchConfig struct {
 	Owner       string        // who holds leases: unique per process
 	Lease       time.Duration // how long a claim lasts before another dispatcher may recover it
 	Batch       int           // posts claimed per transaction
-	Sends       int           // sends in flight at once, over all channels
+	Sends       int           // sends in flight at once at most, over all channels (32 at first; slow sends open more)
 	PerChannel  int           // sends in flight at once on one channel, each for another broadcast (a broadcast's posts go in order)
 	MaxAttempts int           // tries before a post fails for good
 	BackoffBase time.Duration // first retry delay; doubles each try, with jitter

@@ -18,8 +18,9 @@ import (
 // DispatchConfig.PerChannel at once on one channel, each on another broadcast, so that a
 // broadcast's posts go one after the other (a reply needs its parent's remote id) while the posts
 // of a channel's other broadcasts, which do not depend on each other, go side by side; up to
-// DispatchConfig.Sends sends in flight over all channels. A channel starts with one sender and
-// gets another each time a send is still under way after slowSend: a network that answers at
+// DispatchConfig.Sends sends in flight over all channels, starting from firstSends. A channel
+// starts with one sender, and each send still under way after slowSend opens one more slot over
+// all channels and gives its channel another sender: a network that answers at
 // once is served by one sender, the cheapest in CPU; a slow one by as many as its limit (only on
 // networks that deduplicate: see perChannel). Outcomes go to one recorder. Dispatch
 // claims the next batch as soon as the queues run low rather than when every channel has
