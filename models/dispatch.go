@@ -484,6 +484,14 @@ func (s *Store) NextWake(ctx context.Context, now time.Time) (time.Time, bool, e
 	return next.Time, true, nil
 }
 
+// NextPlanned returns the planned post due first (none when nothing is planned): one step along
+// posts_due, whatever the number of posts (its status a literal, as the partial index needs).
+func (s *Store) NextPlanned(ctx context.Context) ([]Post, error) {
+	var out []Post
+	err := s.db.WithContext(ctx).Where("status = 'planned'").Order("due_at, id").Limit(1).Find(&out).Error
+	return out, err
+}
+
 // CountDue counts planned posts due at now or before (the queue the dispatcher has to work
 // through), and all planned posts.
 func (s *Store) CountDue(ctx context.Context, now time.Time) (due, planned int64, err error) {

@@ -318,7 +318,7 @@ const heartbeatEvery = 10 * time.Second
 // afterPass logs the next post when it changed (or when sent says a pass did something) and
 // refreshes the heartbeat file.
 func (d *Daemon) afterPass(ctx context.Context, sent bool) {
-	next, err := d.store.ListPosts(ctx, models.PostFilter{Status: models.PostPlanned, Limit: 1})
+	next, err := d.store.NextPlanned(ctx)
 	if err != nil {
 		return
 	}
