@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -516,11 +517,26 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]Post, error) {
 	if f.ChannelID != 0 {
 		q = q.Where("channel_id = ?", f.ChannelID)
 	}
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
+	// Statuses go in as literals (each one of PostStatuses), so that SQLite can use the partial
+	// index of a status (posts_due for planned posts), which a bound value never matches.
+	var statuses []string
+	for _, st := range append([]PostStatus{f.Status}, f.Statuses...) {
+		if st == "" {
+			continue
+		}
+		if !slices.Contains(PostStatuses, st) {
+			return nil, fmt.Errorf("post status %q not known; use one of %s", st, Join(PostStatuses, ", "))
+		}
+		statuses = append(statuses, "'"+string(st)+"'")
 	}
-	if len(f.Statuses) > 0 {
-		q = q.Where("status IN ?", f.Statuses)
+	switch {
+	case f.Status != "":
+		q = q.Where("status = " + statuses[0])
+		if len(statuses) > 1 {
+			q = q.Where("status IN (" + strings.Join(statuses[1:], ", ") + ")")
+		}
+	case len(statuses) > 0:
+		q = q.Where("status IN (" + strings.Join(statuses, ", ") + ")")
 	}
 	if !f.Since.IsZero() {
 		q = q.Where("updated_at >= ?", NewTime(f.Since))
