@@ -89,11 +89,13 @@ func Run(t *testing.T, fn func(t *testing.T, db DB)) {
 // tests use Postgres or Databases calls it from its TestMain.
 //
 // Its tests wait on a database round trip or a fake server's timeout more than on a core: it runs
-// twice GOMAXPROCS of them at once (go test's default is GOMAXPROCS); -parallel N wins. The
-// Template files are removed when the tests are done.
+// twice GOMAXPROCS of them at once (go test's default is GOMAXPROCS); -parallel N wins. Under
+// -short the temp files go to memory (ShortTempDirInMemory). The Template files are removed
+// when the tests are done.
 func Main(m *testing.M) {
 	flag.Parse()
 	TellIfNoPostgres()
+	ShortTempDirInMemory()
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
 	if f := flag.Lookup("test.parallel"); f != nil && !set {
