@@ -176,6 +176,7 @@ func TestLifecycleModel(t *testing.T) {
 func newLifecycleWorld(t *testing.T, db modelstest.DB) *lifecycleWorld {
 	w := &lifecycleWorld{engine: db.Engine}
 	clock := func() time.Time { return w.now }
+	fromTemplate(t, db.DSN)
 	s, err := models.Open(context.Background(), db.DSN, models.Options{Now: clock})
 	if err != nil {
 		t.Fatal(err)

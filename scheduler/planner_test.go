@@ -38,9 +38,31 @@ func newEnv(t *testing.T, now time.Time) *env {
 	return newEnvOn(t, filepath.Join(t.TempDir(), "onair.db"), now)
 }
 
+// migrated is an empty database at the latest schema, copied for each test rather than migrated
+// again (the migrations are tested in models).
+var migrated = modelstest.Template{Build: func(path string) error {
+	s, err := models.Open(context.Background(), path, models.Options{})
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}}
+
+// fromTemplate copies the migrated template to dsn when it is a SQLite file not made yet.
+func fromTemplate(t *testing.T, dsn string) {
+	t.Helper()
+	if models.IsPostgres(dsn) {
+		return
+	}
+	if _, err := os.Stat(dsn); os.IsNotExist(err) {
+		migrated.CopyTo(t, dsn)
+	}
+}
+
 // newEnvOn opens dsn (a SQLite path or a PostgreSQL URL).
 func newEnvOn(t *testing.T, dsn string, now time.Time) *env {
 	t.Helper()
+	fromTemplate(t, dsn)
 	e := &env{t: t, ctx: context.Background(), now: now, path: dsn}
 	s, err := models.Open(e.ctx, e.path, models.Options{Now: func() time.Time { return e.now }})
 	if err != nil {

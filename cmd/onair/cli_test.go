@@ -33,6 +33,7 @@ var cleanups []func()
 func TestMain(m *testing.M) {
 	flag.Parse()
 	modelstest.TellIfNoPostgres()
+	modelstest.ShortTempDirInMemory()
 	// The end-to-end tests mostly wait on the real clock, not on a core: more of them at once than
 	// GOMAXPROCS (go test's default) keeps the package's run near its longest test (with 8, the
 	// last ones to start waited 20 s for a slot).

@@ -89,16 +89,21 @@ func Run(t *testing.T, fn func(t *testing.T, db DB)) {
 // tests use Postgres or Databases calls it from its TestMain.
 //
 // Its tests wait on a database round trip or a fake server's timeout more than on a core: it runs
-// twice GOMAXPROCS of them at once (go test's default is GOMAXPROCS); -parallel N wins.
+// twice GOMAXPROCS of them at once (go test's default is GOMAXPROCS); -parallel N wins. Under
+// -short the temp files go to memory (ShortTempDirInMemory). The Template files are removed
+// when the tests are done.
 func Main(m *testing.M) {
 	flag.Parse()
 	TellIfNoPostgres()
+	ShortTempDirInMemory()
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
 	if f := flag.Lookup("test.parallel"); f != nil && !set {
 		f.Value.Set(strconv.Itoa(2 * runtime.GOMAXPROCS(0)))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	RemoveTemplates()
+	os.Exit(code)
 }
 
 // TellIfNoPostgres is Main's notice, for a TestMain that does more; call it after flag.Parse.

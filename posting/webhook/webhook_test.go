@@ -167,13 +167,18 @@ func TestErrorMapping(t *testing.T) {
 		}
 	})
 	t.Run("timeout retries", func(t *testing.T) {
+		// The handler hangs past the poster's timeout; the test lets it go once the poster
+		// gave up, rather than srv.Close waiting out the second.
+		done := make(chan struct{})
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-r.Context().Done():
+			case <-done:
 			case <-time.After(time.Second):
 			}
 		}))
 		defer srv.Close()
+		defer close(done)
 		p, _ := New(Config{URL: srv.URL, Timeout: 50 * time.Millisecond}, nil)
 		if _, err := p.Post(context.Background(), msg()); posting.Classify(err) != "retry" {
 			t.Errorf("%v", err)
