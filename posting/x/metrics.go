@@ -13,7 +13,7 @@ import (
 
 // ReadCostUSD is what X's pay-per-use pricing charges for reading one post (2026): reading the
 // engagement of 100 posts at three checkpoints costs $1.50. Reads are off by default on X
-// channels for that reason (`onair channel edit NAME --metrics` turns them on).
+// channels for that reason (`onair channel metrics NAME on` turns them on).
 const ReadCostUSD = 0.005
 
 // metricsBatch is how many ids GET /2/tweets takes at once.
