@@ -313,8 +313,14 @@ func TestHealthAndMetrics(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	// The receiver has the post before the daemon has its answer and counts it: wait for the count.
+	sent := `onair_posts_total{channel_id="1",kind="live",outcome="sent"} 1`
 	metrics := get("/metrics")
-	for _, want := range []string{`onair_posts_total{channel_id="1",kind="live",outcome="sent"} 1`,
+	for !strings.Contains(metrics, sent) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		metrics = get("/metrics")
+	}
+	for _, want := range []string{sent,
 		"onair_send_lateness_seconds_count 1", "onair_claim_batch_size_count", "onair_queue_planned", "process_resident_memory_bytes"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
