@@ -75,6 +75,15 @@ const (
 	ChannelNeedsAuth ChannelStatus = "needs-auth"
 )
 
+// Sentence joins words as a sentence does, last between the last two: "a, b and c" (last "and"),
+// "x, mastodon or bluesky" (last "or").
+func Sentence(words []string, last string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + last + " " + words[len(words)-1]
+}
+
 // Join writes a list of statuses or kinds for a message: "scheduled, live, ended, cancelled".
 func Join[S ~string](words []S, sep string) string {
 	s := make([]string, len(words))

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/onairhq/onair/models"
@@ -345,12 +344,7 @@ func networksOf[T any](list []T, name func(T) string) []string {
 }
 
 // andList writes "a, b and c".
-func andList(items []string) string {
-	if len(items) <= 1 {
-		return strings.Join(items, "")
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
+func andList(items []string) string { return models.Sentence(items, "and") }
 
 // perInteraction writes a cost per interaction readably: "$0.12 each", "$0.18 per 100".
 func perInteraction(usd float64, n int64) string {

@@ -65,7 +65,7 @@ func (a *app) channelEditCmd() *cobra.Command {
 			n, _ := networkNamed(ch.Network)
 			if len(n.Settings) == 0 {
 				return fmt.Errorf("channel %s is a %s channel, which has no settings edit changes (it changes those of %s channels); for new credentials, `onair channel login %s`",
-					ch.Name, ch.Network, joinAnd(settingNetworks("*")), ch.Name)
+					ch.Name, ch.Network, models.Sentence(settingNetworks("*"), "and"), ch.Name)
 			}
 			vault, err := a.vault(true) // the key binds the channel's settings
 			if err != nil {

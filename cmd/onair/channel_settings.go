@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
 	"github.com/onairhq/onair/scheduler"
 )
@@ -114,19 +115,11 @@ func foreignFlags(flags []string, network, name string) error {
 	if len(flags) > 1 {
 		verb = "are"
 	}
-	msg := fmt.Sprintf("%s %s for %s channels", joinAnd(flags), verb, joinAnd(nets))
+	msg := fmt.Sprintf("%s %s for %s channels", models.Sentence(flags, "and"), verb, models.Sentence(nets, "and"))
 	if name != "" {
 		msg += fmt.Sprintf("; %s is a %s channel", name, network)
 	}
 	return fmt.Errorf("%s", msg)
-}
-
-// joinAnd joins words as a sentence does: "a", "a and b", "a, b and c".
-func joinAnd(words []string) string {
-	if len(words) < 2 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // ownNotes are what to tell of a channel's own settings once written: the file its posts are

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strings"
 
 	"github.com/onairhq/onair/models"
 	"github.com/onairhq/onair/posting"
@@ -63,7 +62,7 @@ func networkNames() string {
 	for i, n := range networks {
 		names[i] = n.Name
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	return models.Sentence(names, "or")
 }
 
 func xWho(ctx context.Context, p posting.Poster, _ scheduler.ChannelSettings) (string, error) {
