@@ -23,7 +23,7 @@ import (
 // variables SecretsEnv names.
 //
 // A network's own settings that the CLI takes as flags (posting.Network's Settings: a webhook's
-// url, a console's file) are not fields here: OwnSettings reads them, and each network's package
+// url, a console's file) are not fields here: they are kept in Own, and each network's package
 // decodes them into its own type.
 type ChannelSettings struct {
 	Timeout   string `json:"timeout,omitempty"`    // per-request timeout ("15s")

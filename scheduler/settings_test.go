@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/onairhq/onair/models"
+	"github.com/onairhq/onair/posting"
 )
 
 // TestSettingsKeepOwn: the settings a network keeps for itself (a webhook's url, a key onair does
@@ -40,8 +41,9 @@ func TestSettingsKeepOwn(t *testing.T) {
 	if err := json.Unmarshal(raw, &back); err != nil || back.Timeout != "5s" {
 		t.Errorf("timeout %q after a shadowing Own key (%v): %s", back.Timeout, err, raw)
 	}
-	own := OwnSettings(models.Channel{Network: "webhook", Settings: string(raw)})
+	webhook, _ := posting.NetworkOf("webhook")
+	own := back.ownByFlag(webhook)
 	if own["url"] != "https://cms.example/v2" || own["secret-env"] != "ONAIR_CMS" || len(own) != 2 {
-		t.Errorf("OwnSettings = %v, want the webhook's url and secret-env by flag", own)
+		t.Errorf("ownByFlag = %v, want the webhook's url and secret-env by flag", own)
 	}
 }

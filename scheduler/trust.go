@@ -63,7 +63,7 @@ func (p *Posters) trust(ch models.Channel, s ChannelSettings) error {
 		return fmt.Errorf("channel %s: %w", ch.Name, err)
 	}
 	n, _ := posting.NetworkOf(ch.Network)
-	own := OwnSettings(ch)
+	own := s.ownByFlag(n)
 	for _, set := range n.Settings {
 		if v := own[set.Flag]; set.Env && forbiddenEnv[v] {
 			return fmt.Errorf("channel %s: %s $%s is onair's own; use another variable", ch.Name, set.JSONKey(), v)
@@ -72,14 +72,9 @@ func (p *Posters) trust(ch models.Channel, s ChannelSettings) error {
 	return nil
 }
 
-// OwnSettings reads the values of the settings ch's network takes as flags (posting.Network's
-// Settings), by flag name; those not set are absent.
-func OwnSettings(ch models.Channel) map[string]string {
-	n, _ := posting.NetworkOf(ch.Network)
-	s, err := ParseSettings(ch)
-	if len(n.Settings) == 0 || err != nil {
-		return nil
-	}
+// ownByFlag reads the values of the settings network n takes as flags (its Settings), by flag
+// name; those not set are absent.
+func (s ChannelSettings) ownByFlag(n posting.Network) map[string]string {
 	own := map[string]string{}
 	for _, set := range n.Settings {
 		if v := s.OwnString(set.JSONKey()); v != "" {
@@ -89,12 +84,10 @@ func OwnSettings(ch models.Channel) map[string]string {
 	return own
 }
 
-// hasFile reports whether ch's settings name a file it writes.
-func hasFile(ch models.Channel) bool {
-	n, _ := posting.NetworkOf(ch.Network)
-	own := OwnSettings(ch)
+// hasFile reports whether the settings of a channel of network n name a file it writes.
+func (s ChannelSettings) hasFile(n posting.Network) bool {
 	for _, set := range n.Settings {
-		if set.File && own[set.Flag] != "" {
+		if set.File && s.OwnString(set.JSONKey()) != "" {
 			return true
 		}
 	}
@@ -120,7 +113,7 @@ func (p *Posters) trustSeal(ch models.Channel, s ChannelSettings) error {
 		}
 		return nil
 	}
-	if ch.Secrets != "" || len(s.SecretsEnv) > 0 || hasFile(ch) {
+	if n, _ := posting.NetworkOf(ch.Network); ch.Secrets != "" || len(s.SecretsEnv) > 0 || s.hasFile(n) {
 		hint := "set ONAIR_SECRET_KEY or the key file"
 		if p.Vault != nil && p.Vault.KeyHint != "" {
 			hint = p.Vault.KeyHint
