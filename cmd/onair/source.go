@@ -245,6 +245,15 @@ func (a *app) syncNow(ctx context.Context, id int64) {
 	}
 }
 
+// openSource opens the database and finds a source by name.
+func (a *app) openSource(ctx context.Context, name string) (*models.Source, error) {
+	if err := a.openExisting(ctx); err != nil {
+		return nil, err
+	}
+	return a.findSource(ctx, name)
+}
+
+// findSource finds a source by name; an unknown name lists the sources there are.
 func (a *app) findSource(ctx context.Context, name string) (*models.Source, error) {
 	src, err := a.store.SourceByName(ctx, name)
 	if errors.Is(err, models.ErrNotFound) {
@@ -278,10 +287,7 @@ is read again at once, and its broadcasts follow the platform again.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			src, err := a.findSource(ctx, args[0])
+			src, err := a.openSource(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -504,10 +510,7 @@ func (a *app) sourceTestCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			src, err := a.findSource(ctx, args[0])
+			src, err := a.openSource(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -578,10 +581,7 @@ func (a *app) sourceSyncCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			src, err := a.findSource(ctx, args[0])
+			src, err := a.openSource(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -602,10 +602,7 @@ func (a *app) sourceRemoveCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.openExisting(ctx); err != nil {
-				return err
-			}
-			src, err := a.findSource(ctx, args[0])
+			src, err := a.openSource(ctx, args[0])
 			if err != nil {
 				return err
 			}
