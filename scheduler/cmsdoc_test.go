@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"database/sql"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,30 +32,11 @@ func TestCMSDocSQL(t *testing.T) {
 	e := newEnv(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
 	spring(e)
 	cms := cmsConn(t, e.path)
-	for _, stmt := range strings.Split(docBlock(t, "sql"), ";") {
-		var lines []string
-		for _, l := range strings.Split(stmt, "\n") {
-			if !strings.HasPrefix(strings.TrimSpace(l), "--") {
-				lines = append(lines, l)
-			}
-		}
-		stmt = strings.TrimSpace(strings.Join(lines, "\n"))
-		if stmt == "" {
-			continue
-		}
-		if strings.HasPrefix(stmt, "SELECT") {
-			rows, err := cms.Query(stmt)
-			if err != nil {
-				t.Fatalf("%s\n: %v", stmt, err)
-			}
-			rows.Close()
-		} else if _, err := cms.Exec(stmt); err != nil {
-			t.Fatalf("%s\n: %v", stmt, err)
-		}
+	runDocSQL(t, cms, docBlock(t, "sql"), func() {
 		if _, err := e.planner.Reconcile(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-	}
+	})
 	var status, errText string
 	cms.QueryRow(`SELECT status, error FROM broadcasts WHERE external_ref = 'cms-1234'`).Scan(&status, &errText)
 	if status != "cancelled" || errText != "" {
@@ -93,5 +75,36 @@ func TestCMSDocPython(t *testing.T) {
 	posts := e.posts(1)
 	if p, ok := posts["live 0"]; !ok || p.DueAt.Unix() != 1806422400 {
 		t.Errorf("live post from the Python example: %+v", p)
+	}
+}
+
+// runDocSQL runs a documentation block of SQL statements, as written, on a CMS's connection:
+// comments are dropped, a SELECT is queried, anything else executed; after runs once each
+// statement has (nil: nothing).
+func runDocSQL(t *testing.T, cms *sql.DB, block string, after func()) {
+	t.Helper()
+	for _, stmt := range strings.Split(block, ";") {
+		var lines []string
+		for _, l := range strings.Split(stmt, "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+				lines = append(lines, l)
+			}
+		}
+		stmt = strings.TrimSpace(strings.Join(lines, "\n"))
+		if stmt == "" {
+			continue
+		}
+		if strings.HasPrefix(stmt, "SELECT") {
+			rows, err := cms.Query(stmt)
+			if err != nil {
+				t.Fatalf("%s\n: %v", stmt, err)
+			}
+			rows.Close()
+		} else if _, err := cms.Exec(stmt); err != nil {
+			t.Fatalf("%s\n: %v", stmt, err)
+		}
+		if after != nil {
+			after()
+		}
 	}
 }

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"os"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -29,27 +28,7 @@ func TestCMSDocResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	cms := cmsConn(t, e.path)
-	for _, stmt := range strings.Split(string(m[1]), ";") {
-		var lines []string
-		for _, l := range strings.Split(stmt, "\n") {
-			if !strings.HasPrefix(strings.TrimSpace(l), "--") {
-				lines = append(lines, l)
-			}
-		}
-		stmt = strings.TrimSpace(strings.Join(lines, "\n"))
-		if stmt == "" {
-			continue
-		}
-		if strings.HasPrefix(stmt, "SELECT") {
-			rows, err := cms.Query(stmt)
-			if err != nil {
-				t.Fatalf("%s\n: %v", stmt, err)
-			}
-			rows.Close()
-		} else if _, err := cms.Exec(stmt); err != nil {
-			t.Fatalf("%s\n: %v", stmt, err)
-		}
-	}
+	runDocSQL(t, cms, string(m[1]), nil)
 	st, err := e.store.BroadcastStatsOf(e.ctx, b.ID)
 	if err != nil || st == nil || *st.Viewers != 1200 || *st.PeakViewers != 1500 || *st.WatchMinutes != 20400 || *st.ReplayViews != 800 {
 		t.Fatalf("after the example: %+v, %v", st, err)
