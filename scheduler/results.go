@@ -306,34 +306,31 @@ func (r *Report) audience(ctx context.Context, store *models.Store, b *models.Br
 		}
 		a.PeakViewers, a.AverageViewers = &Figure{int64(peak), src}, &Figure{int64(avg), src}
 	}
+	// set replaces a figure by v, from src, when v is known: the platform's over the samples',
+	// what a person or a CMS gave over both.
+	set := func(dst **Figure, v *int64, src string) {
+		if v != nil {
+			*dst = &Figure{*v, src}
+		}
+	}
 	if platform != nil {
 		src := platform.Platform
 		if src == "" {
 			src = "platform"
 		}
-		set := func(dst **Figure, v *int64) {
-			if v != nil {
-				*dst = &Figure{*v, src}
-			}
-		}
-		set(&a.Views, platform.Views)
-		set(&a.Viewers, platform.LiveViews)
-		set(&a.ReplayViews, platform.ReplayViews)
-		set(&a.WatchMinutes, platform.WatchMinutes)
-		set(&a.AverageViewSeconds, platform.AverageViewSeconds)
+		set(&a.Views, platform.Views, src)
+		set(&a.Viewers, platform.LiveViews, src)
+		set(&a.ReplayViews, platform.ReplayViews, src)
+		set(&a.WatchMinutes, platform.WatchMinutes, src)
+		set(&a.AverageViewSeconds, platform.AverageViewSeconds, src)
 	}
 	if given != nil {
-		set := func(dst **Figure, v *int64) {
-			if v != nil {
-				*dst = &Figure{*v, "given"}
-			}
-		}
-		set(&a.Viewers, given.Viewers)
-		set(&a.PeakViewers, given.PeakViewers)
-		set(&a.AverageViewers, given.AverageViewers)
-		set(&a.WatchMinutes, given.WatchMinutes)
-		set(&a.AverageViewSeconds, given.AverageViewSeconds)
-		set(&a.ReplayViews, given.ReplayViews)
+		set(&a.Viewers, given.Viewers, "given")
+		set(&a.PeakViewers, given.PeakViewers, "given")
+		set(&a.AverageViewers, given.AverageViewers, "given")
+		set(&a.WatchMinutes, given.WatchMinutes, "given")
+		set(&a.AverageViewSeconds, given.AverageViewSeconds, "given")
+		set(&a.ReplayViews, given.ReplayViews, "given")
 		a.Note = given.Note
 	}
 	return nil
