@@ -30,14 +30,17 @@ func atExit(fn func()) func() {
 	id := cleanups.next
 	cleanups.next++
 	cleanups.fns[id] = fn
-	return func() {
-		cleanups.Lock()
-		f, ok := cleanups.fns[id]
-		delete(cleanups.fns, id)
-		cleanups.Unlock()
-		if ok {
-			f()
-		}
+	return func() { runCleanup(id) }
+}
+
+// runCleanup runs cleanup id unless it ran already.
+func runCleanup(id int) {
+	cleanups.Lock()
+	f, ok := cleanups.fns[id]
+	delete(cleanups.fns, id)
+	cleanups.Unlock()
+	if ok {
+		f()
 	}
 }
 
@@ -52,13 +55,7 @@ func cleanAll() {
 	slices.Sort(ids)
 	slices.Reverse(ids)
 	for _, id := range ids {
-		cleanups.Lock()
-		f, ok := cleanups.fns[id]
-		delete(cleanups.fns, id)
-		cleanups.Unlock()
-		if ok {
-			f()
-		}
+		runCleanup(id)
 	}
 }
 
