@@ -169,15 +169,7 @@ func TestReportChart(t *testing.T) {
 	pngPath, svgPath := filepath.Join(dir, "launch.png"), filepath.Join(dir, "launch.svg")
 	s.ok("report", "1", "--chart", pngPath)
 	s.ok("report", "1", "--chart", svgPath)
-	f, err := os.Open(pngPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, pngPath)
 	if b := img.Bounds(); b.Dx() != 960 || b.Dy() != 720 {
 		t.Fatalf("chart is %dx%d, want 960x720", b.Dx(), b.Dy())
 	}
@@ -345,7 +337,17 @@ func TestDemoReport(t *testing.T) {
 	if out, err := chart.CombinedOutput(); err != nil {
 		t.Fatalf("report --chart: %v\n%s", err, out)
 	}
-	f, err := os.Open(filepath.Join(dir, "demo.png"))
+	img := readPNG(t, filepath.Join(dir, "demo.png"))
+	// Teaser, two reminders, live and replay: five moments, and the legend's mark.
+	if n := blobs(img, markColor); n != 5+1 {
+		t.Errorf("%d marks on the demo's chart, want 6", n)
+	}
+}
+
+// readPNG decodes the PNG file at path.
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,8 +356,5 @@ func TestDemoReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Teaser, two reminders, live and replay: five moments, and the legend's mark.
-	if n := blobs(img, markColor); n != 5+1 {
-		t.Errorf("%d marks on the demo's chart, want 6", n)
-	}
+	return img
 }
